@@ -1,0 +1,3 @@
+export * from "./profile";
+export * from "./backend";
+export * from "./wasm-kernels";

@@ -1,0 +1,3 @@
+export * from "./compare";
+export * from "./exercise";
+export * from "./check";

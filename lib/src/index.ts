@@ -1,0 +1,8 @@
+/**
+ * shoplm: the library of "LLMs for e-commerce search and recommendation".
+ * Grouped by the chapters' concerns; each folder's index lists what it offers.
+ */
+export * from "./core";
+export * from "./viz";
+export * from "./grading";
+export * from "./eval";
