@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// `npm run setup`: everything the course needs besides its own files, idempotent and quick when
+// nothing is missing. Node builtins only: this runs on a fresh clone, before node_modules exists.
+//   node scripts/setup.mjs [--quiet]     --quiet prints only problems
+import { existsSync, writeFileSync } from "node:fs";
+import { aptInstall, aptInstallCommand, isRoot, LOCK_STAMP, lockHash, missingPythonModules, npmCiNeeded } from "./lib/deps.mjs";
+import { isFresh, projectBuilds, runBuild } from "./lib/build.mjs";
+import { installUserKernelSpec, kernelSpecDir, writeKernelSpec } from "./lib/kernelspec.mjs";
+import { paths, pythonPath, run, seconds, which } from "./lib/project.mjs";
+
+const args = process.argv.slice(2);
+const unknown = args.filter((arg) => arg !== "--quiet");
+if (unknown.length > 0) {
+  console.error(`setup: unknown argument(s) ${unknown.join(" ")}; expected none or --quiet.`);
+  process.exit(2);
+}
+const quiet = args.includes("--quiet");
+const started = process.hrtime.bigint();
+const done = [];
+const problems = [];
+const say = (line) => {
+  if (!quiet) console.log(line);
+};
+
+function nodeModules() {
+  const state = npmCiNeeded();
+  if (state.needed) {
+    // Even with --quiet: a minute of silence would look like a hang.
+    console.log(`setup: npm ci (${state.reason}) ...`);
+    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+    // onnxruntime-node's install script (run by npm versions that run install scripts) would fetch
+    // CUDA providers from a host this setup cannot assume; its CPU binaries ship in the package.
+    const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" };
+    const result = run(npm, ["ci"], { cwd: paths.root, env, stdio: ["ignore", quiet ? "ignore" : "inherit", "inherit"] });
+    if (result.status !== 0) {
+      problems.push(`npm ci failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ""}); see its output above.`);
+      return false;
+    }
+    writeFileSync(LOCK_STAMP, lockHash());
+    done.push(`node_modules installed with npm ci (${seconds(result.seconds)})`);
+  } else {
+    if (state.stampOnly) writeFileSync(LOCK_STAMP, lockHash());
+    done.push("node_modules matches package-lock.json");
+  }
+  return true;
+}
+
+function builds() {
+  for (const build of projectBuilds()) {
+    if (isFresh(build)) {
+      done.push(`${build.name}: up to date`);
+      continue;
+    }
+    const result = runBuild(build);
+    if (result.ok) {
+      done.push(`${build.name}: built with tsc (${seconds(result.seconds)})`);
+    } else {
+      problems.push(`${build.name}: tsc -p ${build.tsconfig} failed:\n${result.output}`);
+    }
+  }
+}
+
+function pythonPackages() {
+  const python = pythonPath();
+  let state = missingPythonModules(python);
+  if (state.missing.length === 0) {
+    done.push(`${python}: nbclient, nbformat, nbconvert, sklearn, scipy present`);
+    return;
+  }
+  const debs = state.missing.map((need) => need.deb);
+  const what = state.missing.map((need) => `${need.module} (${need.why})`).join(", ");
+  const apt = which("apt-get");
+  if (apt && isRoot() && !process.env.COURSE_PYTHON) {
+    console.log(`setup: ${python} lacks ${what}; installing ${debs.join(" ")} with apt-get ...`);
+    const result = aptInstall(debs, { onStep: (step) => say(`  ${step}`) });
+    state = missingPythonModules(python);
+    if (result.ok && state.missing.length === 0) {
+      done.push(`Debian packages installed: ${debs.join(" ")} (${seconds(result.seconds)})`);
+      return;
+    }
+    problems.push(`apt-get could not provide ${what}:\n${result.log.split("\n").slice(-25).join("\n")}`);
+    return;
+  }
+  if (apt && !process.env.COURSE_PYTHON) {
+    problems.push(
+      `${python} lacks ${what}. Install them (needs root), then run \`npm run setup\` again:\n` +
+        `  sudo ${aptInstallCommand(debs).join(" ")}`
+    );
+    return;
+  }
+  const pips = state.missing.map((need) => need.pip);
+  problems.push(
+    `${python} lacks ${what}${state.pythonMissing ? ` (${state.detail})` : ""}. Install them into a Python 3 and point the course at it:\n` +
+      `  python3 -m pip install ${pips.join(" ")}\n` +
+      `  export COURSE_PYTHON=$(command -v python3)`
+  );
+}
+
+function kernel() {
+  if (!existsSync(paths.tslabBin)) {
+    problems.push(`tslab is missing (${paths.tslabBin}); run \`npm ci\`.`);
+    return;
+  }
+  const changed = writeKernelSpec();
+  done.push(`kernel spec course-ts ${changed ? "written to" : "unchanged in"} ${kernelSpecDir()}`);
+  const user = installUserKernelSpec();
+  if (user.status === "installed") done.push("kernel spec course-ts installed for the user (jupyter_client, --user)");
+  // Not a problem: the course's own scripts use JUPYTER_PATH; this only helps a Jupyter started by hand.
+  else if (user.status === "failed") done.push(`kernel spec not installed for the user: ${user.detail}`);
+}
+
+/**
+ * Headless Chromium draws mermaid diagrams as static SVG (so executed notebooks and HTML exports
+ * show them without scripts) and lets the tests look at rendered pages. Optional: without it the
+ * diagrams render in the browser and those tests skip, so a failure here is a note, not a problem.
+ */
+function browser() {
+  const chromium = "/usr/bin/chromium";
+  if (existsSync(chromium)) {
+    done.push(`${chromium} present (static mermaid SVG, rendering tests)`);
+    return;
+  }
+  if (!which("apt-get") || !isRoot()) {
+    done.push(`no ${chromium}: diagrams render in the browser only; \`sudo apt-get install chromium\` adds static SVG`);
+    return;
+  }
+  console.log("setup: installing Debian chromium (static mermaid SVG, rendering tests) ...");
+  const result = aptInstall(["chromium"], { onStep: (step) => say(`  ${step}`) });
+  done.push(result.ok ? `Debian chromium installed (${seconds(result.seconds)})` : `chromium could not be installed; diagrams render in the browser only`);
+}
+
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 20) problems.push(`Node ${process.versions.node} is too old: the course needs Node 20.19 or newer.`);
+const haveNodeModules = nodeModules();
+if (haveNodeModules) builds();
+pythonPackages();
+browser();
+// After the Python packages: they bring the `jupyter` command the user-level install uses.
+if (haveNodeModules) kernel();
+
+const total = Number(process.hrtime.bigint() - started) / 1e9;
+if (!quiet) {
+  for (const line of done) console.log(`  ok  ${line}`);
+}
+if (problems.length > 0) {
+  for (const problem of problems) console.error(`setup: ${problem}`);
+  console.error(`setup: ${problems.length} problem(s); the course is not ready (${seconds(total)}).`);
+  process.exit(1);
+}
+say(`setup: ready (${seconds(total)}).`);
