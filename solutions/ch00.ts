@@ -1,6 +1,5 @@
 /** Chapter 0 reference solutions and hidden checks. */
 import { defineSolution, type Solution } from "shoplm";
-import type { CtrByPosition } from "../exercises/ch00";
 
 // #region solution 0.1
 function ctrByPosition(impressions: { position: number; clicked: boolean }[], maxPosition: number): number[] {
@@ -24,7 +23,7 @@ function positionBiased(count: number, maxPosition: number): { position: number;
 }
 
 export const chapter0: readonly Solution[] = [
-  defineSolution<CtrByPosition>({
+  defineSolution<typeof ctrByPosition>({
     id: "0.1",
     reference: ctrByPosition,
     hidden: [
