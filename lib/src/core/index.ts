@@ -1,3 +1,4 @@
 export * from "./profile";
 export * from "./backend";
 export * from "./wasm-kernels";
+export * from "./random";

@@ -1,0 +1,11 @@
+/**
+ * Chapter 5, evaluation: ranking metrics and TREC files, classification metrics and
+ * calibration, beyond-accuracy metrics, significance tests and the distributions behind them.
+ */
+export * from "./ranking";
+export * from "./trec";
+export * from "./classification";
+export * from "./calibration";
+export * from "./beyond";
+export * from "./significance";
+export * from "./distributions";
