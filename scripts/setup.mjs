@@ -64,7 +64,7 @@ function pythonPackages() {
   const python = pythonPath();
   let state = missingPythonModules(python);
   if (state.missing.length === 0) {
-    done.push(`${python}: nbclient, nbformat, nbconvert, sklearn, scipy, mpmath present`);
+    done.push(`${python}: nbclient, nbformat, nbconvert, sklearn, scipy, statsmodels, mpmath present`);
     return;
   }
   const debs = state.missing.map((need) => need.deb);

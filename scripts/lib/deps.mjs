@@ -56,6 +56,7 @@ export const PYTHON_NEEDS = [
   { module: "nbconvert", deb: "jupyter-nbconvert", pip: "nbconvert", why: "exporting notebooks" },
   { module: "sklearn", deb: "python3-sklearn", pip: "scikit-learn", why: "reference metrics in tests" },
   { module: "scipy", deb: "python3-scipy", pip: "scipy", why: "reference statistics in tests" },
+  { module: "statsmodels", deb: "python3-statsmodels", pip: "statsmodels", why: "reference power analysis in tests" },
   { module: "mpmath", deb: "python3-mpmath", pip: "mpmath", why: "high-precision reference quantiles in tests" },
 ];
 

@@ -9,3 +9,6 @@ export * from "./calibration";
 export * from "./beyond";
 export * from "./significance";
 export * from "./distributions";
+export * from "./power";
+export * from "./peeking";
+export * from "./offpolicy";
