@@ -6,3 +6,5 @@ export * from "./core";
 export * from "./viz";
 export * from "./grading";
 export * from "./eval";
+export * from "./data";
+export * from "./text";
