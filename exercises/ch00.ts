@@ -59,4 +59,68 @@ export const ctrByPosition = defineExercise<CtrByPosition>({
   ],
 });
 
-export const chapter0: readonly Exercise[] = [ctrByPosition];
+export type AverageRating = (ratings: (number | null)[]) => number | null;
+
+/** The worked example in notebooks/setup_check.ipynb: what every exercise looks like. */
+export const averageRating = defineExercise<AverageRating>({
+  id: "0.0",
+  title: "Average rating (worked example)",
+  points: 1,
+  answerName: "averageRating",
+  instructions: [
+    "Products without reviews have the rating `null`. Write `averageRating(ratings)`: the mean of the ratings",
+    "that are numbers, or `null` when there are none.",
+  ].join("\n"),
+  stub: [
+    "function averageRating(ratings: (number | null)[]): number | null {",
+    "  // YOUR CODE HERE",
+    '  throw new Error("not implemented yet");',
+    "}",
+  ].join("\n"),
+  hints: ["Filter out the nulls first, then divide the sum by how many are left.", "An empty list after filtering must give null, not NaN (0 / 0)."],
+  checks: [
+    { name: "three ratings", args: [[4, 5, 3]], expected: 4 },
+    { name: "nulls are skipped", args: [[null, 4.5, null, 3.5]], expected: 4 },
+    { name: "no ratings at all", args: [[null, null]], expected: null },
+  ],
+});
+
+export type TopShare = (popularity: number[], fraction: number) => number;
+
+export const topShare = defineExercise<TopShare>({
+  id: "0.2",
+  title: "How long is the long tail?",
+  points: 2,
+  answerName: "topShare",
+  instructions: [
+    "Popularity in a shop is concentrated: a few products get most of the demand. Write `topShare(popularity, fraction)`:",
+    "the share of the total popularity held by the most popular `Math.ceil(fraction * n)` products, where `n` is the",
+    "number of products (a number between 0 and 1). An empty list gives 0. Do not change the input array.",
+  ].join("\n"),
+  stub: [
+    "function topShare(popularity: number[], fraction: number): number {",
+    "  // YOUR CODE HERE",
+    '  throw new Error("not implemented yet");',
+    "}",
+  ].join("\n"),
+  hints: [
+    "Sort a copy in descending order (`[...popularity].sort((a, b) => b - a)`), then sum the first k values.",
+    "k = Math.ceil(fraction * popularity.length); divide by the sum of all values, and return 0 when the total is 0.",
+  ],
+  checks: [
+    { name: "top half of four", args: [[1, 3, 2, 4], 0.5], expected: 7 / 10 },
+    { name: "a fraction that rounds up", args: [[10, 1, 1, 1, 1], 0.1], expected: 10 / 14 },
+    { name: "everything", args: [[2, 2, 2], 1], expected: 1 },
+    { name: "empty catalog", args: [[], 0.2], expected: 0 },
+    {
+      name: "does not change its input",
+      property: (answer) => {
+        const input = [1, 5, 3];
+        answer(input, 0.5);
+        return input.join(",") === "1,5,3" ? undefined : `the popularity array was changed to [${input.join(", ")}]`;
+      },
+    },
+  ],
+});
+
+export const chapter0: readonly Exercise[] = [averageRating, ctrByPosition, topShare];

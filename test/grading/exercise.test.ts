@@ -68,7 +68,7 @@ describe("check() in a notebook", () => {
   });
 
   it("an unknown exercise id lists the known ones", async () => {
-    await expect(check("9.9", () => 0, { exercises })).rejects.toThrow(/No exercise "9.9". Known exercises: 0.1/);
+    await expect(check("9.9", () => 0, { exercises })).rejects.toThrow(/No exercise "9.9". Known exercises: 0.0, 0.1, 0.2/);
   });
 });
 
