@@ -1,5 +1,6 @@
 /** Reference solutions and hidden checks: left out of the student release. */
 import type { Solution } from "shoplm";
 import { chapter0 } from "./ch00";
+import { chapter5 } from "./ch05";
 
-export const solutions: readonly Solution[] = [...chapter0];
+export const solutions: readonly Solution[] = [...chapter0, ...chapter5];

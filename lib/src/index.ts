@@ -8,3 +8,4 @@ export * from "./grading";
 export * from "./eval";
 export * from "./data";
 export * from "./text";
+export * from "./rank";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
+import * as shoplm from "shoplm";
 import { describe, expect, it } from "vitest";
 import { captureDisplay, check, compareValues, runChecks, scoreOutcomes, solutionRegion, type MimeBundle } from "shoplm";
 import { exercises } from "../../exercises/index";
@@ -91,8 +92,8 @@ describe("the course's exercises", () => {
       const chapter = exercise.id.split(".")[0].padStart(2, "0");
       const source = readFileSync(path.join(root, "solutions", `ch${chapter}.ts`), "utf8");
       expect(solutionRegion(source, exercise.id)).toContain(`function ${exercise.answerName}`);
-      const js = ts.transpileModule(exercise.stub, { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
-      const stub = new Function(`${js}; return ${exercise.answerName};`)();
+      const js = ts.transpileModule(exercise.stub, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS } }).outputText;
+      const stub = new Function("require", "exports", `${js}; return ${exercise.answerName};`)(() => shoplm, {});
       const outcomes = await runChecks(exercise, stub, exercise.checks);
       expect(outcomes.some((o) => o.status !== "passed")).toBe(true);
     });

@@ -39,6 +39,29 @@ const expectations: Record<string, (r: Records) => void> = {
     for (const kind of ["synonym", "vague", "misspelled"]) expect(num(r, `keyword.recall.${kind}`)).toBeLessThan(exact / 2);
     for (const id of ["0.1", "0.2"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
   },
+  "05_evaluation": (r) => {
+    // Offline: keyword overlap clearly beats popularity and random on the judged pools.
+    expect(num(r, "offline.keyword.ndcg@10")).toBeGreaterThan(num(r, "offline.popularity.ndcg@10") + 0.1);
+    expect(num(r, "offline.keyword.ndcg@10")).toBeGreaterThan(num(r, "offline.random.ndcg@10") + 0.1);
+    expect(num(r, "significance.keywordVsPopularity.p")).toBeLessThan(1e-3);
+    expect(num(r, "significance.bootstrap.lower")).toBeGreaterThan(0);
+    // Popularity starves the long tail.
+    expect(num(r, "beyond.popularity.longTail")).toBeLessThan(num(r, "beyond.random.longTail"));
+    // Online: the offline winner wins the simulated A/B test, and the estimates are near the model's truth.
+    expect(num(r, "ab.truth.ctr.treatment")).toBeGreaterThan(num(r, "ab.truth.ctr.control"));
+    expect(num(r, "ab.ctr.treatment")).toBeGreaterThan(num(r, "ab.ctr.control"));
+    expect(num(r, "ab.ctr.p")).toBeLessThan(0.05);
+    expect(Math.abs(num(r, "ab.ctr.control") - num(r, "ab.truth.ctr.control"))).toBeLessThan(0.1);
+    expect(Math.abs(num(r, "ab.ctr.treatment") - num(r, "ab.truth.ctr.treatment"))).toBeLessThan(0.1);
+    expect(num(r, "power.perArm.lift10")).toBeGreaterThan(1000);
+    // Peeking inflates false positives well beyond the level of a single test.
+    expect(num(r, "peeking.fixed")).toBeGreaterThan(0.02);
+    expect(num(r, "peeking.fixed")).toBeLessThan(0.08);
+    expect(num(r, "peeking.peeking")).toBeGreaterThan(2 * num(r, "peeking.fixed"));
+    // Off-policy: IPS lands within three standard errors of the truth.
+    expect(Math.abs(num(r, "offpolicy.ips") - num(r, "offpolicy.truth"))).toBeLessThan(3 * num(r, "offpolicy.ips.se"));
+    for (const id of ["5.1", "5.2", "5.3", "5.4"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
+  },
   setup_check: (r) => {
     expect(["tensorflow", "wasm", "cpu"]).toContain(r.backend);
     expect(r.profile).toBe("fast");

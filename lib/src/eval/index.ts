@@ -12,3 +12,5 @@ export * from "./distributions";
 export * from "./power";
 export * from "./peeking";
 export * from "./offpolicy";
+export * from "./ab-test";
+export * from "./counterfactual";

@@ -1,0 +1,163 @@
+/**
+ * An A/B test on the shop's simulated users. The logged sessions of a split are replayed: each
+ * session is assigned to control or treatment by a seeded coin (the randomisation unit is the
+ * session), every search in it is answered by that arm's ranker, and the user's clicks, carts
+ * and purchases are drawn from the same user-choice model that generated the logs (hidden
+ * preferences, ESCI grade, position bias). Because the model is known, each arm also reports
+ * its exact expected value on the same sessions: the truth the noisy test estimates.
+ */
+import { Rng, type Seed } from "../core/random";
+import { choiceProbabilities, sampleChoices, type ChoiceModelParams } from "../data/choice-model";
+import type { Product, Query, Session, Split, User } from "../data/records";
+import { normalQuantile, normalSf } from "./distributions";
+import { twoProportionZTest, type ProportionTest } from "./power";
+
+/** A ranker: the product ids to show for `query` to `user`, best first. */
+export type Ranker = (query: Query, user: User) => readonly string[];
+
+export interface ShopForSimulation {
+  readonly products: readonly Product[];
+  readonly queries: readonly Query[];
+  readonly users: readonly User[];
+  readonly sessions: readonly Session[];
+}
+
+export interface AbTestOptions {
+  readonly seed: Seed;
+  /** Which logged sessions to replay (default "test": the period after the training data). */
+  readonly split?: Split | "all";
+  /** Replay at most this many sessions (default all of the split). */
+  readonly maxSessions?: number;
+  /** Results shown per search (default 10). */
+  readonly listLength?: number;
+  readonly alpha?: number;
+  readonly choiceParams?: ChoiceModelParams;
+}
+
+export interface Estimate {
+  readonly value: number;
+  readonly interval: readonly [number, number];
+}
+
+export interface ArmResult {
+  readonly sessions: number;
+  readonly searches: number;
+  /** Share of sessions with at least one click. */
+  readonly clickThrough: Estimate;
+  /** Share of sessions with at least one purchase. */
+  readonly conversion: Estimate;
+  readonly revenuePerSession: Estimate;
+  /** The exact expected values on this arm's sessions, from the choice model. */
+  readonly expected: { readonly clickThrough: number; readonly conversion: number; readonly revenuePerSession: number };
+}
+
+export interface AbTestResult {
+  readonly control: ArmResult;
+  readonly treatment: ArmResult;
+  readonly clickThrough: ProportionTest;
+  readonly conversion: ProportionTest;
+  /** Welch (unpooled) normal test of the revenue difference, treatment minus control. */
+  readonly revenue: { readonly difference: number; readonly interval: readonly [number, number]; readonly pValue: number };
+}
+
+interface SessionOutcome {
+  clicked: boolean;
+  converted: boolean;
+  revenue: number;
+  pClick: number;
+  pConvert: number;
+  expectedRevenue: number;
+  searches: number;
+}
+
+function proportion(successes: number, n: number, z: number): Estimate {
+  const p = n > 0 ? successes / n : 0;
+  const se = n > 0 ? Math.sqrt((p * (1 - p)) / n) : 0;
+  return { value: p, interval: [p - z * se, p + z * se] };
+}
+
+function meanVar(xs: readonly number[]): { mean: number; variance: number } {
+  const n = xs.length;
+  const mean = n > 0 ? xs.reduce((s, x) => s + x, 0) / n : 0;
+  const variance = n > 1 ? xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1) : 0;
+  return { mean, variance };
+}
+
+function summarise(outcomes: readonly SessionOutcome[], z: number): ArmResult {
+  const n = outcomes.length;
+  const revenue = meanVar(outcomes.map((o) => o.revenue));
+  const se = n > 0 ? Math.sqrt(revenue.variance / n) : 0;
+  const avg = (f: (o: SessionOutcome) => number) => (n > 0 ? outcomes.reduce((s, o) => s + f(o), 0) / n : 0);
+  return {
+    sessions: n,
+    searches: outcomes.reduce((s, o) => s + o.searches, 0),
+    clickThrough: proportion(outcomes.filter((o) => o.clicked).length, n, z),
+    conversion: proportion(outcomes.filter((o) => o.converted).length, n, z),
+    revenuePerSession: { value: revenue.mean, interval: [revenue.mean - z * se, revenue.mean + z * se] },
+    expected: { clickThrough: avg((o) => o.pClick), conversion: avg((o) => o.pConvert), revenuePerSession: avg((o) => o.expectedRevenue) },
+  };
+}
+
+/** Replay the split's sessions with `control` and `treatment` and compare them. */
+export function simulateAbTest(shop: ShopForSimulation, control: Ranker, treatment: Ranker, options: AbTestOptions): AbTestResult {
+  const listLength = options.listLength ?? 10;
+  const alpha = options.alpha ?? 0.05;
+  const z = normalQuantile(1 - alpha / 2);
+  const products = new Map(shop.products.map((p) => [p.id, p]));
+  const queries = new Map(shop.queries.map((q) => [q.id, q]));
+  const users = new Map(shop.users.map((u) => [u.id, u]));
+  const split = options.split ?? "test";
+  let sessions = shop.sessions.filter((s) => (split === "all" || s.split === split) && s.events.some((e) => e.type === "search"));
+  if (options.maxSessions !== undefined) sessions = sessions.slice(0, options.maxSessions);
+  if (sessions.length < 2) throw new Error(`simulateAbTest: the "${split}" split has ${sessions.length} sessions with a search; at least 2 are needed.`);
+  const assign = new Rng(`${options.seed}/assignment`);
+  const behave = new Rng(`${options.seed}/behaviour`);
+  const arms: { control: SessionOutcome[]; treatment: SessionOutcome[] } = { control: [], treatment: [] };
+  for (const session of sessions) {
+    const user = users.get(session.user);
+    if (!user) throw new Error(`simulateAbTest: session ${session.id} names user ${session.user}, who is not in the shop.`);
+    const arm = assign.next() < 0.5 ? "control" : "treatment";
+    const ranker = arm === "control" ? control : treatment;
+    const outcome: SessionOutcome = { clicked: false, converted: false, revenue: 0, pClick: 0, pConvert: 0, expectedRevenue: 0, searches: 0 };
+    let noClick = 1;
+    let noPurchase = 1;
+    for (const event of session.events) {
+      if (event.type !== "search") continue;
+      const query = queries.get(event.query);
+      if (!query) throw new Error(`simulateAbTest: session ${session.id} searches ${event.query}, which is not in the shop's queries.`);
+      const shown = ranker(query, user).slice(0, listLength).map((id) => {
+        const p = products.get(id);
+        if (!p) throw new Error(`simulateAbTest: the ${arm} ranker returned "${id}" for ${query.id}, which is not a product of the shop.`);
+        return p;
+      });
+      const probabilities = choiceProbabilities(user, query, shown, options.choiceParams);
+      const drawn = sampleChoices(probabilities, behave);
+      outcome.searches += 1;
+      if (drawn.clicks.length > 0) outcome.clicked = true;
+      if (drawn.purchases.length > 0) outcome.converted = true;
+      for (const position of drawn.purchases) outcome.revenue += shown[position - 1].price;
+      for (const [i, o] of probabilities.entries()) {
+        noClick *= 1 - o.click;
+        noPurchase *= 1 - o.purchase;
+        outcome.expectedRevenue += o.purchase * shown[i].price;
+      }
+    }
+    outcome.pClick = 1 - noClick;
+    outcome.pConvert = 1 - noPurchase;
+    arms[arm].push(outcome);
+  }
+  const c = summarise(arms.control, z);
+  const t = summarise(arms.treatment, z);
+  const count = (xs: SessionOutcome[], f: (o: SessionOutcome) => boolean) => xs.filter(f).length;
+  const rc = meanVar(arms.control.map((o) => o.revenue));
+  const rt = meanVar(arms.treatment.map((o) => o.revenue));
+  const se = Math.sqrt(rc.variance / Math.max(1, c.sessions) + rt.variance / Math.max(1, t.sessions));
+  const difference = rt.mean - rc.mean;
+  return {
+    control: c,
+    treatment: t,
+    clickThrough: twoProportionZTest(count(arms.control, (o) => o.clicked), c.sessions, count(arms.treatment, (o) => o.clicked), t.sessions, { alpha }),
+    conversion: twoProportionZTest(count(arms.control, (o) => o.converted), c.sessions, count(arms.treatment, (o) => o.converted), t.sessions, { alpha }),
+    revenue: { difference, interval: [difference - z * se, difference + z * se], pValue: se > 0 ? Math.min(1, 2 * normalSf(Math.abs(difference) / se)) : 1 },
+  };
+}
