@@ -45,6 +45,9 @@ const expectations: Record<string, (r: Records) => void> = {
     expect(num(r, "offline.keyword.ndcg@10")).toBeGreaterThan(num(r, "offline.random.ndcg@10") + 0.1);
     expect(num(r, "significance.keywordVsPopularity.p")).toBeLessThan(1e-3);
     expect(num(r, "significance.bootstrap.lower")).toBeGreaterThan(0);
+    // Keyword overlap separates Exact products better than chance; a position-only click model is close to calibrated.
+    expect(num(r, "classification.rocAuc")).toBeGreaterThan(0.6);
+    expect(num(r, "calibration.ece")).toBeLessThan(0.05);
     // Popularity starves the long tail.
     expect(num(r, "beyond.popularity.longTail")).toBeLessThan(num(r, "beyond.random.longTail"));
     // Online: the offline winner wins the simulated A/B test, and the estimates are near the model's truth.
