@@ -1,0 +1,195 @@
+/**
+ * What grading produces: one result per student (written atomically, so a stopped run keeps
+ * every finished student and loses none halfway), and the gradebook assembled from those results
+ * (CSV and JSON: student, exercise, points, max, status, reason, flags).
+ *
+ * Reasons in the gradebook and on feedback pages never show a hidden check's name, inputs,
+ * expected value or the answer's messages on it (they could carry the inputs): only "hidden check
+ * N" and the kind of failure. The per-student result files keep the full story for the instructor.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import * as path from "node:path";
+import type { CheckStatus } from "./exercise";
+
+/** Why a check did not pass, in one word the feedback page can show for hidden checks too. */
+export type FailureKind =
+  | "wrong" // a wrong value, or a property the answer lacks
+  | "threw" // the answer threw
+  | "timeout"
+  | "memory"
+  | "crash" // the process exited or died before answering
+  | "output" // printed or returned too much
+  | "unreadable" // returned something that cannot be compared, or broke the protocol
+  | "not-run" // the cell could not be loaded
+  | "budget" // the submission's time budget ran out first
+  | "grader"; // the check itself is broken (an authoring error)
+
+export const FAILURE_TEXT: Readonly<Record<FailureKind, string>> = {
+  wrong: "wrong result",
+  threw: "the answer threw an error",
+  timeout: "took too long",
+  memory: "used too much memory",
+  crash: "the process crashed",
+  output: "printed or returned too much",
+  unreadable: "returned a value the grader cannot read",
+  "not-run": "not run: the cell could not be loaded",
+  budget: "not run: the submission's time budget ran out",
+  grader: "the check could not be run (grader problem)",
+};
+
+export interface GradedCheck {
+  readonly name: string;
+  readonly hidden: boolean;
+  /** 1-based position among the exercise's public or hidden checks. */
+  readonly number: number;
+  readonly status: CheckStatus;
+  readonly kind: FailureKind | null;
+  /** Full detail, for the instructor; hidden checks' messages are never shown to students. */
+  readonly message: string;
+  readonly weight: number;
+}
+
+export type ExerciseStatus = "passed" | "partial" | "failed" | "error" | "missing" | "unreadable";
+
+export interface ExerciseGrade {
+  readonly id: string;
+  readonly title: string;
+  readonly points: number;
+  readonly max: number;
+  readonly status: ExerciseStatus;
+  /** Safe to show the student. */
+  readonly reason: string;
+  readonly flags: readonly string[];
+  readonly checks: readonly GradedCheck[];
+  /** The notebook the graded cell came from, relative to the submissions folder. */
+  readonly notebook: string | null;
+  /** The first bytes the cell printed and the end of its stderr (instructor only). */
+  readonly output: { readonly stdout: string; readonly stderr: string };
+}
+
+export interface StudentGrade {
+  readonly version: number;
+  /** Hash of everything the grade depends on: a resumed run re-grades when it changed. */
+  readonly fingerprint: string;
+  readonly student: string;
+  readonly files: readonly string[];
+  readonly points: number;
+  readonly max: number;
+  readonly exercises: readonly ExerciseGrade[];
+  /** Problems with the submission as a whole (unreadable notebooks, repeated cells). */
+  readonly flags: readonly string[];
+}
+
+export const RESULT_VERSION = 1;
+
+/** Write a file so that readers see the old content or the new, never a part (rename is atomic). */
+export function writeFileAtomic(file: string, content: string): void {
+  const tmp = path.join(path.dirname(file), `.tmp-${path.basename(file)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+/** The student-safe one-line reason for an exercise's grade. */
+export function exerciseReason(status: ExerciseStatus, checks: readonly GradedCheck[], loadProblem?: string): string {
+  if (status === "passed") return "";
+  if (loadProblem) return loadProblem;
+  const failing = checks.filter((c) => c.status !== "passed");
+  if (failing.length === 0) return "";
+  const first = failing[0];
+  const detail = first.hidden
+    ? `hidden check ${first.number}: ${FAILURE_TEXT[first.kind ?? "wrong"]}`
+    : `check "${first.name}": ${first.message || FAILURE_TEXT[first.kind ?? "wrong"]}`;
+  const kinds = new Map<FailureKind, number>();
+  for (const c of failing) kinds.set(c.kind ?? "wrong", (kinds.get(c.kind ?? "wrong") ?? 0) + 1);
+  const tally = [...kinds].map(([k, n]) => `${FAILURE_TEXT[k]} x${n}`).join(", ");
+  const text = `${failing.length} of ${checks.length} checks did not pass (${tally}); first ${detail}`;
+  return text.length > 400 ? `${text.slice(0, 397)}...` : text;
+}
+
+export interface GradebookRow {
+  readonly student: string;
+  readonly exercise: string;
+  readonly points: number;
+  readonly max: number;
+  readonly status: ExerciseStatus;
+  readonly reason: string;
+  readonly flags: string;
+}
+
+export function gradebookRows(grades: readonly StudentGrade[]): GradebookRow[] {
+  return grades.flatMap((g) =>
+    g.exercises.map((e) => ({
+      student: g.student,
+      exercise: e.id,
+      points: e.points,
+      max: e.max,
+      status: e.status,
+      reason: e.reason,
+      flags: [...e.flags, ...g.flags].join("; "),
+    }))
+  );
+}
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  // Quote what needs it, and defuse spreadsheet formulas in student-controlled text.
+  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === "string" ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export const GRADEBOOK_COLUMNS = ["student", "exercise", "points", "max", "status", "reason", "flags"] as const;
+
+export function gradebookCsv(grades: readonly StudentGrade[]): string {
+  const lines = [GRADEBOOK_COLUMNS.join(",")];
+  for (const row of gradebookRows(grades)) lines.push(GRADEBOOK_COLUMNS.map((c) => csvField(row[c])).join(","));
+  return `${lines.join("\n")}\n`;
+}
+
+export function gradebookJson(grades: readonly StudentGrade[], sandbox: string): string {
+  const students = grades.map((g) => ({
+    student: g.student,
+    points: g.points,
+    max: g.max,
+    flags: g.flags,
+    exercises: g.exercises.map((e) => ({ id: e.id, points: e.points, max: e.max, status: e.status, reason: e.reason, flags: e.flags })),
+  }));
+  return `${JSON.stringify({ students, rows: gradebookRows(grades), sandbox }, null, 2)}\n`;
+}
+
+/** Parse CSV as written above (for tests and for tools that read the gradebook back). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+    } else if (c !== "\r") field += c;
+  }
+  if (field !== "" || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}

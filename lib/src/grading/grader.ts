@@ -1,0 +1,647 @@
+/**
+ * Bulk grading: every student's solution cells against the public and hidden checks, each
+ * exercise in its own sandboxed process, with partial credit per check (scoreOutcomes).
+ *
+ * The trusted side (this process) holds the checks, the reference solution and the expected
+ * values; the sandbox receives only the cell's code and the check inputs, and sends back raw
+ * outputs, which are compared here. Property checks are replayed here against those outputs
+ * (replay.ts). One result file per student is written atomically, so a stopped run resumes where
+ * it stopped; the gradebook, feedback pages and summary are then assembled from the results.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { findCourseRoot, loadExercises } from "./check";
+import { cloneArgs, compareValues, type Tolerance } from "./compare";
+import { scoreOutcomes, type AnswerFunction, type Check, type CheckOutcome, type Exercise, type PropertyCheck, type Solution } from "./exercise";
+import { feedbackPage, summaryPage } from "./feedback";
+import {
+  exerciseReason,
+  gradebookCsv,
+  gradebookJson,
+  RESULT_VERSION,
+  writeFileAtomic,
+  type ExerciseGrade,
+  type ExerciseStatus,
+  type FailureKind,
+  type GradedCheck,
+  type StudentGrade,
+} from "./gradebook";
+import { findExerciseCells, parseNotebook, sha256Hex, type ExerciseCells, type Notebook } from "./notebook";
+import { runPropertyRemote, type RemoteAnswer, type RemoteResult } from "./replay";
+import {
+  candidateIsolation,
+  DEFAULT_LIMITS,
+  sandboxConfig,
+  SandboxProcess,
+  type IsolationLevel,
+  type LoadSpec,
+  type SandboxConfig,
+  type SandboxLimits,
+} from "./sandbox";
+import { findSubmissions, originalCells, readSubmissionNotebook, tamperFlags, type OriginalCells, type Submission } from "./submission";
+import { decodeValue, encodeText, roundTrip } from "./transfer";
+
+/** Bump when a change to the grader can change a grade: resumed runs then re-grade everyone. */
+export const GRADER_VERSION = "1";
+
+export type PreparedCheck =
+  | {
+      readonly kind: "case";
+      readonly name: string;
+      readonly hidden: boolean;
+      readonly weight: number;
+      readonly args: string;
+      readonly expected: unknown;
+      readonly tolerance: Tolerance | undefined;
+    }
+  | { readonly kind: "property"; readonly name: string; readonly hidden: boolean; readonly weight: number; readonly check: PropertyCheck<AnswerFunction> };
+
+export interface PreparedExercise {
+  readonly exercise: Exercise;
+  readonly checks: readonly PreparedCheck[];
+}
+
+export interface Course {
+  readonly root: string;
+  readonly exercises: readonly PreparedExercise[];
+  readonly originals: OriginalCells;
+  /** Hash of the compiled exercises and solutions and of the instructor's locked cells. */
+  readonly fingerprint: string;
+}
+
+function filesUnder(dir: string, pattern: RegExp, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith(".") || name === "node_modules") continue;
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) filesUnder(full, pattern, out);
+    else if (pattern.test(name)) out.push(full);
+  }
+  return out;
+}
+
+/** Every notebook in a folder (recursively), parsed; an unreadable instructor notebook is an error. */
+export function readCourseNotebooks(dir: string): { file: string; notebook: Notebook }[] {
+  return filesUnder(dir, /\.ipynb$/).map((file) => ({ file, notebook: parseNotebook(readFileSync(file, "utf8"), file) }));
+}
+
+/** The solutions of the course, from the compiled `solutions/dist/index.js`. */
+export function loadSolutions(root: string): readonly Solution[] {
+  const file = path.join(root, "solutions", "dist", "index.js");
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run setup\` (or tsc -p solutions/tsconfig.json) to compile the solutions.`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require(file) as { solutions?: readonly Solution[] };
+  if (!Array.isArray(loaded.solutions)) throw new Error(`${file} does not export a "solutions" array.`);
+  return loaded.solutions;
+}
+
+function isCase(check: Check<AnswerFunction>): check is Extract<Check<AnswerFunction>, { args: unknown }> {
+  return "args" in check;
+}
+
+/** Checks with their inputs encoded and their expected values computed (by the reference when absent). */
+export async function prepareExercise(exercise: Exercise, solution: Solution): Promise<PreparedExercise> {
+  const checks: PreparedCheck[] = [];
+  const all = [...exercise.checks.map((c) => ({ c, hidden: false })), ...solution.hidden.map((c) => ({ c, hidden: true }))];
+  for (const { c, hidden } of all) {
+    const weight = c.weight ?? 1;
+    if (!isCase(c)) {
+      checks.push({ kind: "property", name: c.name, hidden, weight, check: c as PropertyCheck<AnswerFunction> });
+      continue;
+    }
+    let args: string;
+    try {
+      args = encodeText(c.args);
+    } catch (error) {
+      throw new Error(`Exercise ${exercise.id}, check "${c.name}": its arguments cannot be sent to the sandbox: ${(error as Error).message}.`);
+    }
+    const expected = c.expected !== undefined ? c.expected : await (solution.reference as (...a: unknown[]) => unknown)(...cloneArgs(c.args as unknown[]));
+    let normalised: unknown;
+    try {
+      normalised = roundTrip(expected);
+    } catch (error) {
+      throw new Error(`Exercise ${exercise.id}, check "${c.name}": its expected value cannot be compared across processes: ${(error as Error).message}.`);
+    }
+    checks.push({ kind: "case", name: c.name, hidden, weight, args, expected: normalised, tolerance: c.tolerance ?? exercise.tolerance });
+  }
+  return { exercise, checks };
+}
+
+export async function prepareCourse(root: string, notebooksDir = path.join(root, "notebooks")): Promise<Course> {
+  const exercises = loadExercises(root);
+  const solutions = loadSolutions(root);
+  const prepared: PreparedExercise[] = [];
+  for (const exercise of exercises) {
+    const solution = solutions.find((s) => s.id === exercise.id);
+    if (!solution) throw new Error(`Exercise ${exercise.id} has no reference solution in solutions/ (found: ${solutions.map((s) => s.id).join(", ") || "none"}).`);
+    prepared.push(await prepareExercise(exercise, solution));
+  }
+  const originals = originalCells(readCourseNotebooks(notebooksDir).map((n) => n.notebook));
+  const compiled = [...filesUnder(path.join(root, "exercises", "dist"), /\.js$/), ...filesUnder(path.join(root, "solutions", "dist"), /\.js$/)];
+  const hash = sha256Hex(
+    [GRADER_VERSION, ...compiled.map((f) => `${path.relative(root, f)}\n${sha256Hex(readFileSync(f))}`), JSON.stringify([...originals.entries()])].join("\n")
+  );
+  return { root, exercises: prepared, originals, fingerprint: hash };
+}
+
+/** TypeScript to CommonJS, syntax errors reported (types are not checked: tslab already showed them). */
+export function transpileCell(source: string, file: string): { code: string } | { error: string } {
+  // Loaded on first use: a notebook importing the library should not pay for the compiler.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require("typescript") as typeof import("typescript");
+  const out = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false },
+    fileName: file,
+    reportDiagnostics: true,
+  });
+  const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0) {
+    const d = errors[0];
+    const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : null;
+    const text = ts.flattenDiagnosticMessageText(d.messageText, " ");
+    return { error: `the cell does not compile: ${file}${where ? `(${where.line + 1},${where.character + 1})` : ""}: ${text}` };
+  }
+  return { code: out.outputText };
+}
+
+/** Time left for one student's submission (monotonic clock). */
+class Budget {
+  private readonly deadline: number;
+  constructor(readonly totalMs: number) {
+    this.deadline = performance.now() + totalMs;
+  }
+  remaining(): number {
+    return Math.max(0, Math.floor(this.deadline - performance.now()));
+  }
+}
+
+/** The answer as the sandbox runs it: restarts the process after a crash, remembers a cell that cannot load. */
+class SandboxedAnswer implements RemoteAnswer {
+  private process: SandboxProcess | null = null;
+  private loadProblem: { kind: FailureKind; message: string } | null = null;
+  stdout = "";
+  stderr = "";
+
+  constructor(
+    private readonly config: SandboxConfig,
+    private readonly spec: LoadSpec,
+    private readonly budget: Budget
+  ) {}
+
+  get problem(): { kind: FailureKind; message: string } | null {
+    return this.loadProblem;
+  }
+
+  private budgetResult(): RemoteResult {
+    return { kind: "budget", message: `not run: the submission used up its ${Math.round(this.budget.totalMs / 1000)} s time budget` };
+  }
+
+  async call(args: string, wantArgs: boolean): Promise<RemoteResult> {
+    if (this.loadProblem) return { kind: "not-run", message: this.loadProblem.message };
+    const limits = this.config.limits;
+    if (!this.process || this.process.dead) {
+      await this.collect();
+      const remaining = this.budget.remaining();
+      if (remaining <= 0) return this.budgetResult();
+      const limit = Math.min(limits.startupMs + limits.checkMs, remaining);
+      const { process, load } = await SandboxProcess.start(this.config, this.spec, limit);
+      this.process = process;
+      if (!load.ok) {
+        process.kill();
+        await this.collect();
+        if (load.kind === "timeout" && limit < limits.startupMs + limits.checkMs) return this.budgetResult();
+        const message = load.kind === "refused" ? load.message : `while loading the cell, ${load.message}`;
+        this.loadProblem = { kind: load.kind === "refused" ? "not-run" : load.kind === "protocol" ? "unreadable" : load.kind, message };
+        return { kind: "not-run", message };
+      }
+    }
+    const remaining = this.budget.remaining();
+    if (remaining <= 0) return this.budgetResult();
+    const limit = Math.min(limits.checkMs, remaining);
+    const result = await this.process.call(args, wantArgs, limit);
+    if (result.kind === "timeout" && limit < limits.checkMs) return this.budgetResult();
+    return result;
+  }
+
+  /** Keep what a finished process printed (once it has all been read), and let go of it. */
+  private async collect(): Promise<void> {
+    const done = this.process;
+    if (!done) return;
+    this.process = null;
+    await done.finished;
+    if (this.stdout.length < 4096) this.stdout += done.stdoutHead.slice(0, 4096 - this.stdout.length);
+    if (done.stderrTail) this.stderr = (this.stderr + done.stderrTail).slice(-4096);
+  }
+
+  async close(): Promise<void> {
+    if (this.process && !this.process.dead) await this.process.close();
+    await this.collect();
+  }
+}
+
+type Judged = Pick<GradedCheck, "status" | "kind" | "message">;
+
+function judgeFailure(result: Exclude<RemoteResult, { kind: "returned" }>): Judged {
+  switch (result.kind) {
+    case "threw":
+      return { status: "error", kind: "threw", message: `threw ${result.message}` };
+    case "unserializable":
+      return { status: "error", kind: "unreadable", message: `returned a value that cannot be compared: ${result.message}` };
+    case "protocol":
+      return { status: "error", kind: "unreadable", message: result.message };
+    default:
+      return { status: "error", kind: result.kind, message: result.message };
+  }
+}
+
+async function judgeCase(check: Extract<PreparedCheck, { kind: "case" }>, answer: RemoteAnswer): Promise<Judged> {
+  const result = await answer.call(check.args, false);
+  if (result.kind !== "returned") return judgeFailure(result);
+  try {
+    const got = decodeValue(result.value);
+    const diff = compareValues(check.expected, got, check.tolerance);
+    return diff ? { status: "failed", kind: "wrong", message: diff } : { status: "passed", kind: null, message: "" };
+  } catch (error) {
+    return { status: "error", kind: "unreadable", message: `the output could not be read: ${(error as Error).message}` };
+  }
+}
+
+async function judgeProperty(check: Extract<PreparedCheck, { kind: "property" }>, answer: RemoteAnswer): Promise<Judged> {
+  try {
+    const verdict = await runPropertyRemote(check.check, answer);
+    switch (verdict.status) {
+      case "passed":
+        return { status: "passed", kind: null, message: "" };
+      case "failed":
+        return { status: "failed", kind: "wrong", message: verdict.message };
+      case "error":
+        return { status: "error", kind: verdict.cause === "answer" ? "threw" : verdict.cause === "authoring" ? "grader" : "wrong", message: verdict.message };
+      case "stopped":
+        return judgeFailure(verdict.result);
+    }
+  } catch (error) {
+    return { status: "error", kind: "grader", message: (error as Error).message };
+  }
+}
+
+export interface GradeExerciseOptions {
+  readonly config: SandboxConfig;
+  readonly budget: Budget;
+  readonly seed?: number;
+}
+
+/** Grade one solution cell: every check, in order (public first), partial credit by weight. */
+export async function gradeCell(
+  prepared: PreparedExercise,
+  source: string,
+  options: GradeExerciseOptions
+): Promise<{ checks: GradedCheck[]; points: number; loadProblem: string | null; stdout: string; stderr: string }> {
+  const { exercise } = prepared;
+  const file = `exercise-${exercise.id}.ts`;
+  const numbered = (i: number) => prepared.checks.slice(0, i + 1).filter((c) => c.hidden === prepared.checks[i].hidden).length;
+  const compiled = transpileCell(source, file);
+  if ("error" in compiled) {
+    const checks = prepared.checks.map((c, i) => ({ name: c.name, hidden: c.hidden, number: numbered(i), weight: c.weight, status: "error" as const, kind: "not-run" as const, message: compiled.error }));
+    return { checks, points: 0, loadProblem: compiled.error, stdout: "", stderr: "" };
+  }
+  const answer = new SandboxedAnswer(options.config, { code: compiled.code, answerName: exercise.answerName, file, seed: options.seed ?? 42 }, options.budget);
+  const checks: GradedCheck[] = [];
+  try {
+    for (const [i, check] of prepared.checks.entries()) {
+      const judged = check.kind === "case" ? await judgeCase(check, answer) : await judgeProperty(check, answer);
+      checks.push({ name: check.name, hidden: check.hidden, number: numbered(i), weight: check.weight, ...judged });
+    }
+  } finally {
+    await answer.close();
+  }
+  const outcomes: CheckOutcome[] = checks.map((c) => ({ name: c.name, status: c.status, message: c.message, weight: c.weight }));
+  const loadProblem = answer.problem && checks.every((c) => c.kind === "not-run") ? answer.problem.message : null;
+  return { checks, points: scoreOutcomes(exercise.points, outcomes), loadProblem, stdout: answer.stdout, stderr: answer.stderr };
+}
+
+function statusOf(points: number, max: number, loadProblem: string | null): ExerciseStatus {
+  if (loadProblem) return "error";
+  if (points >= max) return "passed";
+  return points > 0 ? "partial" : "failed";
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export interface StudentOptions {
+  readonly course: Course;
+  readonly config: SandboxConfig;
+  readonly submissionMs: number;
+  /** The submissions folder (file names in the results are relative to it). */
+  readonly submissionsDir: string;
+  readonly fingerprint: string;
+}
+
+export async function gradeStudent(submission: Submission, options: StudentOptions): Promise<StudentGrade> {
+  const { course } = options;
+  const read = submission.files.map((f) => readSubmissionNotebook(f, options.submissionsDir));
+  const flags = read.filter((r) => r.problem).map((r) => `unreadable: ${r.problem}`);
+  if (submission.files.length === 0) flags.push("no notebook (.ipynb) in the submission");
+  const found = new Map<string, { cells: ExerciseCells; file: string; copies: number }>();
+  for (const r of read) {
+    if (!r.notebook) continue;
+    for (const [id, cells] of findExerciseCells(r.notebook)) {
+      if (!cells.solution) continue;
+      const seen = found.get(id);
+      if (seen) seen.copies++;
+      else found.set(id, { cells, file: path.relative(options.submissionsDir, r.file), copies: 1 });
+    }
+  }
+  const budget = new Budget(options.submissionMs);
+  const exercises: ExerciseGrade[] = [];
+  for (const prepared of course.exercises) {
+    const { exercise } = prepared;
+    const entry = found.get(exercise.id);
+    if (!entry) {
+      const unreadable = read.some((r) => r.problem);
+      const reason = unreadable
+        ? `no solution cell for exercise ${exercise.id} in the readable notebooks; ${read.filter((r) => r.problem).map((r) => r.problem).join("; ")}`
+        : `no cell tagged exercise:${exercise.id} and solution in the submission`;
+      exercises.push({
+        id: exercise.id,
+        title: exercise.title,
+        points: 0,
+        max: exercise.points,
+        status: unreadable ? "unreadable" : "missing",
+        reason,
+        flags: [],
+        checks: [],
+        notebook: null,
+        output: { stdout: "", stderr: "" },
+      });
+      continue;
+    }
+    const exerciseFlags = tamperFlags(entry.cells, course.originals.get(exercise.id), exercise.answerName);
+    if (entry.copies > 1) exerciseFlags.push(`repeated: exercise ${exercise.id} appears in ${entry.copies} notebooks; ${entry.file} was graded`);
+    const graded = await gradeCell(prepared, entry.cells.solution!.source, { config: options.config, budget });
+    const status = statusOf(graded.points, exercise.points, graded.loadProblem);
+    exercises.push({
+      id: exercise.id,
+      title: exercise.title,
+      points: graded.points,
+      max: exercise.points,
+      status,
+      reason: exerciseReason(status, graded.checks, graded.loadProblem ?? undefined),
+      flags: exerciseFlags,
+      checks: graded.checks,
+      notebook: entry.file,
+      output: { stdout: graded.stdout, stderr: graded.stderr },
+    });
+  }
+  return {
+    version: RESULT_VERSION,
+    fingerprint: options.fingerprint,
+    student: submission.student,
+    files: submission.files.map((f) => path.relative(options.submissionsDir, f)),
+    points: round3(exercises.reduce((s, e) => s + e.points, 0)),
+    max: round3(exercises.reduce((s, e) => s + e.max, 0)),
+    exercises,
+    flags,
+  };
+}
+
+function graderFailure(submission: Submission, course: Course, fingerprint: string, submissionsDir: string): StudentGrade {
+  const exercises: ExerciseGrade[] = course.exercises.map(({ exercise }) => ({
+    id: exercise.id,
+    title: exercise.title,
+    points: 0,
+    max: exercise.points,
+    status: "error",
+    reason: "not graded: the grader failed on this submission",
+    flags: [],
+    checks: [],
+    notebook: null,
+    output: { stdout: "", stderr: "" },
+  }));
+  return {
+    version: RESULT_VERSION,
+    fingerprint,
+    student: submission.student,
+    files: submission.files.map((f) => path.relative(submissionsDir, f)),
+    points: 0,
+    max: round3(exercises.reduce((s, e) => s + e.max, 0)),
+    exercises,
+    flags: ["grader-error: the grader failed on this submission; it is graded again on the next run"],
+  };
+}
+
+/** What a student's grade depends on besides the course: their files and the limits. */
+export function studentFingerprint(course: Course, submission: Submission, limits: SandboxLimits, submissionMs: number): string {
+  const files = submission.files.map((f) => `${path.basename(f)}:${sha256Hex(readFileSync(f))}`);
+  return sha256Hex([course.fingerprint, JSON.stringify(limits), String(submissionMs), submission.student, ...files].join("\n"));
+}
+
+export interface GradeOptions {
+  /** The course root (with exercises/dist and solutions/dist); found from the working directory by default. */
+  readonly root?: string;
+  readonly submissions: string;
+  readonly out: string;
+  /** Students graded at once; default min(cores, 4). */
+  readonly jobs?: number;
+  readonly limits?: Partial<SandboxLimits>;
+  /** Wall-clock budget for all of one student's exercises, in ms (default 120 s). */
+  readonly submissionMs?: number;
+  /** The instructor's notebooks, the originals of the locked cells; default <root>/notebooks. */
+  readonly notebooks?: string;
+  /** `auto` (default) takes the strongest isolation that works here. */
+  readonly isolation?: IsolationLevel | "auto";
+  /** Grade even when only `none` isolation (no network isolation) is available. */
+  readonly allowWeakSandbox?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface GradeRun {
+  readonly grades: readonly StudentGrade[];
+  /** Students graded by this run, and those whose earlier result was kept. */
+  readonly graded: readonly string[];
+  readonly reused: readonly string[];
+  /** Faults of the grader itself, one per student it could not grade (not saved: the next run retries). */
+  readonly problems: readonly string[];
+  readonly sandbox: string;
+  readonly files: { readonly csv: string; readonly json: string; readonly summary: string; readonly feedback: string; readonly results: string };
+}
+
+const PROBE = (direct: string, viaLink: string) => `
+function probe() {
+  const fs = require("fs");
+  const unreadable = (file) => { try { fs.readFileSync(file); return false; } catch (e) { return true; } };
+  let deniedSpawn = false;
+  try { require("child_process").spawnSync("true"); } catch (e) { deniedSpawn = e.code === "ERR_ACCESS_DENIED"; }
+  const interfaces = Object.keys(require("os").networkInterfaces());
+  return { uid: typeof process.getuid === "function" ? process.getuid() : -1, interfaces, deniedRead: unreadable(${JSON.stringify(direct)}),
+    deniedLink: unreadable(${JSON.stringify(viaLink)}), deniedSpawn };
+}`;
+
+/** Try one isolation level with a probe cell; the description of what holds, or why it failed. */
+export async function probeSandbox(config: SandboxConfig, root: string): Promise<{ ok: boolean; description: string }> {
+  const direct = path.join(root, "package.json");
+  // The course's workspace link: with only the permission model, "<link>/../package.json" is read.
+  const viaLink = `${config.nodeModules}/shoplm/../package.json`; // not path.join: it would remove the ".."
+  const { process: proc, load } = await SandboxProcess.start(config, { code: PROBE(direct, viaLink), answerName: "probe", file: "probe.js", seed: 1 }, 30_000);
+  if (!load.ok) return { ok: false, description: `${config.isolation}: ${load.message}${proc.stderrTail ? ` (${proc.stderrTail.trim().split("\n").slice(-1)[0]})` : ""}` };
+  const result = await proc.call(encodeText([]), false, 10_000);
+  await proc.close();
+  if (result.kind !== "returned") return { ok: false, description: `${config.isolation}: the probe ${result.message}` };
+  const got = decodeValue(result.value) as { uid: number; interfaces: string[]; deniedRead: boolean; deniedLink: boolean; deniedSpawn: boolean };
+  const isolated = config.isolation !== "none";
+  const problems: string[] = [];
+  if (!got.deniedRead) problems.push(`the sandbox could read ${direct}`);
+  if (isolated && !got.deniedLink) problems.push(`the sandbox could read ${viaLink}`);
+  if (!got.deniedSpawn) problems.push("the sandbox could start a process");
+  if (isolated && got.interfaces.length > 0) problems.push(`the sandbox sees network interfaces ${got.interfaces.join(", ")}`);
+  if (config.isolation === "strong" && got.uid !== config.uid) problems.push(`the sandbox runs as uid ${got.uid}, not ${config.uid}`);
+  if (problems.length) return { ok: false, description: `${config.isolation}: ${problems.join("; ")}` };
+  const l = config.limits;
+  const parts = [
+    "Node permission model (reads only lib/dist and node_modules; no writes, child processes, workers, addons)",
+    ...(isolated
+      ? ["a private read-only filesystem view (system, Node, lib/dist, node_modules only)", "no network (own network namespace)", "own PID, IPC and mount namespaces"]
+      : [`NO network isolation, NO filesystem view${got.deniedLink ? "" : ` (symbolic links get around the permission model: ${viaLink} was readable)`}`]),
+    ...(config.isolation === "strong" ? [`unprivileged uid ${config.uid}`] : []),
+    config.tools.prlimit ? `rlimits (address space ${1536 + l.memoryMb} MB, CPU ${config.cpuSeconds} s, no files, no core dumps)` : "no rlimits (prlimit missing)",
+    `heap ${l.memoryMb} MB, resident memory ${l.memoryMb + 256} MB, ${l.checkMs} ms per check, output ${l.outputBytes} bytes`,
+  ];
+  return { ok: true, description: `${config.isolation}: ${parts.join("; ")}` };
+}
+
+function inside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+function readResult(file: string): StudentGrade | null {
+  try {
+    const grade = JSON.parse(readFileSync(file, "utf8")) as StudentGrade;
+    return grade.version === RESULT_VERSION && typeof grade.fingerprint === "string" ? grade : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Run `task` over `items` with at most `jobs` at once; results keep the items' order. */
+async function pool<T, R>(items: readonly T[], jobs: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+  return results;
+}
+
+export function defaultJobs(): number {
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(cores, 4));
+}
+
+/** Grade a folder of submissions into `out`: results/, gradebook.csv/.json, feedback/, summary.html. */
+export async function gradeSubmissions(options: GradeOptions): Promise<GradeRun> {
+  const log = options.log ?? (() => undefined);
+  const root = realpathSync(options.root ?? findCourseRoot());
+  const submissionsDir = realpathSync(options.submissions);
+  mkdirSync(options.out, { recursive: true });
+  const out = realpathSync(options.out);
+  const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const submissionMs = options.submissionMs ?? 120_000;
+  if (inside(out, submissionsDir)) throw new Error(`The output folder ${out} is inside the submissions folder ${submissionsDir}; put it elsewhere.`);
+  if (inside(submissionsDir, out)) throw new Error(`The submissions folder ${submissionsDir} is inside the output folder ${out}; put it elsewhere.`);
+
+  const course = await prepareCourse(root, options.notebooks);
+  const cpuSeconds = Math.ceil(submissionMs / 1000) + 30;
+  const levels = options.isolation && options.isolation !== "auto" ? [options.isolation] : candidateIsolation();
+  let config: SandboxConfig | null = null;
+  let sandbox = "";
+  const failures: string[] = [];
+  // The filesystem view is mounted on this empty folder, inside each sandbox's own mount namespace
+  // (the folder stays empty out here; a run stopped by kill -9 leaves it for the next run).
+  const view = path.join(out, ".sandbox-view");
+  mkdirSync(view, { recursive: true });
+  if (readdirSync(view).length > 0) throw new Error(`${view} should be empty (the sandboxes mount their view on it); remove what is in it.`);
+  try {
+    for (const level of levels) {
+      const candidate = sandboxConfig({ root, limits, isolation: level, cpuSeconds, view });
+      for (const p of candidate.binds) {
+        for (const [what, dir] of [["output", out], ["submissions", submissionsDir]] as const) {
+          if (inside(dir, p) || inside(p, dir)) throw new Error(`The ${what} folder ${dir} overlaps ${p}, which the sandbox can see; put it elsewhere.`);
+        }
+      }
+      const probe = await probeSandbox(candidate, root);
+      if (probe.ok) {
+        config = candidate;
+        sandbox = probe.description;
+        break;
+      }
+      failures.push(probe.description);
+    }
+    if (!config) throw new Error(`No sandbox works on this machine: ${failures.join(" | ")}`);
+    if (config.isolation === "none" && !options.allowWeakSandbox) {
+      throw new Error(
+        `Only weak isolation is available here (${sandbox}). Student code could use the network. ` +
+          `Run as root on Linux with util-linux (unshare, setpriv, prlimit), or pass --allow-weak-sandbox to grade anyway.` +
+          (failures.length ? ` Stronger levels failed: ${failures.join(" | ")}` : "")
+      );
+    }
+    log(`sandbox: ${sandbox}`);
+
+    const resultsDir = path.join(out, "results");
+    const feedbackDir = path.join(out, "feedback");
+    mkdirSync(resultsDir, { recursive: true });
+    mkdirSync(feedbackDir, { recursive: true });
+    // Half-written temporaries of a stopped run; finished results were renamed into place.
+    for (const dir of [resultsDir, feedbackDir, out]) {
+      for (const name of readdirSync(dir)) if (name.startsWith(".tmp-")) rmSync(path.join(dir, name), { force: true });
+    }
+
+    const submissions = findSubmissions(submissionsDir);
+    const graded: string[] = [];
+    const reused: string[] = [];
+    const problems: string[] = [];
+    let done = 0;
+    const grades = await pool(submissions, options.jobs ?? defaultJobs(), async (submission) => {
+      const file = path.join(resultsDir, `${submission.stem}.json`);
+      const fingerprint = studentFingerprint(course, submission, limits, submissionMs);
+      const previous = existsSync(file) ? readResult(file) : null;
+      if (previous && previous.fingerprint === fingerprint && previous.student === submission.student) {
+        reused.push(submission.student);
+        done++;
+        return previous;
+      }
+      let grade: StudentGrade;
+      try {
+        grade = await gradeStudent(submission, { course, config: config!, submissionMs, submissionsDir, fingerprint });
+      } catch (error) {
+        // A fault of the grader itself: reported for this student, not saved, so the next run retries.
+        problems.push(`${submission.student}: the grader failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        return graderFailure(submission, course, fingerprint, submissionsDir);
+      }
+      writeFileAtomic(file, `${JSON.stringify(grade, null, 2)}\n`);
+      graded.push(submission.student);
+      done++;
+      log(`graded ${submission.student}: ${grade.points}/${grade.max} (${done}/${submissions.length})`);
+      return grade;
+    });
+
+    const files = {
+      csv: path.join(out, "gradebook.csv"),
+      json: path.join(out, "gradebook.json"),
+      summary: path.join(out, "summary.html"),
+      feedback: feedbackDir,
+      results: resultsDir,
+    };
+    writeFileAtomic(files.csv, gradebookCsv(grades));
+    writeFileAtomic(files.json, gradebookJson(grades, sandbox));
+    for (const [i, grade] of grades.entries()) writeFileAtomic(path.join(feedbackDir, `${submissions[i].stem}.html`), feedbackPage(grade));
+    writeFileAtomic(files.summary, summaryPage(grades, submissions.map((s) => `feedback/${s.stem}.html`), sandbox));
+    return { grades, graded: graded.sort(), reused: reused.sort(), problems, sandbox, files };
+  } finally {
+    rmdirSync(view);
+  }
+}
