@@ -8,4 +8,6 @@ export * from "./grading";
 export * from "./eval";
 export * from "./data";
 export * from "./text";
+export * from "./model";
+export * from "./train";
 export * from "./rank";

@@ -49,7 +49,7 @@ const fast: Profile = {
   name: "fast",
   shop: { seed: 20261127, products: 3000, queries: 400, users: 1000, judgedPerQuery: 30, sessionsPerUser: 6 },
   model: { vocabSize: 4000, maxLength: 48, hiddenSize: 64, layers: 2, heads: 4, intermediateSize: 256 },
-  train: { seed: 7, batchSize: 32, pretrainSteps: 150, finetuneSteps: 100, evalBatches: 4 },
+  train: { seed: 7, batchSize: 32, pretrainSteps: 250, finetuneSteps: 100, evalBatches: 4 },
   evaluation: { bootstrapSamples: 1000, permutationSamples: 2000, abSessions: 4000 },
   notebookTimeoutSeconds: 600,
 };
