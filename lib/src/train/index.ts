@@ -6,3 +6,4 @@ export * from "./clip";
 export * from "./metrics";
 export * from "./pretrain";
 export * from "./callbacks";
+export * from "./course-model";
