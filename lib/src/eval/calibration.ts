@@ -12,7 +12,7 @@
  * (Naeini et al., AAAI 2015; Guo et al., ICML 2017). For a multi-class model, pass whether the
  * top class was right as the outcome and its probability as the prediction (top-label ECE).
  */
-import type { BinaryLabels } from "./classification";
+import { binaryLabel, type BinaryLabels } from "./classification";
 
 export type BinStrategy = "uniform" | "quantile";
 
@@ -38,10 +38,7 @@ function checkInputs(what: string, yTrue: BinaryLabels, probs: ArrayLike<number>
   if (yTrue.length === 0) throw new Error(`${what}: expected at least one sample, got none.`);
   const out: boolean[] = [];
   for (let i = 0; i < yTrue.length; i++) {
-    const v = yTrue[i];
-    if (v === true || v === 1) out.push(true);
-    else if (v === false || v === 0) out.push(false);
-    else throw new Error(`${what}: yTrue[${i}] is ${JSON.stringify(v)}; expected true / false or 1 / 0.`);
+    out.push(binaryLabel(what, yTrue[i], i));
     const p = probs[i];
     if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`${what}: probs[${i}] is ${String(p)}; expected a probability in [0, 1].`);
   }

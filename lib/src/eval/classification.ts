@@ -256,14 +256,18 @@ export function recallScore<L extends Label>(yTrue: readonly L[], yPred: readonl
 // ---------------------------------------------------------------------------------------------
 // Score-based binary metrics.
 
+/** A binary label as a boolean: true / false or 1 / 0, anything else an error naming the entry. */
+export function binaryLabel(what: string, value: unknown, index: number): boolean {
+  if (value === true || value === 1) return true;
+  if (value === false || value === 0) return false;
+  throw new Error(`${what}: yTrue[${index}] is ${JSON.stringify(value)}; expected true / false or 1 / 0.`);
+}
+
 function binaryOutcomes(what: string, yTrue: BinaryLabels, scores: ArrayLike<number>, scoreName = "scores"): boolean[] {
   checkSameLength(what, yTrue, scores, "yTrue", scoreName);
   const out: boolean[] = [];
   for (let i = 0; i < yTrue.length; i++) {
-    const v = yTrue[i];
-    if (v === true || v === 1) out.push(true);
-    else if (v === false || v === 0) out.push(false);
-    else throw new Error(`${what}: yTrue[${i}] is ${JSON.stringify(v)}; expected true / false or 1 / 0.`);
+    out.push(binaryLabel(what, yTrue[i], i));
     const s = scores[i];
     if (typeof s !== "number" || Number.isNaN(s)) throw new Error(`${what}: ${scoreName}[${i}] is ${String(s)}; expected a number that is not NaN.`);
   }

@@ -18,7 +18,7 @@
  * - `truncation: true` cuts the end of the ids, [SEP] included (here the text is cut, [SEP] kept);
  * - `padding: true` pads to at most model_max_length, leaving longer rows longer.
  */
-import type { PaddingConfig, PostProcessorTemplate, Side, TemplatePiece, TruncationConfig, TruncationStrategy } from "./encoding";
+import { bertTemplate, type PaddingConfig, type PostProcessorTemplate, type Side, type TemplatePiece, type TruncationConfig, type TruncationStrategy } from "./encoding";
 import type { NormalizerOptions } from "./normalize";
 import { WordPieceTokenizer, type SpecialTokenNames, type WordPieceConfig } from "./wordpiece";
 
@@ -323,22 +323,7 @@ function readTemplate(r: Reader, value: Json, vocab: ReadonlyMap<string, number>
       if (vocab.get(v[0]) !== v[1]) r.fail(`post_processor.${field}`, `the vocabulary's id for ${JSON.stringify(v[0])} (${vocab.get(v[0])})`, v);
       return v[0];
     };
-    const cls = pairOf("cls");
-    const sep = pairOf("sep");
-    return {
-      single: [
-        { kind: "special", token: cls, typeId: 0 },
-        { kind: "sequence", sequence: "A", typeId: 0 },
-        { kind: "special", token: sep, typeId: 0 },
-      ],
-      pair: [
-        { kind: "special", token: cls, typeId: 0 },
-        { kind: "sequence", sequence: "A", typeId: 0 },
-        { kind: "special", token: sep, typeId: 0 },
-        { kind: "sequence", sequence: "B", typeId: 1 },
-        { kind: "special", token: sep, typeId: 1 },
-      ],
-    };
+    return bertTemplate(pairOf("cls"), pairOf("sep"));
   }
   const specials = r.object(obj.special_tokens ?? {}, "post_processor.special_tokens");
   const pieces = (field: "single" | "pair"): TemplatePiece[] => {
