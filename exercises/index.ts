@@ -1,6 +1,7 @@
 /** Every exercise of the course, in chapter order. `check(id, answer)` and the grader read this list. */
 import type { Exercise } from "shoplm";
 import { chapter0 } from "./ch00";
+import { chapter1 } from "./ch01";
 import { chapter5 } from "./ch05";
 
-export const exercises: readonly Exercise[] = [...chapter0, ...chapter5];
+export const exercises: readonly Exercise[] = [...chapter0, ...chapter1, ...chapter5];

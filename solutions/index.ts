@@ -1,6 +1,7 @@
 /** Reference solutions and hidden checks: left out of the student release. */
 import type { Solution } from "shoplm";
 import { chapter0 } from "./ch00";
+import { chapter1 } from "./ch01";
 import { chapter5 } from "./ch05";
 
-export const solutions: readonly Solution[] = [...chapter0, ...chapter5];
+export const solutions: readonly Solution[] = [...chapter0, ...chapter1, ...chapter5];

@@ -39,6 +39,27 @@ const expectations: Record<string, (r: Records) => void> = {
     for (const kind of ["synonym", "vague", "misspelled"]) expect(num(r, `keyword.recall.${kind}`)).toBeLessThan(exact / 2);
     for (const id of ["0.1", "0.2"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
   },
+  "01_pretraining": (r) => {
+    // The tokenizer learns whole words of the shop; typos split into more pieces.
+    expect(num(r, "tokenizer.piecesPerWord.train")).toBeLessThan(num(r, "tokenizer.piecesPerWord.characters") / 2);
+    expect(num(r, "typos.piecesTyped")).toBeGreaterThan(num(r, "typos.piecesMeant"));
+    // Attention ignores padding; the step-by-step version equals the library's.
+    expect(num(r, "attention.paddingWeight")).toBe(0);
+    expect(num(r, "attention.maxDifference")).toBeLessThan(1e-5);
+    // BERT's masking proportions.
+    expect(Math.abs(num(r, "masking.chosen") - 0.15)).toBeLessThan(0.02);
+    expect(Math.abs(num(r, "masking.mask") - 0.8)).toBeLessThan(0.05);
+    // The live run learns: its loss falls.
+    expect(num(r, "live.loss.last")).toBeLessThan(num(r, "live.loss.first") - 1);
+    expect(num(r, "live.heldOut.last")).toBeLessThan(num(r, "live.heldOut.first"));
+    // The shipped model: a fifth of the unigram perplexity and more, and it fills blanks in held-out text.
+    expect(num(r, "shipped.perplexity")).toBeLessThan(num(r, "shipped.unigramPerplexity") / 5);
+    expect(num(r, "fill.heldOut.top5")).toBeGreaterThan(num(r, "fill.heldOut.top1"));
+    expect(num(r, "fill.heldOut.top1")).toBeGreaterThan(0.3);
+    // Bigger models reach a lower loss in the same steps.
+    expect(num(r, "size.base.loss")).toBeLessThan(num(r, "size.tiny.loss"));
+    for (const id of ["1.1", "1.2", "1.3", "1.4"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
+  },
   "05_evaluation": (r) => {
     // Offline: keyword overlap clearly beats popularity and random on the judged pools.
     expect(num(r, "offline.keyword.ndcg@10")).toBeGreaterThan(num(r, "offline.popularity.ndcg@10") + 0.1);
