@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench -- NAME [args]`: run bench/NAME.mjs after making sure the library is built.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,6 +14,4 @@ if (!name || !names.includes(name)) {
 }
 const setup = spawnSync(process.execPath, [path.join(here, "..", "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
-const file = path.join(here, `${name}.mjs`);
-if (!existsSync(file)) process.exit(2);
-process.exit(spawnSync(process.execPath, [file, ...args], { stdio: "inherit" }).status ?? 1);
+process.exit(spawnSync(process.execPath, [path.join(here, `${name}.mjs`), ...args], { stdio: "inherit" }).status ?? 1);

@@ -60,6 +60,38 @@ export interface AbTestResult {
   readonly revenue: { readonly difference: number; readonly interval: readonly [number, number]; readonly pValue: number };
 }
 
+/** The shop's records by id, with lookups whose errors say which session named what. */
+export class ShopLookup {
+  private readonly products: ReadonlyMap<string, Product>;
+  private readonly queries: ReadonlyMap<string, Query>;
+  private readonly users: ReadonlyMap<string, User>;
+
+  constructor(shop: ShopForSimulation, private readonly what: string) {
+    this.products = new Map(shop.products.map((p) => [p.id, p]));
+    this.queries = new Map(shop.queries.map((q) => [q.id, q]));
+    this.users = new Map(shop.users.map((u) => [u.id, u]));
+  }
+
+  user(session: Session): User {
+    const user = this.users.get(session.user);
+    if (!user) throw new Error(`${this.what}: session ${session.id} names user ${session.user}, who is not in the shop.`);
+    return user;
+  }
+
+  query(session: Session, id: string): Query {
+    const query = this.queries.get(id);
+    if (!query) throw new Error(`${this.what}: session ${session.id} searches ${id}, which is not in the shop's queries.`);
+    return query;
+  }
+
+  /** `from` names who returned the id ("the control ranker"), `context` what for (" for q0012"). */
+  product(id: string, from: string, context = ""): Product {
+    const product = this.products.get(id);
+    if (!product) throw new Error(`${this.what}: ${from} returned "${id}"${context}, which is not a product of the shop.`);
+    return product;
+  }
+}
+
 interface SessionOutcome {
   clicked: boolean;
   converted: boolean;
@@ -103,9 +135,7 @@ export function simulateAbTest(shop: ShopForSimulation, control: Ranker, treatme
   const listLength = options.listLength ?? 10;
   const alpha = options.alpha ?? 0.05;
   const z = normalQuantile(1 - alpha / 2);
-  const products = new Map(shop.products.map((p) => [p.id, p]));
-  const queries = new Map(shop.queries.map((q) => [q.id, q]));
-  const users = new Map(shop.users.map((u) => [u.id, u]));
+  const lookup = new ShopLookup(shop, "simulateAbTest");
   const split = options.split ?? "test";
   let sessions = shop.sessions.filter((s) => (split === "all" || s.split === split) && s.events.some((e) => e.type === "search"));
   if (options.maxSessions !== undefined) sessions = sessions.slice(0, options.maxSessions);
@@ -114,8 +144,7 @@ export function simulateAbTest(shop: ShopForSimulation, control: Ranker, treatme
   const behave = new Rng(`${options.seed}/behaviour`);
   const arms: { control: SessionOutcome[]; treatment: SessionOutcome[] } = { control: [], treatment: [] };
   for (const session of sessions) {
-    const user = users.get(session.user);
-    if (!user) throw new Error(`simulateAbTest: session ${session.id} names user ${session.user}, who is not in the shop.`);
+    const user = lookup.user(session);
     const arm = assign.next() < 0.5 ? "control" : "treatment";
     const ranker = arm === "control" ? control : treatment;
     const outcome: SessionOutcome = { clicked: false, converted: false, revenue: 0, pClick: 0, pConvert: 0, expectedRevenue: 0, searches: 0 };
@@ -123,13 +152,8 @@ export function simulateAbTest(shop: ShopForSimulation, control: Ranker, treatme
     let noPurchase = 1;
     for (const event of session.events) {
       if (event.type !== "search") continue;
-      const query = queries.get(event.query);
-      if (!query) throw new Error(`simulateAbTest: session ${session.id} searches ${event.query}, which is not in the shop's queries.`);
-      const shown = ranker(query, user).slice(0, listLength).map((id) => {
-        const p = products.get(id);
-        if (!p) throw new Error(`simulateAbTest: the ${arm} ranker returned "${id}" for ${query.id}, which is not a product of the shop.`);
-        return p;
-      });
+      const query = lookup.query(session, event.query);
+      const shown = ranker(query, user).slice(0, listLength).map((id) => lookup.product(id, `the ${arm} ranker`, ` for ${query.id}`));
       const probabilities = choiceProbabilities(user, query, shown, options.choiceParams);
       const drawn = sampleChoices(probabilities, behave);
       outcome.searches += 1;

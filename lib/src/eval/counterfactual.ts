@@ -7,8 +7,8 @@
  * the truth to compare with.
  */
 import { choiceProbabilities, type ChoiceModelParams } from "../data/choice-model";
-import type { Product, Query, Split, User } from "../data/records";
-import type { ShopForSimulation } from "./ab-test";
+import type { Query, Split, User } from "../data/records";
+import { ShopLookup, type ShopForSimulation } from "./ab-test";
 import type { LoggedEvent } from "./offpolicy";
 
 /** Reorders the candidates a search showed (best first). */
@@ -25,31 +25,25 @@ export interface TopSlotLog {
 }
 
 export function topSlotLog(shop: ShopForSimulation, target: ReRanker, options: { split?: Split | "all"; choiceParams?: ChoiceModelParams } = {}): TopSlotLog {
-  const products = new Map<string, Product>(shop.products.map((p) => [p.id, p]));
-  const queries = new Map(shop.queries.map((q) => [q.id, q]));
-  const users = new Map(shop.users.map((u) => [u.id, u]));
+  const lookup = new ShopLookup(shop, "topSlotLog");
   const split = options.split ?? "all";
   const events: LoggedEvent[] = [];
   let truth = 0;
   let clickedTop = 0;
   for (const session of shop.sessions) {
     if (split !== "all" && session.split !== split) continue;
-    const user = users.get(session.user);
-    if (!user) throw new Error(`topSlotLog: session ${session.id} names user ${session.user}, who is not in the shop.`);
+    const user = lookup.user(session);
     const searches = session.events.map((e, i) => ({ e, i })).filter(({ e }) => e.type === "search");
     for (const [n, { e, i }] of searches.entries()) {
       if (e.type !== "search" || e.policy !== "shuffle" || e.shown.length === 0) continue;
-      const query = queries.get(e.query);
-      if (!query) throw new Error(`topSlotLog: session ${session.id} searches ${e.query}, which is not in the shop's queries.`);
+      const query = lookup.query(session, e.query);
       // Clicks belong to this search until the next one starts.
       const end = n + 1 < searches.length ? searches[n + 1].i : session.events.length;
       const clicked = session.events.slice(i + 1, end).some((x) => x.type === "click" && x.position === 1);
       const top = target(query, user, e.shown)[0];
       if (top === undefined || !e.shown.includes(top)) throw new Error(`topSlotLog: the target's top product for ${query.id} is ${String(top)}, not one of the shown candidates.`);
       events.push({ reward: clicked ? 1 : 0, loggingProbability: 1 / e.shown.length, targetProbability: e.shown[0] === top ? 1 : 0 });
-      const product = products.get(top);
-      if (!product) throw new Error(`topSlotLog: unknown product ${top}.`);
-      truth += choiceProbabilities(user, query, [product], options.choiceParams)[0].click;
+      truth += choiceProbabilities(user, query, [lookup.product(top, "the target re-ranker")], options.choiceParams)[0].click;
       if (clicked) clickedTop += 1;
     }
   }
