@@ -58,6 +58,10 @@ class Mlm(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, ids, attention, positions, labels):
+        return F.cross_entropy(self.logits(ids, attention, positions), labels)
+
+    def logits(self, ids, attention, positions):
+        """Scores over the vocabulary at the flat positions (row * length + column) only."""
         b, s = ids.shape
         x = self.word(ids) + self.pos.weight[:s] + self.typ.weight[0]
         x = self.drop(self.ln(x))
@@ -66,8 +70,7 @@ class Mlm(nn.Module):
             x = layer(x, mask_bias)
         rows = x.reshape(b * s, -1)[positions]
         h = self.head_ln(F.gelu(self.transform(rows)))
-        logits = h @ self.word.weight.t() + self.out_bias
-        return F.cross_entropy(logits, labels)
+        return h @ self.word.weight.t() + self.out_bias
 
 
 def mask_batch(ids, vocab, special, gen, p=0.15):

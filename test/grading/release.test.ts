@@ -19,9 +19,11 @@ import {
   normaliseCellSource,
   parseNotebook,
   readCourseNotebooks,
+  relativeLinks,
   releaseSecrets,
   sha256Hex,
   solutionSource,
+  studentMarkdown,
   type Notebook,
   type ReleaseReport,
 } from "shoplm";
@@ -97,6 +99,14 @@ describe("the student release of the course", () => {
     for (const name of ["grade", "release", "test"]) expect(scripts[name]).toBeUndefined();
     expect(Object.values(scripts).filter((c) => /solutions|vitest|bench\//.test(c))).toEqual([]);
     expect(scripts.setup).toBeDefined();
+  });
+
+  it("gives students a README without instructor commands and with no link to a file it does not carry", () => {
+    if (!existsSync(path.join(ROOT, "README.md"))) return;
+    const readme = readFileSync(path.join(release, "README.md"), "utf8");
+    expect(readme).not.toMatch(/instructor-only|student-only|npm test|npm run (grade|release|bench)|docs\/grading\.md/);
+    expect(readme).toMatch(/npm start/);
+    expect(report.warnings.filter((w) => /links to files/.test(w))).toEqual([]);
   });
 
   it("every exercise the course notebooks carry is released with its stub, locked cells marked", () => {
@@ -261,5 +271,19 @@ describe("building a release", () => {
     const stubCell = released.cells.find((c) => exerciseTag(c)?.role === "solution")!;
     expect(cellSource(stubCell)).toBe(exercises.find((e) => e.id === "0.1")!.stub);
     expect(released.cells.map((c) => c.id)).toEqual(original.cells.map((c) => c.id));
+  });
+});
+
+describe("student markdown", () => {
+  it("drops instructor-only regions and shows student-only ones", () => {
+    const text = "# A\n<!-- instructor-only -->\nrun `npm test`\n<!-- /instructor-only -->\n<!-- student-only\nrun `npm start`\n-->\nend\n";
+    expect(studentMarkdown(text)).toBe("# A\nrun `npm start`\nend\n");
+    expect(studentMarkdown("plain\n")).toBe("plain\n");
+    expect(() => studentMarkdown("a <!-- instructor-only --> b")).toThrow(/no partner/);
+  });
+
+  it("finds relative links outside code, without anchors, and skips URLs", () => {
+    const md = "[a](docs/x.md) [b](https://e.org/y) [c](data/README.md#counts) [d](#top) `[e](z.md)`\n```\n[f](w.md)\n```\n[g](<my%20file.md> \"title\")";
+    expect(relativeLinks(md)).toEqual(["docs/x.md", "data/README.md", "my file.md"]);
   });
 });

@@ -235,6 +235,51 @@ export function findLeaks(dir: string, secrets: readonly ReleaseSecret[], onSkip
   return leaks;
 }
 
+const INSTRUCTOR_ONLY = /<!--\s*instructor-only\s*-->[\s\S]*?<!--\s*\/instructor-only\s*-->\n?/g;
+const STUDENT_ONLY = /<!--\s*student-only\s*\n([\s\S]*?)\n?-->\n?/g;
+
+/**
+ * A markdown file as students get it: regions between `<!-- instructor-only -->` and
+ * `<!-- /instructor-only -->` are dropped, and the text inside `<!-- student-only ... -->`
+ * (hidden in the instructor's copy) is shown. So one README serves both, and the release never
+ * tells students to run commands it does not carry.
+ */
+export function studentMarkdown(text: string): string {
+  const unclosed = text.replace(INSTRUCTOR_ONLY, "").match(/<!--\s*\/?instructor-only\s*-->/);
+  if (unclosed) throw new ReleaseError(`An instructor-only marker has no partner: ${unclosed[0]}.`);
+  return text.replace(INSTRUCTOR_ONLY, "").replace(STUDENT_ONLY, (_, body: string) => `${body}\n`);
+}
+
+/** Relative links of a markdown text ([text](target), without the #anchor), skipping URLs and code. */
+export function relativeLinks(markdown: string): string[] {
+  const prose = markdown.replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "");
+  const links: string[] = [];
+  for (const m of prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
+    const target = m[1].split("#")[0];
+    if (target === "" || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+    links.push(decodeURIComponent(target));
+  }
+  return links;
+}
+
+function deadLinks(out: string): string[] {
+  const dead: string[] = [];
+  const visit = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = path.join(d, name);
+      if (SKIP_NAMES.has(name)) continue;
+      if (statSync(full).isDirectory()) visit(full);
+      else if (name.endsWith(".md")) {
+        for (const link of relativeLinks(readFileSync(full, "utf8"))) {
+          if (!existsSync(path.resolve(path.dirname(full), link))) dead.push(`${path.relative(out, full)} -> ${link}`);
+        }
+      }
+    }
+  };
+  visit(out);
+  return dead;
+}
+
 function dropInstructorScripts(text: string): string {
   const pkg = JSON.parse(text) as { scripts?: Record<string, string> };
   if (pkg.scripts) {
@@ -277,6 +322,11 @@ export function buildRelease(options: ReleaseOptions): ReleaseReport {
       files++;
       continue;
     }
+    if (entry === "README.md") {
+      writeFileSync(path.join(out, entry), studentMarkdown(readFileSync(src, "utf8")));
+      files++;
+      continue;
+    }
     files += copyTree(src, path.join(out, entry), (name, full) => entry === "scripts" && path.dirname(full) === src && INSTRUCTOR_SCRIPT_FILES.has(name));
   }
   if (!existsSync(path.join(root, "README.md"))) warnings.push("the course has no README.md; the release has none either");
@@ -306,6 +356,8 @@ export function buildRelease(options: ReleaseOptions): ReleaseReport {
     walk(notebooksDir);
   } else warnings.push(`no notebooks folder at ${notebooksDir}`);
   for (const e of exercises) if (!found.has(e.id)) warnings.push(`exercise ${e.id} has no tagged cells in any notebook`);
+  const dead = deadLinks(out);
+  if (dead.length) warnings.push(`links to files the release does not carry: ${dead.join(", ")}`);
 
   const skipped: string[] = [];
   const leaks = findLeaks(out, releaseSecrets(root, exercises, solutions), (file) => skipped.push(file));

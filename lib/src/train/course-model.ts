@@ -55,6 +55,41 @@ export function encodeTexts(tokenizer: WordPieceTokenizer, texts: readonly strin
   return texts.map((t) => tokenizer.encode(t, null, { truncation: true, maxLength }));
 }
 
+/**
+ * Each text cut into consecutive windows of at most `maxLength` tokens, each framed by [CLS] and
+ * [SEP], instead of keeping only the first window: long descriptions then give the model all of
+ * their text. A window ends at a word boundary (whole-word masking needs whole words), unless one
+ * word alone is longer than a window.
+ */
+export function encodeWindows(tokenizer: WordPieceTokenizer, texts: readonly string[], maxLength: number): TokenSequence[] {
+  if (!Number.isInteger(maxLength) || maxLength < 3) throw new Error(`encodeWindows: maxLength must be an integer of at least 3 ([CLS], one token, [SEP]), got ${maxLength}.`);
+  const room = maxLength - 2;
+  const { clsId, sepId } = tokenizer;
+  const windows: TokenSequence[] = [];
+  for (const text of texts) {
+    const e = tokenizer.encode(text, null, { truncation: false, padding: false });
+    // Drop the template's [CLS] and [SEP]; every window gets its own.
+    const ids = e.inputIds.slice(1, -1);
+    const words = e.wordIds.slice(1, -1);
+    for (let start = 0; start < ids.length; ) {
+      let end = Math.min(ids.length, start + room);
+      if (end < ids.length) {
+        let boundary = end;
+        while (boundary > start && words[boundary] !== null && words[boundary] === words[boundary - 1]) boundary--;
+        if (boundary > start) end = boundary;
+      }
+      const first = words[start] ?? 0;
+      windows.push({
+        inputIds: [clsId, ...ids.slice(start, end), sepId],
+        // Word ids restart at 0 in each window, as in an encoding of that window alone.
+        wordIds: [null, ...words.slice(start, end).map((w) => (w === null ? null : w - first)), null],
+      });
+      start = end;
+    }
+  }
+  return windows;
+}
+
 export interface CourseModelOptions {
   readonly profile: Profile;
   readonly text: TextSplit;
@@ -66,6 +101,14 @@ export interface CourseModelOptions {
   readonly evalEvery?: number;
   readonly onStep?: PretrainOptions["onStep"];
   readonly onEval?: PretrainOptions["onEval"];
+  /**
+   * Texts longer than the profile's maxLength: "truncate" (default, the shipped shop model) keeps
+   * the first window only; "windows" keeps every window (see `encodeWindows`), for corpora of long
+   * descriptions where truncation would drop most of the text.
+   */
+  readonly longTexts?: "truncate" | "windows";
+  /** Tokenizer and encoder sizes that replace the profile's (size studies, other corpora). */
+  readonly model?: Partial<Profile["model"]>;
   /** Called once the tokenizer is trained (vocabulary growth, examples). */
   readonly onTokenizer?: (tokenizer: WordPieceTokenizer) => void;
 }
@@ -85,12 +128,13 @@ export interface CourseModelRun {
 
 export async function trainCourseModel(options: CourseModelOptions): Promise<CourseModelRun> {
   const started = Date.now();
-  const { profile } = options;
+  const profile: Profile = options.model ? { ...options.profile, model: { ...options.profile.model, ...options.model } } : options.profile;
   const { tokenizer } = trainWordPiece(options.text.train, { vocabSize: profile.model.vocabSize });
   options.onTokenizer?.(tokenizer);
   const maxLength = profile.model.maxLength;
-  const train = encodeTexts(tokenizer, options.text.train, maxLength);
-  const heldOut = encodeTexts(tokenizer, options.text.heldOut, maxLength);
+  const encode = options.longTexts === "windows" ? encodeWindows : encodeTexts;
+  const train = encode(tokenizer, options.text.train, maxLength);
+  const heldOut = encode(tokenizer, options.text.heldOut, maxLength);
   const special = specialTokenIds(tokenizer);
   const config = encoderConfigFromProfile(profile, { vocabSize: tokenizer.vocabSize });
   const seed = options.seed ?? profile.train.seed;
