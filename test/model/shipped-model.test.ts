@@ -21,13 +21,12 @@ describe("the shipped course model", () => {
     expect(loadTokenizer(dir).vocabSize).toBe(checkpoint.config.vocabSize);
   });
 
-  it("beats the unigram baseline fivefold on held-out shop text, beats it on amazon-scientific, and the model card says so", () => {
+  it("beats the unigram baseline fivefold on held-out shop text, and on amazon-scientific item text, and the model card says so", () => {
     const run = JSON.parse(readFileSync(path.join(dir, "run.json"), "utf8"));
     expect(run.profile).toBe("full");
     expect(run.heldOut.perplexity).toBeLessThanOrEqual(run.unigramPerplexity / 5);
-    // The fivefold bar is not met yet on the real text (see the model card); this records what was measured.
     const amazon = JSON.parse(readFileSync(path.join(root, "data", "models", "amazon-scientific.json"), "utf8"));
-    expect(amazon.heldOut.perplexity).toBeLessThan(amazon.unigramPerplexity);
+    expect(amazon.heldOut.perplexity).toBeLessThanOrEqual(amazon.unigramPerplexity / 5);
     const card = spawnSync(process.execPath, [path.join(root, "scripts", "model-card.mjs"), "--check"], { encoding: "utf8" });
     expect(card.status, card.stderr).toBe(0);
   });
