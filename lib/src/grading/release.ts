@@ -262,21 +262,28 @@ export function relativeLinks(markdown: string): string[] {
   return links;
 }
 
-function deadLinks(out: string): string[] {
-  const dead: string[] = [];
+/** Files under `dir` whose names end with `suffix`, in sorted order, skipping SKIP_NAMES. */
+function filesEndingWith(dir: string, suffix: string): string[] {
+  const files: string[] = [];
   const visit = (d: string) => {
     for (const name of readdirSync(d).sort()) {
       const full = path.join(d, name);
       if (SKIP_NAMES.has(name)) continue;
       if (statSync(full).isDirectory()) visit(full);
-      else if (name.endsWith(".md")) {
-        for (const link of relativeLinks(readFileSync(full, "utf8"))) {
-          if (!existsSync(path.resolve(path.dirname(full), link))) dead.push(`${path.relative(out, full)} -> ${link}`);
-        }
-      }
+      else if (name.endsWith(suffix)) files.push(full);
     }
   };
-  visit(out);
+  visit(dir);
+  return files;
+}
+
+function deadLinks(out: string): string[] {
+  const dead: string[] = [];
+  for (const file of filesEndingWith(out, ".md")) {
+    for (const link of relativeLinks(readFileSync(file, "utf8"))) {
+      if (!existsSync(path.resolve(path.dirname(file), link))) dead.push(`${path.relative(out, file)} -> ${link}`);
+    }
+  }
   return dead;
 }
 
@@ -337,23 +344,15 @@ export function buildRelease(options: ReleaseOptions): ReleaseReport {
   mkdirSync(outNotebooks, { recursive: true });
   if (existsSync(notebooksDir)) {
     files += copyTree(notebooksDir, outNotebooks, (name) => name.endsWith(".ipynb"));
-    const walk = (d: string) => {
-      for (const name of readdirSync(d).sort()) {
-        const full = path.join(d, name);
-        if (SKIP_NAMES.has(name)) continue;
-        if (statSync(full).isDirectory()) walk(full);
-        else if (name.endsWith(".ipynb")) {
-          const rel = path.relative(notebooksDir, full);
-          const nb = parseNotebook(readFileSync(full, "utf8"), rel);
-          const target = path.join(outNotebooks, rel);
-          mkdirSync(path.dirname(target), { recursive: true });
-          writeFileSync(target, formatNotebook(studentNotebook(nb, exercises, regions, rel, found)));
-          notebooks.push(rel);
-          files++;
-        }
-      }
-    };
-    walk(notebooksDir);
+    for (const full of filesEndingWith(notebooksDir, ".ipynb")) {
+      const rel = path.relative(notebooksDir, full);
+      const nb = parseNotebook(readFileSync(full, "utf8"), rel);
+      const target = path.join(outNotebooks, rel);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, formatNotebook(studentNotebook(nb, exercises, regions, rel, found)));
+      notebooks.push(rel);
+      files++;
+    }
   } else warnings.push(`no notebooks folder at ${notebooksDir}`);
   for (const e of exercises) if (!found.has(e.id)) warnings.push(`exercise ${e.id} has no tagged cells in any notebook`);
   const dead = deadLinks(out);
