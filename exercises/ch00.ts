@@ -14,11 +14,16 @@ export const ctrByPosition = defineExercise<CtrByPosition>({
   title: "Click-through rate by position",
   points: 2,
   answerName: "ctrByPosition",
+  libraryCounterparts: ["clickThroughByPosition"],
   instructions: [
     "Each impression says at which position (1 = top) a product was shown and whether it was clicked.",
     "Write `ctrByPosition(impressions, maxPosition)`: an array of `maxPosition` numbers whose entry `i` is the",
-    "click-through rate (clicks / impressions) at position `i + 1`. A position with no impressions has rate `0`;",
-    "impressions below `maxPosition` are ignored. Do not change the input array.",
+    "click-through rate at position $p = i + 1$,",
+    "",
+    "$$\\mathrm{CTR}(p) = \\frac{\\text{clicks at } p}{\\text{impressions at } p}.$$",
+    "",
+    "A position with no impressions has rate `0`. Impressions at a position greater than `maxPosition` (further down",
+    "the list than you were asked about) are ignored. Do not change the input array.",
   ].join("\n"),
   stub: [
     "function ctrByPosition(impressions: { position: number; clicked: boolean }[], maxPosition: number): number[] {",
@@ -48,6 +53,20 @@ export const ctrByPosition = defineExercise<CtrByPosition>({
     },
     { name: "a position never shown has rate 0", args: [[{ position: 2, clicked: true }], 3], expected: [0, 1, 0] },
     {
+      name: "positions greater than maxPosition do not count",
+      args: [
+        [
+          { position: 1, clicked: false },
+          { position: 2, clicked: true },
+          { position: 3, clicked: true },
+          { position: 5, clicked: true },
+        ],
+        2,
+      ],
+      expected: [0, 1],
+      hint: "Skip an impression whose position is greater than maxPosition before you count it; the result has exactly maxPosition entries.",
+    },
+    {
       name: "does not change its input",
       property: (answer) => {
         const input = [{ position: 2, clicked: true }, { position: 1, clicked: false }];
@@ -64,7 +83,7 @@ export type AverageRating = (ratings: (number | null)[]) => number | null;
 /** The worked example in notebooks/setup_check.ipynb: what every exercise looks like. */
 export const averageRating = defineExercise<AverageRating>({
   id: "0.0",
-  title: "Average rating (worked example)",
+  title: "Average rating",
   points: 1,
   answerName: "averageRating",
   instructions: [
@@ -92,10 +111,16 @@ export const topShare = defineExercise<TopShare>({
   title: "How long is the long tail?",
   points: 2,
   answerName: "topShare",
+  libraryCounterparts: ["topPopularityShare", "cumulativeShare"],
   instructions: [
     "Popularity in a shop is concentrated: a few products get most of the demand. Write `topShare(popularity, fraction)`:",
-    "the share of the total popularity held by the most popular `Math.ceil(fraction * n)` products, where `n` is the",
-    "number of products (a number between 0 and 1). An empty list gives 0. Do not change the input array.",
+    "the share of the total popularity held by the most popular $k = \\lceil \\text{fraction} \\cdot n \\rceil$ products",
+    "(`Math.ceil(fraction * n)`), where $n$ is the number of products and `fraction` is between 0 and 1:",
+    "",
+    "$$\\text{share} = \\frac{\\sum_{i=1}^{k} x_{(i)}}{\\sum_{i=1}^{n} x_i},$$",
+    "",
+    "with $x_{(1)} \\ge x_{(2)} \\ge \\dots$ the popularity values from largest to smallest. An empty list, or one whose",
+    "total is 0, gives 0. Do not change the input array.",
   ].join("\n"),
   stub: [
     "function topShare(popularity: number[], fraction: number): number {",
@@ -111,7 +136,7 @@ export const topShare = defineExercise<TopShare>({
     { name: "top half of four", args: [[1, 3, 2, 4], 0.5], expected: 7 / 10 },
     { name: "a fraction that rounds up", args: [[10, 1, 1, 1, 1], 0.1], expected: 10 / 14 },
     { name: "everything", args: [[2, 2, 2], 1], expected: 1 },
-    { name: "empty catalog", args: [[], 0.2], expected: 0 },
+    { name: "empty catalog", args: [[], 0.2], expected: 0, hint: "With no products the total is 0: return 0 before dividing (0 / 0 is NaN)." },
     {
       name: "does not change its input",
       property: (answer) => {

@@ -8,12 +8,16 @@ export const ndcgAtK = defineExercise<NdcgAtK>({
   title: "NDCG@k",
   points: 3,
   answerName: "ndcgAtK",
+  libraryCounterparts: ["ndcgAtK", "dcgAtK", "idealDcgAtK", "evaluateRun"],
   tolerance: { abs: 1e-9, rel: 1e-9 },
   instructions: [
     "`rankedGains[i]` is the gain of the product a ranker put at position `i + 1`; `judgedGains` holds the gains of",
-    "every judged product of the query (in any order). Write `ndcgAtK(rankedGains, judgedGains, k)`: DCG@k divided by",
-    "the ideal DCG@k, where DCG@k = sum over the first k positions of gain / log2(position + 1) (linear gain, as",
-    "trec_eval) and the ideal ranking sorts all judged gains from high to low. Return 0 when the ideal DCG is 0.",
+    "every judged product of the query (in any order). Write `ndcgAtK(rankedGains, judgedGains, k)`:",
+    "",
+    "$$\\mathrm{DCG@}k = \\sum_{i=1}^{\\min(k,\\,n)} \\frac{g_i}{\\log_2(i + 1)}, \\qquad \\mathrm{NDCG@}k = \\frac{\\mathrm{DCG@}k}{\\mathrm{IDCG@}k},$$",
+    "",
+    "where $g_i$ is the gain at position $i$ of a list of $n$ (linear gain, as trec_eval), and the ideal $\\mathrm{IDCG@}k$",
+    "is the DCG@k of all judged gains sorted from high to low. Return 0 when the ideal DCG is 0.",
   ].join("\n"),
   stub: [
     "function ndcgAtK(rankedGains: number[], judgedGains: number[], k: number): number {",
@@ -40,11 +44,15 @@ export const averagePrecision = defineExercise<AveragePrecision>({
   title: "Average precision",
   points: 2,
   answerName: "averagePrecision",
+  libraryCounterparts: ["averagePrecision", "averagePrecisionScore", "evaluateRun"],
   instructions: [
-    "`relevant[i]` says whether the product at position `i + 1` is relevant, and `totalRelevant` is how many relevant",
-    "products the query has in all (some may not be retrieved). Write `averagePrecision(relevant, totalRelevant)`:",
-    "the mean, over all `totalRelevant` relevant products, of the precision at the position of each one (a relevant",
-    "product never retrieved contributes 0). Return 0 when `totalRelevant` is 0.",
+    "`relevant[i]` says whether the product at position `i + 1` is relevant, and `totalRelevant` ($R$) is how many",
+    "relevant products the query has in all (some may not be retrieved). Write `averagePrecision(relevant, totalRelevant)`:",
+    "the mean, over all $R$ relevant products, of the precision at the position of each one,",
+    "",
+    "$$\\mathrm{AP} = \\frac{1}{R} \\sum_{i \\,:\\, \\text{relevant}_i} P@i, \\qquad P@i = \\frac{\\text{relevant products in the first } i}{i},$$",
+    "",
+    "so a relevant product never retrieved contributes 0. Return 0 when `totalRelevant` is 0.",
   ].join("\n"),
   stub: [
     "function averagePrecision(relevant: boolean[], totalRelevant: number): number {",
@@ -70,13 +78,15 @@ export const bootstrapInterval = defineExercise<BootstrapInterval>({
   title: "A bootstrap confidence interval",
   points: 3,
   answerName: "bootstrapInterval",
+  libraryCounterparts: ["bootstrapConfidenceInterval", "pairedBootstrapTest"],
   tolerance: { abs: 1e-9, rel: 1e-9 },
   instructions: [
     "Write `bootstrapInterval(values, samples, level, seed)`: the percentile bootstrap interval of the mean of `values`.",
     "Make one generator `const rng = new Rng(seed)` (imported from \"shoplm\"); for each of the `samples` resamples, draw",
     "`values.length` indexes with `rng.int(values.length)` (in that order) and take the mean of the drawn values. Sort",
     "the means and return their quantiles at `(1 - level) / 2` and `1 - (1 - level) / 2`, with linear interpolation:",
-    "the quantile q of sorted m (length B) is at position q * (B - 1), between m[floor] and m[ceil] (numpy's default).",
+    "the quantile $q$ of the sorted means $m$ (length $B$) is at position $q \\, (B - 1)$, between `m[floor]` and `m[ceil]`",
+    "(numpy's default). This is the percentile interval, not the normal approximation mean $\\pm z \\cdot \\text{se}$.",
   ].join("\n"),
   stub: [
     'import { Rng } from "shoplm";',
@@ -92,6 +102,13 @@ export const bootstrapInterval = defineExercise<BootstrapInterval>({
   ],
   checks: [
     { name: "constant values give a point", args: [[2, 2, 2, 2], 50, 0.95, 1], expected: [2, 2] },
+    // The exact percentile interval for seed 11 (a normal approximation gives about [0.264, 0.669]).
+    {
+      name: "six values, 200 resamples, 90 %, seed 11",
+      args: [[0.2, 0.5, 0.9, 0.1, 0.4, 0.7], 200, 0.9, 11],
+      expected: [0.2833333333333333, 0.6674999999999996],
+      hint: "The interval comes from the sorted resample means (their quantiles), not from mean ± z · se; one Rng(seed) for all resamples.",
+    },
     {
       name: "the interval contains the sample mean",
       property: (answer) => {
@@ -120,11 +137,19 @@ export const sampleSizePerArm = defineExercise<SampleSizePerArm>({
   title: "Sample size for an A/B test",
   points: 2,
   answerName: "sampleSizePerArm",
+  libraryCounterparts: ["sampleSizeProportions", "powerProportions"],
   instructions: [
     "Write `sampleSizePerArm(baseline, lift, alpha, power)`: the sessions each arm needs to detect a relative `lift` of a",
-    "conversion rate `baseline` (p1 = baseline, p2 = baseline * (1 + lift)) with a two-sided test at level `alpha`:",
-    "n = (z_a * sqrt(2 p q) + z_b * sqrt(p1 q1 + p2 q2))^2 / (p2 - p1)^2, with p = (p1 + p2) / 2, q = 1 - p,",
-    "z_a = normalQuantile(1 - alpha / 2) and z_b = normalQuantile(power) (`normalQuantile` is in \"shoplm\"), rounded up.",
+    "conversion rate `baseline` ($p_1$ = baseline, $p_2$ = baseline $\\cdot$ (1 + lift)) with a two-sided test at level",
+    "`alpha` ($\\alpha$) and the given `power` ($1 - \\beta$):",
+    "",
+    "$$n = \\left\\lceil \\frac{\\left(z_{1-\\alpha/2} \\sqrt{2 \\bar p \\bar q} + z_{1-\\beta} \\sqrt{p_1 q_1 + p_2 q_2}\\right)^2}{(p_2 - p_1)^2} \\right\\rceil,$$",
+    "",
+    "with $q_i = 1 - p_i$, $\\bar p = (p_1 + p_2) / 2$, $\\bar q = 1 - \\bar p$, $z_{1-\\alpha/2}$ = `normalQuantile(1 - alpha / 2)` and",
+    "$z_{1-\\beta}$ = `normalQuantile(power)` (`normalQuantile` is in \"shoplm\"). Round up: $\\lceil x \\rceil$ is `Math.ceil`.",
+    "",
+    "(The library's `sampleSizeProportions` starts from this closed form, then also counts the far rejection tail and",
+    "solves for the exact power, so it can answer one session less, as for 50 % +5 %.)",
   ].join("\n"),
   stub: [
     'import { normalQuantile } from "shoplm";',
@@ -137,6 +162,13 @@ export const sampleSizePerArm = defineExercise<SampleSizePerArm>({
   hints: ["Compute p1, p2, their mean p, then the formula; Math.ceil at the end.", "Check: 10 % to 12 % at alpha 0.05 and power 0.8 needs 3,841 per arm."],
   checks: [
     { name: "10 % to 12 %", args: [0.1, 0.2, 0.05, 0.8], expected: 3841 },
+    // The exact value is 31,233.44: rounding to the nearest integer would give one session too few.
+    {
+      name: "5 % to 5.5 % (rounded up, not to the nearest)",
+      args: [0.05, 0.1, 0.05, 0.8],
+      expected: 31234,
+      hint: "31,233.4 sessions are not enough: a fraction of a session still needs a whole one, so use Math.ceil, not Math.round.",
+    },
     {
       name: "a smaller lift needs more sessions",
       property: (answer) => {

@@ -27,8 +27,9 @@ describe("backend picker", () => {
     expect(info.name).toBe("cpu");
     expect(log).toEqual(["tensorflow", "wasm", "cpu"]);
     expect(info.attempts.map((a) => [a.name, a.ok])).toEqual([["tensorflow", false], ["wasm", false], ["cpu", true]]);
-    expect(info.toString()).toContain("tensorflow skipped (tensorflow is not installed)");
-    expect(info.toString()).toContain("wasm skipped");
+    expect(info.toString()).not.toContain("skipped");
+    expect(info.details()).toContain("tensorflow: skipped - tensorflow is not installed");
+    expect(info.details()).toContain("wasm: skipped");
   });
 
   it("stops at the first backend that loads", async () => {

@@ -1,8 +1,9 @@
 /**
  * Authoring rules the release and the grader rely on (beside exercise.test.ts): every exercise
- * sits in a course notebook as its three tagged cells, the solution cell is exactly the region of
- * solutions/chNN.ts, and every check can be sent to the sandbox and replayed on the trusted side
- * (the reference passes them all that way too).
+ * sits in a course notebook as its three tagged cells, each exactly what its one definition makes
+ * (instructions and check from exercises/chNN.ts, solution from the region of solutions/chNN.ts;
+ * `npm run exercises` writes them), and every check can be sent to the sandbox and replayed on
+ * the trusted side (the reference passes them all that way too).
  */
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -15,8 +16,8 @@ import {
   prepareExercise,
   readCourseNotebooks,
   runPropertyRemote,
-  sameSolution,
   solutionSource,
+  syncExerciseCells,
   type CallResult,
   type Notebook,
   type RemoteAnswer,
@@ -44,18 +45,18 @@ function taggedCells(notebooks: { file: string; notebook: Notebook }[]): Map<str
 }
 
 /** The problems of one exercise's cells (empty when it follows the convention). */
-function cellProblems(id: string, cells: Found[] | undefined): string[] {
-  const exercise = exercises.find((e) => e.id === id)!;
+function cellProblems(id: string, cells: Found[] | undefined, notebooks: { file: string; notebook: Notebook }[]): string[] {
   if (!cells) return [`exercise ${id} has no tagged cells in any notebook`];
   const problems: string[] = [];
   for (const role of ["instructions", "solution", "check"]) {
     const n = cells.filter((c) => c.role === role).length;
     if (n !== 1) problems.push(`exercise ${id} has ${n} ${role} cells (expected 1)`);
   }
-  const solution = cells.find((c) => c.role === "solution");
-  if (solution && !sameSolution(solution.source, solutionSource(ROOT, id))) problems.push(`${solution.file}: the solution cell of ${id} is not the region in solutions/`);
-  const check = cells.find((c) => c.role === "check");
-  if (check && !check.source.includes(`check(${JSON.stringify(id)}, ${exercise.answerName})`)) problems.push(`${check.file}: the check cell of ${id} does not call check("${id}", ${exercise.answerName})`);
+  for (const { file, notebook } of notebooks) {
+    for (const d of syncExerciseCells(notebook, exercises, (x) => solutionSource(ROOT, x)).drift) {
+      if (d.id === id) problems.push(`${path.relative(ROOT, file)}, cell ${d.cell}: the ${d.role} cell of ${id} differs from its definition at line ${d.line}: found ${JSON.stringify(d.found)}, expected ${JSON.stringify(d.expected)}`);
+    }
+  }
   return problems;
 }
 
@@ -64,8 +65,8 @@ describe("every exercise is in the course notebooks", () => {
   const found = taggedCells(notebooks);
 
   for (const exercise of exercises) {
-    it(`${exercise.id}: one instructions, one solution (equal to solutions/ch${exercise.id.split(".")[0].padStart(2, "0")}.ts's region) and one check cell`, () => {
-      expect(cellProblems(exercise.id, found.get(exercise.id))).toEqual([]);
+    it(`${exercise.id}: one instructions, one solution and one check cell, each character for character what its definition makes (npm run exercises)`, () => {
+      expect(cellProblems(exercise.id, found.get(exercise.id), notebooks)).toEqual([]);
     });
   }
 
@@ -78,23 +79,34 @@ describe("the rules catch a broken notebook", () => {
   const fixture = readCourseNotebooks(COURSE_NOTEBOOKS);
 
   it("the course fixture notebook follows them", () => {
-    expect(cellProblems("0.1", taggedCells(fixture).get("0.1"))).toEqual([]);
+    expect(cellProblems("0.1", taggedCells(fixture).get("0.1"), fixture)).toEqual([]);
   });
 
-  it("a missing check cell, a drifted solution and a second solution cell are reported", () => {
+  it("a missing check cell, a drifted solution, drifted instructions and a second solution cell are reported", () => {
     const broken = structuredClone(fixture);
     const cells = broken[0].notebook.cells;
     const solution = cells.find((c) => exerciseTag(c)?.role === "solution")!;
     solution.source = cellSource(solution).replace("shown[position - 1] += 1", "shown[position - 1]++");
+    const instructions = cells.find((c) => exerciseTag(c)?.role === "instructions")!;
+    instructions.source = cellSource(instructions).replace("greater than", "below");
     cells.push({ ...structuredClone(solution) });
     broken[0].notebook.cells = cells.filter((c) => exerciseTag(c)?.role !== "check");
-    const problems = cellProblems("0.1", taggedCells(broken).get("0.1"));
-    expect(problems).toEqual([
-      "exercise 0.1 has 2 solution cells (expected 1)",
-      "exercise 0.1 has 0 check cells (expected 1)",
-      "test/fixtures/course-notebook/ex.ipynb: the solution cell of 0.1 is not the region in solutions/",
+    const problems = cellProblems("0.1", taggedCells(broken).get("0.1"), broken);
+    expect(problems).toHaveLength(5);
+    expect(problems.slice(0, 2)).toEqual(["exercise 0.1 has 2 solution cells (expected 1)", "exercise 0.1 has 0 check cells (expected 1)"]);
+    expect(problems[2]).toMatch(/^test\/fixtures\/course-notebook\/ex\.ipynb, cell \d+: the instructions cell of 0\.1 differs from its definition at line \d+: found ".*below `maxPosition`/);
+    expect(problems[3]).toMatch(/the solution cell of 0\.1 differs from its definition at line 6: found "    shown\[position - 1\]\+\+;", expected "    shown\[position - 1\] \+= 1;"/);
+    expect(problems[4]).toMatch(/the solution cell of 0\.1 differs/);
+    expect(cellProblems("0.1", undefined, broken)).toEqual(["exercise 0.1 has no tagged cells in any notebook"]);
+  });
+
+  it("a check cell that calls another function is reported", () => {
+    const broken = structuredClone(fixture);
+    const check = broken[0].notebook.cells.find((c) => exerciseTag(c)?.role === "check")!;
+    check.source = 'await check("0.1", ctrByPositionV2);';
+    expect(cellProblems("0.1", taggedCells(broken).get("0.1"), broken)).toEqual([
+      expect.stringMatching(/the check cell of 0\.1 differs from its definition at line 1: found "await check\(\\"0\.1\\", ctrByPositionV2\);"/),
     ]);
-    expect(cellProblems("0.1", undefined)).toEqual(["exercise 0.1 has no tagged cells in any notebook"]);
   });
 });
 

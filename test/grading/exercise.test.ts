@@ -48,7 +48,8 @@ describe("check() in a notebook", () => {
 
   it("shows one more hint each time the same exercise fails again", async () => {
     const again = await check("0.1", () => [], { exercises, quiet: true });
-    expect(again.hints.length).toBe(2);
+    const general = exercises.find((e) => e.id === "0.1")!.hints;
+    expect(again.hints.filter((h) => general.includes(h))).toEqual(general.slice(0, 2));
   });
 
   it("a stub that throws and a non-function are errors with the reason", async () => {
@@ -66,6 +67,45 @@ describe("check() in a notebook", () => {
     expect(result.passed).toBe(result.total);
     const hiddenNames = solutions.find((s) => s.id === "0.1")!.hidden.map((h) => h.name);
     expect(result.outcomes.map((o) => o.name).some((n) => hiddenNames.includes(n))).toBe(false);
+  });
+
+  it("a failed case shows its input, and the check's own hint comes first", async () => {
+    const restore = capture();
+    const keepsAll = (imps: { position: number; clicked: boolean }[], max: number) => {
+      const n: number[] = new Array(max).fill(0);
+      const c: number[] = new Array(max).fill(0);
+      for (const { position, clicked } of imps) {
+        n[position - 1] = (n[position - 1] ?? 0) + 1;
+        c[position - 1] = (c[position - 1] ?? 0) + (clicked ? 1 : 0);
+      }
+      return n.map((k, i) => (k ? c[i] / k : 0));
+    };
+    const result = await check("0.1", keepsAll, { exercises });
+    restore();
+    const failed = result.outcomes.find((o) => o.name === "positions greater than maxPosition do not count")!;
+    expect(failed.status).toBe("failed");
+    // Each argument is shortened the way expected and got values are.
+    expect(failed.input).toMatch(/^\[\{"position":1,"clicked":false\},\{"position":2,"clicked":true\}.*\.\.\., 2$/);
+    expect(result.hints[0]).toMatch(/greater than maxPosition/);
+    expect(String(shown.at(-1)?.["text/plain"])).toContain('input: ([{"position":1');
+    expect(String(shown.at(-1)?.["text/html"])).toContain("input: <code>([{&quot;position&quot;:1");
+    expect(result.outcomes.filter((o) => o.status === "passed").every((o) => o.input === undefined)).toBe(true);
+  });
+
+  it("does not pass a definition the kernel marks stale (its latest version did not compile)", async () => {
+    const reference = solutions.find((s) => s.id === "0.1")!.reference;
+    const registry = new Set(["ctrByPosition"]);
+    (globalThis as Record<symbol, unknown>)[shoplm.STALE_DEFINITIONS] = registry;
+    try {
+      const stale = await check("0.1", reference, { exercises, quiet: true });
+      expect(stale.passed).toBe(0);
+      expect(stale.outcomes[0].message).toMatch(/did not compile/);
+      registry.clear();
+      const fresh = await check("0.1", reference, { exercises, quiet: true });
+      expect(fresh.passed).toBe(fresh.total);
+    } finally {
+      delete (globalThis as Record<symbol, unknown>)[shoplm.STALE_DEFINITIONS];
+    }
   });
 
   it("an unknown exercise id lists the known ones", async () => {

@@ -108,3 +108,12 @@ describe("table rendering", () => {
     expect(seen[0]["text/plain"]).toBe(tableText([{ a: 1 }], { caption: "one" }));
   });
 });
+
+describe("a one-row table", () => {
+  test("has no index column unless asked for (a lone 0 says nothing)", () => {
+    expect(tableText([{ products: 3000, queries: 300 }])).toBe(tableText([{ products: 3000, queries: 300 }], { index: false }));
+    expect(tableHtml([{ products: 3000 }])).not.toContain(">0</th>");
+    expect(tableHtml([{ products: 3000 }], { index: true })).toContain(">0</th>");
+    expect(tableHtml([{ products: 3000 }, { products: 30000 }])).toContain(">1</th>");
+  });
+});

@@ -26,8 +26,10 @@ export interface BackendInfo {
   readonly reason: string;
   readonly attempts: readonly BackendAttempt[];
   readonly tfjsVersion: string;
-  /** A one-paragraph summary for the top of a notebook. */
+  /** One line for the top of a notebook: what runs (a skipped faster backend is not a failure). */
   toString(): string;
+  /** Every backend tried, and why each was chosen or skipped (for a student debugging setup). */
+  details(): string;
 }
 
 /** A way to bring one backend up; throws with a readable message when it cannot. */
@@ -129,7 +131,8 @@ function makeInfo(name: BackendName, forced: BackendName | null, reason: string,
     reason,
     attempts,
     tfjsVersion: tf.version.tfjs,
-    toString: () => `Compute backend: ${name} - ${reason}.${skipped.length ? ` ${skipped.join("; ")}.` : ""} tfjs ${tf.version.tfjs}.`,
+    toString: () => `Compute backend: ${name} - ${reason}. tfjs ${tf.version.tfjs}.${skipped.length ? " (backendInfo().details() says which others were tried.)" : ""}`,
+    details: () => [`Compute backend: ${name} - ${reason}.`, ...attempts.map((a) => `  ${a.name}: ${a.ok ? "chosen" : "skipped"} - ${a.reason}`), `tfjs ${tf.version.tfjs}.`].join("\n"),
   };
 }
 

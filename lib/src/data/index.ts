@@ -17,6 +17,8 @@ export * from "./logging-policy";
 export * from "./sessions";
 export * from "./world";
 export * from "./logs";
+export * from "./position-bias";
+export * from "./long-tail";
 export * from "./describe";
 export * from "./shop-files";
 export * from "./encoding";

@@ -56,16 +56,39 @@ export function findExercise(id: string, exercises: readonly Exercise[] = loadEx
 
 const failures = new Map<string, number>();
 
+/**
+ * The names whose latest definition did not compile: the course kernel (scripts/kernel) keeps
+ * this set, because tslab keeps the last definition that compiled and `check` would otherwise
+ * pass code the student no longer sees. Absent outside the course kernel.
+ */
+export const STALE_DEFINITIONS = Symbol.for("shoplm.kernel.staleDefinitions");
+
+function staleDefinitions(): ReadonlySet<string> {
+  const registry = (globalThis as Record<symbol, unknown>)[STALE_DEFINITIONS];
+  return registry instanceof Set ? (registry as Set<string>) : new Set();
+}
+
 /** Run the public checks of exercise `id` on `answer` and show the verdict. */
 export async function check(id: string, answer: unknown, options: { exercises?: readonly Exercise[]; quiet?: boolean } = {}): Promise<CheckResult> {
   const exercise = findExercise(id, options.exercises);
-  const outcomes = await runChecks(exercise, answer, exercise.checks);
+  const outcomes: CheckOutcome[] = staleDefinitions().has(exercise.answerName)
+    ? [
+        {
+          name: `your latest ${exercise.answerName}`,
+          status: "error",
+          message: `the cell that defines ${exercise.answerName} did not compile, so the kernel still holds an older version; fix the error shown under that cell and run it again`,
+          weight: 1,
+        },
+      ]
+    : await runChecks(exercise, answer, exercise.checks);
   const passed = outcomes.filter((o) => o.status === "passed").length;
   let hints: string[] = [];
   if (passed < outcomes.length) {
     const n = (failures.get(id) ?? 0) + 1;
     failures.set(id, n);
-    hints = exercise.hints.slice(0, Math.min(n, exercise.hints.length));
+    // The failed checks' own hints say what their case catches; then the general ones, one more per try.
+    const own = outcomes.flatMap((o) => (o.status !== "passed" && o.hint ? [o.hint] : []));
+    hints = [...new Set([...own, ...exercise.hints.slice(0, Math.min(n, exercise.hints.length))])];
   } else {
     failures.delete(id);
   }
@@ -89,7 +112,10 @@ function summaryLine(r: CheckResult): string {
 
 export function feedbackText(r: CheckResult): string {
   const lines = [`${r.passed === r.total ? "PASSED" : "NOT YET"} ${summaryLine(r)}.`];
-  for (const o of r.outcomes) lines.push(`  ${o.status === "passed" ? "ok  " : "FAIL"} ${o.name}${o.message ? `: ${o.message}` : ""}`);
+  for (const o of r.outcomes) {
+    lines.push(`  ${o.status === "passed" ? "ok  " : "FAIL"} ${o.name}${o.message ? `: ${o.message}` : ""}`);
+    if (o.status !== "passed" && o.input !== undefined) lines.push(`       input: (${o.input})`);
+  }
   r.hints.forEach((h, i) => lines.push(`  hint ${i + 1}: ${h}`));
   if (r.passed === r.total) lines.push("  Hidden checks run at grading time test more cases.");
   return lines.join("\n");
@@ -102,7 +128,7 @@ export function feedbackHtml(r: CheckResult): string {
       (o) =>
         `<li style="color:${o.status === "passed" ? "#1a7f37" : "#cf222e"}">${o.status === "passed" ? "&#10003;" : "&#10007;"} ${escapeHtml(o.name)}${
           o.message ? `: <code>${escapeHtml(o.message)}</code>` : ""
-        }</li>`
+        }${o.status !== "passed" && o.input !== undefined ? `<div style="color:#57606a;margin-left:1.2em">input: <code>(${escapeHtml(o.input)})</code></div>` : ""}</li>`
     )
     .join("");
   const hints = r.hints.map((h, i) => `<div><b>Hint ${i + 1}:</b> ${escapeHtml(h)}</div>`).join("");

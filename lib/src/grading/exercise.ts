@@ -20,6 +20,8 @@ export interface CaseCheck<F extends AnswerFunction> {
   readonly tolerance?: Tolerance;
   /** Relative share of the exercise's points (default 1). */
   readonly weight?: number;
+  /** Shown when this check fails, before the exercise's general hints (the mistake it catches). */
+  readonly hint?: string;
 }
 
 /** A property a correct answer has (for example "does not change its input"). */
@@ -28,6 +30,7 @@ export interface PropertyCheck<F extends AnswerFunction> {
   /** Throws, or returns a message, when the answer lacks the property. */
   readonly property: (answer: F) => void | string | Promise<void | string>;
   readonly weight?: number;
+  readonly hint?: string;
 }
 
 export type Check<F extends AnswerFunction> = CaseCheck<F> | PropertyCheck<F>;
@@ -47,6 +50,12 @@ export interface Exercise<F extends AnswerFunction = AnswerFunction> {
   readonly hints: readonly string[];
   readonly tolerance?: Tolerance;
   readonly checks: readonly Check<F>[];
+  /**
+   * Exports of "shoplm" that compute what this exercise asks for: the graded cell's view of the
+   * library leaves them out (the notebook may still use them elsewhere), and a test checks that
+   * each agrees with the reference solution on every public and hidden case, or says why not.
+   */
+  readonly libraryCounterparts?: readonly string[];
 }
 
 export interface Solution<F extends AnswerFunction = AnswerFunction> {
@@ -84,6 +93,9 @@ function validateExercise<F extends AnswerFunction>(exercise: Exercise<F>): void
   const names = exercise.checks.map((c) => c.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) problems.push(`two checks are named "${dup}"`);
+  for (const name of exercise.libraryCounterparts ?? []) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(name)) problems.push(`libraryCounterparts entry "${name}" is not an identifier`);
+  }
   if (problems.length) throw new Error(`Exercise ${exercise.id}: ${problems.join("; ")}.`);
 }
 
@@ -95,6 +107,10 @@ export interface CheckOutcome {
   /** What went wrong, in terms of this check's inputs (empty when passed). */
   readonly message: string;
   readonly weight: number;
+  /** The failed case's arguments, shortened (public checks only: `runChecks` sets it, the grader does not). */
+  readonly input?: string;
+  /** The check's own hint, when it failed and has one. */
+  readonly hint?: string;
 }
 
 function isCase<F extends AnswerFunction>(check: Check<F>): check is CaseCheck<F> {
@@ -119,8 +135,16 @@ export async function runChecks<F extends AnswerFunction>(
   const outcomes: CheckOutcome[] = [];
   for (const check of checks) {
     const weight = check.weight ?? 1;
+    const failure = (status: "failed" | "error", message: string): CheckOutcome => ({
+      name: check.name,
+      status,
+      message,
+      weight,
+      ...(isCase(check) ? { input: describeArgs(check.args as readonly unknown[]) } : {}),
+      ...(check.hint ? { hint: check.hint } : {}),
+    });
     if (typeof answer !== "function") {
-      outcomes.push({ name: check.name, status: "error", message: `expected a function, got ${preview(answer)}`, weight });
+      outcomes.push(failure("error", `expected a function, got ${preview(answer)}`));
       continue;
     }
     try {
@@ -132,16 +156,21 @@ export async function runChecks<F extends AnswerFunction>(
         }
         const got = await (answer as F)(...cloneArgs(check.args));
         const diff = compareValues(expected, got, check.tolerance ?? exercise.tolerance);
-        outcomes.push({ name: check.name, status: diff ? "failed" : "passed", message: diff ?? "", weight });
+        outcomes.push(diff ? failure("failed", diff) : { name: check.name, status: "passed", message: "", weight });
       } else {
         const verdict = await check.property(answer as F);
-        outcomes.push({ name: check.name, status: verdict ? "failed" : "passed", message: verdict || "", weight });
+        outcomes.push(verdict ? failure("failed", verdict) : { name: check.name, status: "passed", message: "", weight });
       }
     } catch (error) {
-      outcomes.push({ name: check.name, status: "error", message: `threw ${describeThrown(error)}`, weight });
+      outcomes.push(failure("error", `threw ${describeThrown(error)}`));
     }
   }
   return outcomes;
+}
+
+/** A case's arguments as a call would show them, each shortened. */
+function describeArgs(args: readonly unknown[]): string {
+  return args.map((a) => preview(a)).join(", ");
 }
 
 /** Points earned: each check's share of the exercise's points, by weight. */

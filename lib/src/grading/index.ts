@@ -8,6 +8,8 @@ export * from "./replay";
 export * from "./submission";
 export * from "./gradebook";
 export * from "./feedback";
+export * from "./compile";
 export * from "./grader";
 export * from "./release";
 export * from "./cli";
+export * from "./exercise-cells";

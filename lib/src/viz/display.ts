@@ -58,7 +58,7 @@ export function displayBundle(bundle: MimeBundle, options: { displayId?: string;
     return;
   }
   const text = bundle["text/plain"];
-  if (typeof text === "string") console.log(text);
+  if (typeof text === "string" && text !== "") console.log(text);
 }
 
 let nextId = 0;

@@ -16,8 +16,7 @@ export function record(name: string, value: RecordValue): void {
   if (typeof value === "number" && !Number.isFinite(value)) {
     throw new Error(`record: value of "${name}" is ${value}; recorded numbers must be finite.`);
   }
-  displayBundle({
-    [RECORD_MIME]: { name, value },
-    "text/plain": `recorded ${name} = ${JSON.stringify(value)}`,
-  });
+  // The empty text/plain is what a front end renders (nothing): students do not see the
+  // bookkeeping; the runner reads the record's own MIME type.
+  displayBundle({ [RECORD_MIME]: { name, value }, "text/plain": "" });
 }

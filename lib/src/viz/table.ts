@@ -37,7 +37,7 @@ export interface TableOptions {
   /** Decimal places for non-integer numbers; default 4. */
   digits?: number;
   caption?: string;
-  /** Show the row index (the DataFrame's own index when it has one); default true. */
+  /** Show the row index (the DataFrame's own index when it has one); default true, except for one row numbered 0. */
   index?: boolean;
   /** Only these columns, in this order. */
   columns?: readonly string[];
@@ -194,6 +194,7 @@ interface Layout {
   numeric: boolean[];
   total: number;
   truncated: boolean;
+  showIndex: boolean;
 }
 
 function layoutTable(model: TableModel, options: TableOptions): Layout {
@@ -221,7 +222,9 @@ function layoutTable(model: TableModel, options: TableOptions): Layout {
   const body: Layout["body"] = shown.slice(0, head).map(row);
   if (truncated) body.push(null);
   body.push(...shown.slice(head).map(row));
-  return { columns: positions.map((j) => model.columns[j]), body, numeric, total, truncated };
+  // A lone row numbered 0 says nothing: its index column is left out unless asked for.
+  const showIndex = options.index ?? !(total === 1 && String(model.index[0]) === "0");
+  return { columns: positions.map((j) => model.columns[j]), body, numeric, total, truncated, showIndex };
 }
 
 function footer(layout: Layout): string {
@@ -234,7 +237,7 @@ export function tableHtml(data: TableData, options: TableOptions = {}): string {
 }
 
 function renderHtml(layout: Layout, options: TableOptions): string {
-  const showIndex = options.index ?? true;
+  const showIndex = layout.showIndex;
   const cell = (tag: "td" | "th", text: string, right: boolean) =>
     `<${tag} style="text-align:${right ? "right" : "left"};padding:2px 8px;border-bottom:1px solid #ddd;white-space:pre-wrap">${escapeHtml(text)}</${tag}>`;
   const headRow = (showIndex ? cell("th", "", false) : "") + layout.columns.map((c, j) => cell("th", c, layout.numeric[j])).join("");
@@ -258,7 +261,7 @@ export function tableText(data: TableData, options: TableOptions = {}): string {
 }
 
 function renderText(layout: Layout, options: TableOptions): string {
-  const showIndex = options.index ?? true;
+  const showIndex = layout.showIndex;
   const maxWidth = options.maxCellWidth ?? 40;
   const clip = (text: string) => {
     const flat = text.replace(/\r?\n/g, "⏎");
