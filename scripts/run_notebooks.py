@@ -37,7 +37,8 @@ RECORD_MIME = "application/vnd.shoplm.record+json"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
-ERROR_LINE = re.compile(r"^((?:[A-Za-z_$][\w$.]*)?(?:Error|Exception))(?: \[[^\]]*\])?(?:: (.*))?$")
+# The course kernel names a cell's frames In[<execution count>]:<line>:<column> (scripts/kernel).
+CELL_POSITION = re.compile(r"In\[(\d+)\]:(\d+):(\d+)")
 
 
 def strip_ansi(text):
@@ -45,7 +46,8 @@ def strip_ansi(text):
 
 
 def trim_stack(text):
-    """Drops the stack frames below the cell (node:vm and tslab's own), which say nothing to a student."""
+    """Drops the stack frames below the cell (node:vm and tslab's own), which say nothing to a student.
+    Only for a kernel that died: a failed cell's error message has no such frames."""
     kept, skipping = [], False
     for line in text.splitlines():
         frame = line.strip().startswith("at ")
@@ -92,30 +94,32 @@ def stream_text(cell, name):
 
 
 def describe_failure(cell, reply, error):
-    """ename, evalue and traceback of a failed cell. tslab replies with status "error" only and
-    prints the exception (or the type errors) to the cell's stderr, so that is the fallback."""
+    """ename, evalue, traceback text, and the cell's line and column (None when no frame names the
+    cell) of a failed cell, from the protocol's error: the execute_reply, else the cell's `error`
+    output (the same content, published on iopub), else what nbclient raised."""
     content = (reply or {}).get("content", {})
-    error_outputs = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    ename = content.get("ename") or (error_outputs[0].get("ename") if error_outputs else None)
-    evalue = content.get("evalue") or (error_outputs[0].get("evalue") if error_outputs else None)
-    traceback = content.get("traceback") or (error_outputs[0].get("traceback") if error_outputs else None)
-    stderr = trim_stack(strip_ansi(stream_text(cell, "stderr")).strip())
-    if not ename and stderr:
-        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-        # tslab prints type errors as "3:7 - Type 'x' is not assignable ...", one per line.
-        diagnostics = [line for line in lines if re.match(r"^\d+:\d+ - ", line)]
-        # Node prints a thrown Error as "file:line / source / ^ / (blank) / TypeError: message / at ...".
-        thrown = next((m for m in (ERROR_LINE.match(line) for line in lines) if m), None)
-        if diagnostics:
-            ename, evalue = "TypeScript", "; ".join(diagnostics)
-        elif thrown:
-            ename, evalue = thrown.group(1), thrown.group(2) or ""
-        else:
-            ename, evalue = "Error", lines[0]
-    if not ename:
-        ename, evalue = getattr(error, "ename", "Error"), getattr(error, "evalue", "") or str(error).strip()
-    text = "\n".join(strip_ansi(line) for line in traceback) if traceback else stderr
-    return ename, evalue or "", text
+    if not content.get("ename"):
+        content = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), {})
+    if content.get("ename"):
+        ename, evalue, traceback = content["ename"], content.get("evalue", ""), [strip_ansi(line) for line in content.get("traceback", [])]
+    else:
+        ename = getattr(error, "ename", None) or type(error).__name__
+        evalue = getattr(error, "evalue", None) or strip_ansi(str(error)).strip()
+        traceback = []
+    line = column = None
+    count = (reply or {}).get("content", {}).get("execution_count")
+    for match in (m for text in traceback for m in CELL_POSITION.finditer(text)):
+        if count is None or int(match.group(1)) == count:
+            line, column = int(match.group(2)), int(match.group(3))
+            break
+    return ename, evalue, "\n".join(traceback), line, column
+
+
+def numbered_source(source, line):
+    """The cell's source with line numbers, the failing line marked."""
+    lines = source.rstrip().splitlines()
+    width = len(str(len(lines)))
+    return "\n".join(f"{'->' if number == line else '  '} {str(number).rjust(width)} | {text}" for number, text in enumerate(lines, start=1))
 
 
 def write_json(path, value):
@@ -185,14 +189,15 @@ def run_notebook(path, args):
         else:
             number, index = current
             cell = nb.cells[index]
+            line = column = None
             if isinstance(error, CellTimeoutError):
                 ename, evalue, text = "Timeout", f"the notebook exceeded its budget of {args.timeout:g} s (profile {args.profile}; --timeout or COURSE_NOTEBOOK_TIMEOUT sets it)", ""
             elif isinstance(error, DeadKernelError):
                 ename, evalue, text = "DeadKernel", "the kernel died while running this cell (out of memory, or process.exit?)", trim_stack(strip_ansi(stream_text(cell, "stderr")))
             else:
-                ename, evalue, text = describe_failure(cell, replies.get(index), error)
+                ename, evalue, text, line, column = describe_failure(cell, replies.get(index), error)
             failure = {"kind": "cell", "codeCell": number, "cellIndex": index, "source": cell.source,
-                       "ename": ename, "evalue": evalue, "traceback": text}
+                       "ename": ename, "evalue": evalue, "traceback": text, "line": line, "column": column}
         result["failure"] = failure
     except KeyboardInterrupt:
         result["status"] = "interrupted"
@@ -213,10 +218,11 @@ def print_failure(result, out_nb):
     if failure["kind"] == "kernel":
         print(f"FAILED {name}: {failure['ename']}: {failure['evalue']}", flush=True)
         return
+    at_line = f", line {failure['line']}," if failure.get("line") else ""
     print(f"FAILED {name}: code cell {failure['codeCell']} of {result['codeCells']} "
-          f"(cell index {failure['cellIndex']} in the file) raised {failure['ename']}: {failure['evalue']}")
+          f"(cell index {failure['cellIndex']} in the file){at_line} raised {failure['ename']}: {failure['evalue']}")
     print("----- cell source -----")
-    print(failure["source"].rstrip())
+    print(numbered_source(failure["source"], failure.get("line")))
     if failure["traceback"].strip():
         print("----- error -----")
         print(failure["traceback"].rstrip())

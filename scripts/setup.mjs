@@ -64,7 +64,7 @@ function pythonPackages() {
   const python = pythonPath();
   let state = missingPythonModules(python);
   if (state.missing.length === 0) {
-    done.push(`${python}: nbclient, nbformat, nbconvert, sklearn, scipy, statsmodels, mpmath present`);
+    done.push(`${python}: nbclient, nbformat, nbconvert, sklearn, scipy, statsmodels, mpmath, jupyter_kernel_test present`);
     return;
   }
   const debs = state.missing.map((need) => need.deb);
@@ -110,23 +110,31 @@ function kernel() {
 }
 
 /**
- * Headless Chromium draws mermaid diagrams as static SVG (so executed notebooks and HTML exports
- * show them without scripts) and lets the tests look at rendered pages. Optional: without it the
- * diagrams render in the browser and those tests skip, so a failure here is a note, not a problem.
+ * Optional Debian packages: without one, a feature degrades and its tests skip, so a failure here
+ * is a note, not a problem.
+ * - Headless Chromium draws mermaid diagrams as static SVG (so executed notebooks and HTML
+ *   exports show them without scripts) and lets the tests look at rendered pages.
+ * - MathJax typesets the formulas of `npm run export-html` pages offline.
  */
-function browser() {
-  const chromium = "/usr/bin/chromium";
-  if (existsSync(chromium)) {
-    done.push(`${chromium} present (static mermaid SVG, rendering tests)`);
-    return;
+const OPTIONAL_DEBS = [
+  { deb: "chromium", file: "/usr/bin/chromium", why: "static mermaid SVG, rendering tests", without: "diagrams render in the browser only" },
+  { deb: "libjs-mathjax", file: "/usr/share/javascript/mathjax/MathJax.js", why: "formulas in HTML exports, offline", without: "HTML exports show formulas as TeX" },
+];
+
+function optionalDebs() {
+  for (const { deb, file, why, without } of OPTIONAL_DEBS) {
+    if (existsSync(file)) {
+      done.push(`${file} present (${why})`);
+      continue;
+    }
+    if (!which("apt-get") || !isRoot()) {
+      done.push(`no ${file}: ${without}; \`sudo apt-get install ${deb}\` adds it`);
+      continue;
+    }
+    console.log(`setup: installing Debian ${deb} (${why}) ...`);
+    const result = aptInstall([deb], { onStep: (step) => say(`  ${step}`) });
+    done.push(result.ok ? `Debian ${deb} installed (${seconds(result.seconds)})` : `${deb} could not be installed; ${without}`);
   }
-  if (!which("apt-get") || !isRoot()) {
-    done.push(`no ${chromium}: diagrams render in the browser only; \`sudo apt-get install chromium\` adds static SVG`);
-    return;
-  }
-  console.log("setup: installing Debian chromium (static mermaid SVG, rendering tests) ...");
-  const result = aptInstall(["chromium"], { onStep: (step) => say(`  ${step}`) });
-  done.push(result.ok ? `Debian chromium installed (${seconds(result.seconds)})` : `chromium could not be installed; diagrams render in the browser only`);
 }
 
 const major = Number(process.versions.node.split(".")[0]);
@@ -134,7 +142,7 @@ if (major < 20) problems.push(`Node ${process.versions.node} is too old: the cou
 const haveNodeModules = nodeModules();
 if (haveNodeModules) builds();
 pythonPackages();
-browser();
+optionalDebs();
 // After the Python packages: they bring the `jupyter` command the user-level install uses.
 if (haveNodeModules) kernel();
 

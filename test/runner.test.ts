@@ -2,7 +2,7 @@
  * The headless notebook runner (`npm run notebooks`) end to end: fixture notebooks executed by a
  * real Jupyter client on the course-ts kernel, records collected, failures reported at the cell.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,11 +75,14 @@ describe("npm run notebooks", () => {
 
     it("exits non-zero naming the notebook, the cell and the error", () => {
       expect(run.code, run.output).toBe(1);
-      expect(run.stdout).toContain("FAILED 02_failing: code cell 2 of 3 (cell index 3 in the file) raised Error: fixture exploded on purpose");
-      // The failing cell's source is shown, and the stack without tslab's internals.
-      expect(run.stdout).toContain("function explode(): never {");
-      expect(run.stdout).toMatch(/at explode \(/);
-      expect(run.stdout).not.toContain("tslab/dist");
+      // Name, message and line come from the kernel's error message (the throw is on the cell's line 2).
+      expect(run.stdout).toContain("FAILED 02_failing: code cell 2 of 3 (cell index 3 in the file), line 2, raised Error: fixture exploded on purpose");
+      // The failing cell's source is shown with the line marked, and the stack at the cell's lines.
+      expect(run.stdout).toContain("   1 | function explode(): never {");
+      expect(run.stdout).toContain('-> 2 |   throw new Error("fixture exploded on purpose");');
+      expect(run.stdout).toMatch(/at explode \(In\[2\]:2:9\)/);
+      expect(run.stdout).toMatch(/at In\[2\]:4:1/);
+      expect(run.stdout).not.toMatch(/tslab\/dist|evalmachine/);
       expect(run.stdout).toContain("notebooks: 0 passed, 1 failed");
     });
 
@@ -91,11 +94,39 @@ describe("npm run notebooks", () => {
       expect(cells[2].outputs).toEqual([]);
       const summary = readRun("02_failing", out);
       expect(summary?.status).toBe("failed");
-      expect(summary?.failure).toMatchObject({ kind: "cell", codeCell: 2, cellIndex: 3, ename: "Error", evalue: "fixture exploded on purpose" });
+      expect(summary?.failure).toMatchObject({ kind: "cell", codeCell: 2, cellIndex: 3, ename: "Error", evalue: "fixture exploded on purpose", line: 2, column: 9 });
       // What ran before the failure is kept for the student to look at...
       expect(JSON.parse(readFileSync(path.join(out, "02_failing.records.json"), "utf8"))).toEqual({ before: 1 });
       // ...but is never taken for the notebook's results.
-      expect(() => readRecords("02_failing", out)).toThrow(/Notebook "02_failing" failed in code cell 2 \(cell index 3\): Error: fixture exploded on purpose/);
+      expect(() => readRecords("02_failing", out)).toThrow(/Notebook "02_failing" failed in code cell 2 \(cell index 3\), line 2: Error: fixture exploded on purpose/);
+    });
+  });
+
+  describe("a notebook whose cell does not compile", () => {
+    let run: CliResult;
+    let dir: string;
+    beforeAll(async () => {
+      dir = mkdtempSync(path.join(tmpdir(), "course-runner-compile-"));
+      const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
+      const notebook = {
+        cells: [cell("const ok = 1;"), cell('const total = ok + 1;\nconst label: number = "total";\nconsole.log(label);')],
+        metadata: {},
+        nbformat: 4,
+        nbformat_minor: 5,
+      };
+      writeFileSync(path.join(dir, "compile_error.ipynb"), JSON.stringify(notebook));
+      run = await runNotebooksCli(["--dir", dir, "--out", out, "compile_error"]);
+    }, 300_000);
+    afterAll(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("reports the compiler's message with the cell's line and column", () => {
+      expect(run.code, run.output).toBe(1);
+      expect(run.stdout).toContain("FAILED compile_error: code cell 2 of 2 (cell index 1 in the file), line 2, raised CompileError: Type 'string' is not assignable to type 'number'.");
+      expect(run.stdout).toContain("-> 2 | const label: number = \"total\";");
+      expect(run.stdout).toMatch(/In\[2\]:2:7 - error TS2322/);
+      expect(readRun("compile_error", out)?.failure).toMatchObject({ ename: "CompileError", line: 2, column: 7 });
     });
   });
 

@@ -6,13 +6,18 @@ import { KERNEL_NAME, paths, pythonPath, run, which } from "./project.mjs";
 
 export const KERNEL_DISPLAY_NAME = "TypeScript (course)";
 
+/** The course's layer over the pinned tslab (send queues, protocol fixes; docs/kernel.md). */
+export const KERNEL_LAUNCHER = path.join(paths.root, "scripts", "kernel", "launch.cjs");
+
 /**
  * The same fields `tslab install` writes (argv, display_name, language; tslab ships no logos),
- * with an absolute node and tslab so the spec works from any Jupyter the student starts.
+ * with an absolute node and launcher so the spec works from any Jupyter the student starts.
+ * The launcher takes tslab's own arguments and starts tslab's kernel with the layer applied;
+ * `plainTslab: true` gives tslab's bin instead (only for tests that show what the layer fixes).
  */
-export function kernelSpec(node = process.execPath) {
+export function kernelSpec(node = process.execPath, { plainTslab = false } = {}) {
   return {
-    argv: [node, paths.tslabBin, "kernel", "--config-path", "{connection_file}"],
+    argv: [node, plainTslab ? paths.tslabBin : KERNEL_LAUNCHER, "kernel", "--config-path", "{connection_file}"],
     display_name: KERNEL_DISPLAY_NAME,
     language: "typescript",
   };
@@ -23,8 +28,7 @@ export function kernelSpecDir() {
 }
 
 /** Writes <root>/.jupyter-course/kernels/course-ts/kernel.json; returns true when it changed. */
-export function writeKernelSpec(spec = kernelSpec()) {
-  const dir = kernelSpecDir();
+export function writeKernelSpec(spec = kernelSpec(), dir = kernelSpecDir()) {
   const file = path.join(dir, "kernel.json");
   const text = `${JSON.stringify(spec, null, 2)}\n`;
   if (existsSync(file) && readFileSync(file, "utf8") === text) return false;

@@ -15,6 +15,9 @@ export interface NotebookFailure {
   readonly ename: string;
   readonly evalue: string;
   readonly traceback: string;
+  /** 1-based line and column in the cell where the error arose, from the kernel's error message (kind "cell"); null when no frame names the cell. */
+  readonly line?: number | null;
+  readonly column?: number | null;
 }
 
 export interface NotebookRun {

@@ -94,7 +94,8 @@ export function readRecords(name, outDir = paths.builtNotebooks) {
   if (!run) throw new Error(`No run of notebook "${name}" in ${outDir}: expected ${name}.run.json there (run \`npm run notebooks -- ${name}\`).`);
   if (run.status !== "passed") {
     const failure = run.failure;
-    const where = failure && failure.kind === "cell" ? ` in code cell ${failure.codeCell} (cell index ${failure.cellIndex})` : "";
+    const line = failure && failure.line ? `, line ${failure.line}` : "";
+    const where = failure && failure.kind === "cell" ? ` in code cell ${failure.codeCell} (cell index ${failure.cellIndex})${line}` : "";
     throw new Error(`Notebook "${name}" ${run.status}${where}: ${failure ? `${failure.ename}: ${failure.evalue}` : "no detail"}; its records are incomplete.`);
   }
   return JSON.parse(readFileSync(path.join(outDir, `${name}.records.json`), "utf8"));

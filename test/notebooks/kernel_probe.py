@@ -18,7 +18,7 @@ def reply_to(kc, msg_id):
 
 def run(kc, code):
     msg_id = kc.execute(code)
-    out = {"stdout": "", "error": None}
+    out = {"stdout": "", "error": None, "traceback": [], "results": []}
     while True:
         msg = kc.get_iopub_msg(timeout=120)
         if msg["parent_header"].get("msg_id") != msg_id:
@@ -28,8 +28,13 @@ def run(kc, code):
             out["stdout"] += content["text"]
         elif kind == "error":
             out["error"] = content["ename"] + ": " + content["evalue"]
+            out["traceback"] = content["traceback"]
+        elif kind == "execute_result":
+            out["results"].append(content["data"])
         elif kind == "status" and content["execution_state"] == "idle":
-            out["status"] = reply_to(kc, msg_id)["status"]
+            reply = reply_to(kc, msg_id)
+            out["status"] = reply["status"]
+            out["replyError"] = reply.get("ename", "") + ": " + reply.get("evalue", "") if reply["status"] == "error" else None
             return out
 
 
@@ -40,6 +45,20 @@ try:
     code = 'getProfile("fast").sh'
     result["completion"] = reply_to(kc, kc.complete(code, len(code))).get("matches", [])
     result["typeError"] = run(kc, 'const n: number = getProfile("fast");')
+    # A runtime error on the cell's third line, called from its fifth.
+    result["runtimeError"] = run(kc, 'function explode(): never {\n  const why = "on purpose";\n  throw new RangeError(why);\n}\nexplode();')
+    result["lastValue"] = run(kc, 'console.log("printed");\nconst answer = 40;\nanswer + 2')
+    result["undefinedValue"] = run(kc, 'let nothing: undefined;\nnothing')
+    # A definition whose new version does not compile is marked stale until one compiles again.
+    stale = 'const stale = globalThis[Symbol.for("shoplm.kernel.staleDefinitions")] as Set<string>;\nconsole.log(JSON.stringify([...stale].sort()))'
+    run(kc, "function answer2(x: number): number {\n  return x + 1;\n}")
+    run(kc, 'function answer2(x: number): number {\n  return "not done";\n}')
+    result["staleAfterBadEdit"] = run(kc, stale)
+    run(kc, "function answer2(x: number): number {\n  return x + 2;\n}")
+    result["staleAfterFix"] = run(kc, stale)
+    # The page a cell runs for: the session of the request's header.
+    result["session"] = run(kc, 'console.log((globalThis as Record<symbol, unknown>)[Symbol.for("shoplm.kernel.frontEndSession")])')
+    result["clientSession"] = kc.session.session
     reply = reply_to(kc, kc.inspect("getProfile", len("getProfile")))
     result["inspect"] = reply.get("data", {}).get("text/plain", "")
     print(json.dumps(result))

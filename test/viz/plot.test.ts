@@ -62,7 +62,7 @@ describe("plot", () => {
     // The guard: the bundle only runs when the page has no Plotly yet.
     expect(html(bundles[0].bundle)).toContain("if (window.Plotly) return;");
     expect(html(bundles[1].bundle)).toContain("window.Plotly.newPlot");
-    expect(html(bundles[1].bundle)).toContain("Re-run plotSetup() in a cell");
+    expect(html(bundles[1].bundle)).toContain("plotSetup();` and then this one again");
     expect(html(bundles[1].bundle).length).toBeLessThan(10_000);
   });
 
@@ -214,5 +214,48 @@ describe("LivePlot", () => {
     const points = bundles.map((b) => (b.bundle[viz.PLOTLY_MIME] as { data: { y: number[] }[] }).data[0].y.length);
     expect(points).toEqual([1, 4, 7, 10, 10]);
     expect(bundles[4].bundle["text/plain"]).toContain("last: train 1.0000 @ 9");
+  });
+});
+
+describe("readable axes", () => {
+  it("a log axis is labelled in full at 1-2-5 steps (400 reads 400, not 4)", async () => {
+    const { lineChart, logTicks } = await import("../../lib/src/viz");
+    expect(logTicks(6.3, 420)).toEqual({ tickvals: [10, 20, 50, 100, 200], ticktext: ["10", "20", "50", "100", "200"] });
+    expect(logTicks(150, 180).tickvals).toEqual([150, 180]);
+    const fig = lineChart({ loss: [400, 90, 7] }, { logY: true });
+    expect(fig.layout?.yaxis).toMatchObject({ type: "log", tickvals: [10, 20, 50, 100, 200], ticktext: ["10", "20", "50", "100", "200"] });
+  });
+
+  it("axes grow their margins for long labels", async () => {
+    const { barChart } = await import("../../lib/src/viz");
+    const fig = barChart(["Home & Kitchen", "Electronics"], [3, 4], { title: "Products per department" });
+    expect(fig.layout?.xaxis).toMatchObject({ automargin: true });
+  });
+});
+
+describe("plotly.js reaches every page", () => {
+  it("is sent with the first plot of each front-end session (a reload or a new tab), once per session", async () => {
+    vi.resetModules();
+    const viz = await import("../../lib/src/viz");
+    const sent: boolean[] = [];
+    const restore = viz.captureDisplay((bundle) => {
+      if (typeof bundle["text/html"] === "string") sent.push(bundle["text/html"].includes(viz.PLOTLY_EMBED_MARKER));
+    });
+    const g = globalThis as Record<symbol, unknown>;
+    try {
+      const fig = viz.lineChart({ loss: [3, 2, 1] });
+      g[viz.FRONT_END_SESSION] = "page-1";
+      viz.plot(fig);
+      viz.plot(fig);
+      g[viz.FRONT_END_SESSION] = "page-2 (reloaded)";
+      viz.plot(fig);
+      viz.plot(fig);
+      g[viz.FRONT_END_SESSION] = "page-1";
+      viz.plot(fig);
+    } finally {
+      restore();
+      delete g[viz.FRONT_END_SESSION];
+    }
+    expect(sent).toEqual([true, false, true, false, true]);
   });
 });

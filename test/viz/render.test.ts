@@ -143,7 +143,7 @@ describe.skipIf(!hasChromium)("outputs in headless Chromium, offline", () => {
       restore();
     }
     const { page, errors } = await openOffline(exportPage([bundles[1], bundles[3]]));
-    await page.waitForFunction(() => (document.body.textContent ?? "").includes("Re-run plotSetup()") && (document.body.textContent ?? "").includes("Re-run mermaidSetup()"), undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => (document.body.textContent ?? "").includes("plotSetup();` and then this one again") && (document.body.textContent ?? "").includes("mermaidSetup();` and then this one again"), undefined, { timeout: 15_000 });
     expect(errors).toEqual([]);
   }, 60_000);
 });

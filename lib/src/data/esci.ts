@@ -15,6 +15,13 @@ export const ESCI_NAMES: Readonly<Record<EsciLabel, string>> = { E: "Exact", S: 
 /** Gains used by the Shopping Queries Dataset's ranking task (KDD Cup 2022 task 1) for NDCG. */
 export const ESCI_GAINS: Readonly<Record<EsciLabel, number>> = { E: 1, S: 0.1, C: 0.01, I: 0 };
 
+/**
+ * Graded relevance on trec_eval's integer scale (Exact 3, Substitute 2, Complement 1, Irrelevant
+ * 0): the qrels the course's offline evaluation uses, so NDCG's linear and exponential gains
+ * and a relevance threshold ("only Exact counts": 3) read naturally.
+ */
+export const ESCI_GRADES: Readonly<Record<EsciLabel, number>> = { E: 3, S: 2, C: 1, I: 0 };
+
 export function isEsciLabel(value: unknown): value is EsciLabel {
   return value === "E" || value === "S" || value === "C" || value === "I";
 }

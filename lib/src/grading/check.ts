@@ -102,6 +102,8 @@ export async function check(id: string, answer: unknown, options: { exercises?: 
     hints,
   };
   Object.defineProperty(result, inspect.custom, { value: () => summaryLine(result), enumerable: false });
+  // As a cell's last value in the course kernel: nothing more, the verdict is already on the page.
+  Object.defineProperty(result, Symbol.for("Jupyter.display"), { value: () => (options.quiet ? { "text/plain": summaryLine(result) } : {}), enumerable: false });
   if (!options.quiet) displayBundle({ "text/html": feedbackHtml(result), "text/plain": feedbackText(result) });
   return result;
 }

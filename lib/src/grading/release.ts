@@ -37,11 +37,13 @@ export const RELEASE_ENTRIES = [
   "data",
   "scripts",
   "notebooks",
+  // The bilingual glossary every chapter links to (the rest of docs/ is for instructors).
+  "docs/glossary.md",
 ] as const;
 
 /** Scripts that need solutions/ or the test suite, dropped from the release's package.json and scripts/. */
-export const INSTRUCTOR_SCRIPTS = ["grade", "release", "test", "test:unit"] as const;
-const INSTRUCTOR_SCRIPT_FILES = new Set(["grade.mjs", "release.mjs", "test.mjs"]);
+export const INSTRUCTOR_SCRIPTS = ["grade", "release", "test", "test:unit", "exercises"] as const;
+const INSTRUCTOR_SCRIPT_FILES = new Set(["grade.mjs", "release.mjs", "test.mjs", "exercises.mjs"]);
 const SKIP_NAMES = new Set(["node_modules", "dist", ".ipynb_checkpoints", ".git", ".DS_Store"]);
 export const RELEASE_MARKER = ".course-release";
 
@@ -79,7 +81,9 @@ function copyTree(from: string, to: string, skip: (name: string, full: string) =
   const stat = statSync(from);
   if (!stat.isDirectory()) {
     mkdirSync(path.dirname(to), { recursive: true });
-    copyFileSync(from, to);
+    // Every markdown file gets the student's text (instructor-only regions out), not only the README.
+    if (from.endsWith(".md")) writeFileSync(to, studentMarkdown(readFileSync(from, "utf8")));
+    else copyFileSync(from, to);
     return 1;
   }
   mkdirSync(to, { recursive: true });

@@ -10,3 +10,5 @@ export * from "./feed-forward";
 export * from "./encoder";
 export * from "./mlm-head";
 export * from "./checkpoint";
+export * from "./attention-stats";
+export * from "./run-record";

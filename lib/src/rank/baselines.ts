@@ -5,7 +5,8 @@
  */
 import { Rng, type Seed } from "../core/random";
 import { keywordTokens, queryKeywords } from "../data/keyword-match";
-import type { Judgment, Product, Query, User } from "../data/records";
+import { ESCI_GRADES } from "../data/esci";
+import type { EsciLabel, Judgment, Product, Query, User } from "../data/records";
 
 /** Query id -> its candidate product ids (the judged pool, in file order). */
 export function judgedPools(judgments: readonly Judgment[]): Map<string, string[]> {
@@ -16,6 +17,20 @@ export function judgedPools(judgments: readonly Judgment[]): Map<string, string[
     else pools.set(j.query, [j.product]);
   }
   return pools;
+}
+
+/**
+ * Judgments as qrels (query id -> product id -> grade) for `evaluateRun`; the grades are
+ * `ESCI_GRADES` unless given.
+ */
+export function judgmentQrels(judgments: readonly Judgment[], grades: Readonly<Record<EsciLabel, number>> = ESCI_GRADES): Map<string, Map<string, number>> {
+  const qrels = new Map<string, Map<string, number>>();
+  for (const j of judgments) {
+    let forQuery = qrels.get(j.query);
+    if (!forQuery) qrels.set(j.query, (forQuery = new Map()));
+    forQuery.set(j.product, grades[j.label]);
+  }
+  return qrels;
 }
 
 /** Ranks a query's pool; the same signature as the A/B simulator's `Ranker`. */

@@ -26,6 +26,35 @@ function kernelWriter(): WriteDisplayData | null {
   }
 }
 
+/**
+ * The course kernel (scripts/kernel) sets this global to the `session` of the execute request
+ * it is running: each page of JupyterLab or Notebook, each tab and each reload has its own. An
+ * output that a page needs once (the plotly.js bundle) is sent again when the session changes.
+ */
+export const FRONT_END_SESSION = Symbol.for("shoplm.kernel.frontEndSession");
+
+/** The front-end session of the running cell, when the kernel says; undefined elsewhere. */
+export function frontEndSession(): string | undefined {
+  const value = (globalThis as Record<symbol, unknown>)[FRONT_END_SESSION];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Remembers which front-end session (page) a once-per-page output, such as a script bundle, was
+ * sent to: `needed()` is true until it is sent, and again on a page that has not had it.
+ */
+export class PerPage {
+  private sent = false;
+  private page: string | undefined;
+  needed(): boolean {
+    return !this.sent || frontEndSession() !== this.page;
+  }
+  markSent(): void {
+    this.sent = true;
+    this.page = frontEndSession();
+  }
+}
+
 /** True when output goes to a Jupyter front end (a tslab kernel), false in a terminal or test. */
 export function inNotebook(): boolean {
   return kernelWriter() !== null;

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { displayBundle, escapeHtml, type MimeBundle } from "./display";
+import { displayBundle, escapeHtml, PerPage, type MimeBundle } from "./display";
 import { assetMarker, assetSource, assetVersion, cacheDir, inlineAssetScript, MERMAID_ASSET, scriptJson, uniqueElementId } from "./assets";
 
 export const MERMAID_MIME = "text/vnd.mermaid";
@@ -183,10 +183,11 @@ export async function mermaidSvg(diagram: string, options: MermaidSvgOptions = {
 
 // ---------------------------------------------------------------- display
 
-let mermaidEmbedded = false;
+/** Which page has mermaid.js (see plot.ts: a reloaded page gets it again). */
+const mermaidOnPage = new PerPage();
 
 const MISSING_MESSAGE =
-  "mermaid.js is not loaded on this page (the output that carried it was cleared). Re-run mermaidSetup() in a cell, or use mermaid(diagram, { svg: true }).";
+  'mermaid.js is not loaded on this page (the output that carried it was cleared). Run a cell with `import { mermaidSetup } from "shoplm"; mermaidSetup();` and then this one again, or use mermaid(diagram, { svg: true }).';
 
 /** The HTML part that draws in the browser: a <pre class="mermaid"> and mermaid.run on it. */
 export function mermaidHtml(source: string, options: { embed: boolean }): string {
@@ -224,20 +225,20 @@ export function mermaidSetup(): void {
     "text/html": `${inlineAssetScript(MERMAID_ASSET)}<div class="shoplm-mermaid-setup" style="font-size:0.85em;color:#666">mermaid ${version} loaded for this page (offline).</div>`,
     "text/plain": `mermaid ${version} loaded for this page.`,
   });
-  mermaidEmbedded = true;
+  mermaidOnPage.markSent();
 }
 
 /** Marker present once per inline mermaid.js bundle in an HTML output. */
 export const MERMAID_EMBED_MARKER = assetMarker(MERMAID_ASSET);
 
 function scriptBundle(source: string, note?: string): MimeBundle {
-  const embed = !mermaidEmbedded;
+  const embed = mermaidOnPage.needed();
   const bundle: MimeBundle = {
     [MERMAID_MIME]: source,
     "text/html": mermaidHtml(source, { embed }),
     "text/plain": note ? `${note}\n${source}` : source,
   };
-  mermaidEmbedded = true;
+  mermaidOnPage.markSent();
   return bundle;
 }
 

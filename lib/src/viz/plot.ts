@@ -1,10 +1,12 @@
 /**
- * Plots in notebooks with plotly.js, offline. The first plot of a kernel session carries the whole
- * plotly.js bundle inline (once per page, guarded); later plots only call `window.Plotly`. The
+ * Plots in notebooks with plotly.js, offline. The first plot a page gets carries the whole
+ * plotly.js bundle inline (guarded, so it loads once); later plots only call `window.Plotly`. A
+ * reloaded page, a second tab or a notebook opened days later is a new front-end session (the
+ * course kernel says which), so its first plot carries the bundle again. The
  * builders (lineChart, barChart, histogram, scatter, heatmap) are pure and return a figure, so
  * tests can check what a chart would show; `plot()` displays one.
  */
-import { displayBundle, inNotebook, LiveDisplay, type MimeBundle } from "./display";
+import { displayBundle, inNotebook, LiveDisplay, PerPage, type MimeBundle } from "./display";
 import { assetMarker, assetSource, assetVersion, inlineAssetScript, PLOTLY_ASSET, scriptJson, uniqueElementId } from "./assets";
 
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
@@ -79,12 +81,12 @@ export interface ChartLabels {
 
 // ---------------------------------------------------------------- display
 
-/** Whether this kernel session has already sent plotly.js to the page. */
-let plotlyEmbedded = false;
+/** Which page has plotly.js (a reload, a new tab, a new day: a page that has not). */
+const plotlyOnPage = new PerPage();
 
-// Re-running the first plot cell alone does not resend the bundle within a kernel session: plotSetup() does.
+// Within one page, clearing the output that carried the bundle and re-running a later plot needs plotSetup().
 const MISSING_MESSAGE =
-  "plotly.js is not loaded on this page (the output that carried it was cleared). Re-run plotSetup() in a cell, or restart the kernel and re-run from the first plot cell.";
+  'plotly.js is not loaded on this page (the output that carried it was cleared). Run a cell with `import { plotSetup } from "shoplm"; plotSetup();` and then this one again.';
 
 /** The figure as plain JSON (typed arrays become arrays, so JSON.stringify keeps the numbers). */
 export function figureJson(figure: PlotlyFigure): PlotlyFigure {
@@ -152,9 +154,9 @@ export function plotHtml(figure: PlotlyFigure, options: PlotOptions & { embed: b
 /** Show a plotly figure: interactive in notebooks and HTML exports, a one-line summary in a terminal. */
 export function plot(figure: PlotlyFigure, options: PlotOptions = {}): void {
   validateFigure(figure);
-  const embed = !plotlyEmbedded;
+  const embed = plotlyOnPage.needed();
   displayBundle(plotBundle(figure, { ...options, embed }));
-  plotlyEmbedded = true;
+  plotlyOnPage.markSent();
 }
 
 function plotBundle(figure: PlotlyFigure, options: PlotOptions & { embed: boolean }): MimeBundle {
@@ -176,7 +178,7 @@ export function plotSetup(): void {
     "text/html": `${inlineAssetScript(PLOTLY_ASSET)}<div class="shoplm-plot-setup" style="font-size:0.85em;color:#666">plotly.js ${version} loaded for this page (offline).</div>`,
     "text/plain": `plotly.js ${version} loaded for this page.`,
   });
-  plotlyEmbedded = true;
+  plotlyOnPage.markSent();
 }
 
 /** Marker present once per inline plotly.js bundle in an HTML output. */
@@ -190,8 +192,27 @@ function validateFigure(figure: PlotlyFigure): void {
 
 // ---------------------------------------------------------------- builders
 
+/** Axes grow their margin to fit their labels (long rotated category names are not cut). */
 function axisTitle(text: string | undefined): PlotlyAxis {
-  return text ? { title: { text } } : {};
+  return text ? { title: { text }, automargin: true } : { automargin: true };
+}
+
+/**
+ * Ticks of a log axis at 1, 2 and 5 times the powers of ten inside [min, max], labelled in
+ * full (plotly's own labels between decades are bare digits: 400 reads as "4").
+ */
+export function logTicks(min: number, max: number): { tickvals: number[]; ticktext: string[] } {
+  if (!(min > 0) || !(max >= min)) return { tickvals: [], ticktext: [] };
+  const tickvals: number[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** e).toPrecision(12));
+      if (v >= min / 1.0001 && v <= max * 1.0001) tickvals.push(v);
+    }
+  }
+  // Too few inside a narrow range: the bounds themselves say where it is.
+  if (tickvals.length < 2) tickvals.splice(0, tickvals.length, Number(min.toPrecision(2)), Number(max.toPrecision(2)));
+  return { tickvals, ticktext: tickvals.map((v) => v.toLocaleString("en-US", { maximumSignificantDigits: 3 })) };
 }
 
 function baseLayout(labels: ChartLabels): PlotlyLayout {
@@ -242,7 +263,12 @@ export function lineChart(series: Readonly<Record<string, ArrayLike<number>>> | 
     };
   });
   const layout = baseLayout(options);
-  if (options.logY) layout.yaxis = { ...layout.yaxis, type: "log" };
+  if (options.logY) {
+    const ys = data.flatMap((t) => (t.y as number[]).filter((v) => Number.isFinite(v) && v > 0));
+    const lo = ys.reduce((a, b) => Math.min(a, b), Infinity);
+    const hi = ys.reduce((a, b) => Math.max(a, b), -Infinity);
+    layout.yaxis = { ...layout.yaxis, type: "log", ...(ys.length ? logTicks(lo, hi) : {}) };
+  }
   return { data, layout };
 }
 
@@ -466,7 +492,7 @@ export class LivePlot {
   private show(): void {
     // The bundle goes in its own output: updates replace this one, and must not resend 4 MB each time.
     // Outside a kernel only the text part is printed, so there is no page to send it to.
-    if (!plotlyEmbedded && inNotebook()) plotSetup();
+    if (plotlyOnPage.needed() && inNotebook()) plotSetup();
     const figure = this.figure();
     const last = [...this.series].map(([name, s]) => `${name} ${formatLast(s.y[s.y.length - 1])} @ ${s.x[s.x.length - 1]}`).join(", ");
     const bundle = plotBundle(figure, { height: this.options.height, embed: false });
