@@ -3,9 +3,10 @@
 // threads as cores) on the same model and algorithm, in one run: BERT-style encoder, masked-only
 // tied head, AdamW, warm-up/decay schedule, clipping, same batch and sequence length. Prints tokens
 // per second for both, their ratio, and the library's achieved GFLOP/s against a plain matmul's on
-// the same backend.
+// the same backend. `--workers 1,2` times the library with 1 and 2 data-parallel gradient workers
+// (worker threads; 1 = the main thread alone) beside PyTorch at 1 and 2 threads.
 // Usage: node bench/pretrain.mjs [--rounds 3] [--steps 10] [--warmup 3] [--backend wasm] [--vocab 8000] [--seq 64]
-//        [--batch 32] [--hidden 128] [--layers 2] [--heads 4] [--ff 512] [--profile] [--no-torch] [--plain-wasm]
+//        [--batch 32] [--hidden 128] [--layers 2] [--heads 4] [--ff 512] [--workers 1,2] [--profile] [--no-torch] [--plain-wasm]
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
@@ -40,6 +41,11 @@ const c = {
   seed: 1,
 };
 const backend = opt("backend", "wasm");
+const workerCounts = opt("workers", null)?.split(",").map(Number) ?? null;
+if (workerCounts && !workerCounts.every((n) => Number.isInteger(n) && n >= 1)) {
+  console.error(`--workers: expected a comma-separated list of positive integers, got "${opt("workers")}".`);
+  process.exit(2);
+}
 
 const { initBackend, encoderConfig, MaskedLanguageModel, Pretrainer, mlmTrainingFlops, Rng, unregisterWasmKernelWrappers } = require("shoplm");
 const tf = require("@tensorflow/tfjs");
@@ -56,8 +62,8 @@ function matmulGflops(size = 512, repeats = 20) {
 }
 
 /** The library's model and trainer, ready for timed blocks of steps. */
-async function setupLibrary() {
-  const info = await initBackend({ forced: backend, reset: true });
+async function setupLibrary(workers = 1) {
+  const info = await initBackend({ forced: backend });
   // --plain-wasm: tfjs's own wasm kernels instead of the wrappers (to see what the wrappers are worth).
   if (flag("plain-wasm")) console.log(`plain wasm kernels restored: ${unregisterWasmKernelWrappers().join(", ")}`);
   const config = encoderConfig({
@@ -84,17 +90,19 @@ async function setupLibrary() {
     special,
     learningRate: c.lr,
     seed: c.seed,
+    workers,
   });
   const losses = [];
-  for (let i = 0; i < c.warmup; i++) losses.push(trainer.trainStep().loss);
+  // Warm-up steps also start the worker threads (their start is not timed).
+  for (let i = 0; i < c.warmup; i++) losses.push((await trainer.trainStepAsync()).loss);
   /** One timed block of `c.steps` steps. */
-  const block = () => {
+  const block = async () => {
     let flops = 0;
     let tokens = 0;
     const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
     for (let i = 0; i < c.steps; i++) {
-      const s = trainer.trainStep();
+      const s = await trainer.trainStepAsync();
       flops += mlmTrainingFlops(config, c.batch, c.seq, s.maskedTokens);
       tokens += s.tokens;
       losses.push(s.loss);
@@ -111,11 +119,12 @@ async function setupLibrary() {
     for (const k of p.kernels) if (!/__op$|scope/.test(k.name)) by.set(k.name, (by.get(k.name) ?? 0) + k.kernelTimeMs);
     return [...by].sort((a, b) => b[1] - a[1]);
   };
-  const dispose = () => {
+  const dispose = async () => {
+    await trainer.close();
     trainer.dispose();
     model.dispose();
   };
-  return { info, block, profile, dispose, losses };
+  return { info, block, profile, dispose, losses, workers };
 }
 
 function torch(threads) {
@@ -130,25 +139,31 @@ function torch(threads) {
 // Rounds alternate the library and PyTorch, so that other work on the machine hits both alike;
 // each side's best round is reported (the least disturbed one).
 const load0 = loadavg()[0];
-const lib = await setupLibrary();
-const rounds = { lib: [], torch: [], single: [] };
+await initBackend({ forced: backend, reset: true });
+const libs = [];
+for (const w of workerCounts ?? [1]) libs.push(await setupLibrary(w));
+const lib = libs[0];
+const torchThreads = workerCounts ?? [c.threads, ...(c.threads > 1 ? [1] : [])];
+const rounds = { lib: libs.map(() => []), torch: torchThreads.map(() => []) };
 const peaks = [];
 for (let r = 0; r < c.rounds; r++) {
-  rounds.lib.push(lib.block());
+  for (const [i, l] of libs.entries()) rounds.lib[i].push(await l.block());
   peaks.push(matmulGflops());
   if (flag("no-torch")) continue;
-  rounds.torch.push(torch(c.threads));
-  // The library runs on one core (wasm has no threads under Node): PyTorch on one thread is the per-core comparison.
-  if (c.threads > 1) rounds.single.push(torch(1));
+  // Without --workers: as many threads as cores, then 1 (the library's main thread is one core).
+  for (const [i, t] of torchThreads.entries()) rounds.torch[i].push(torch(t));
 }
-const profile = flag("profile") ? await lib.profile() : null;
+// Kernel profile of a main-thread step (tf.profile sees only this thread's kernels).
+const profiled = libs.find((l) => l.workers === 1);
+const profile = flag("profile") && profiled ? await profiled.profile() : null;
 const peak = Math.max(...peaks);
-lib.dispose();
+for (const l of libs) await l.dispose();
 const load1 = loadavg()[0];
 const best = (xs) => xs.filter((x) => !x.error).sort((a, b) => b.tokensPerSecond - a.tokensPerSecond)[0] ?? xs[0] ?? { error: "skipped (--no-torch)" };
-const libBest = best(rounds.lib);
-const peer = best(rounds.torch);
-const single = rounds.single.length ? best(rounds.single) : null;
+const libBests = rounds.lib.map(best);
+const libBest = libBests[0];
+const peers = rounds.torch.map(best);
+const peer = peers[0] ?? best([]);
 const all = (xs) => xs.map((x) => (x.error ? "error" : Math.round(x.tokensPerSecond))).join(", ");
 
 const libTps = libBest.tokensPerSecond;
@@ -165,21 +180,23 @@ console.log(
     `dropout ${c.dropout}, masked-only tied head, AdamW, clip 1.0; best of ${c.rounds} rounds of ${c.steps} timed steps (after ${c.warmup} warm-up steps)`
 );
 console.log(`${lib.info.toString()}`);
-row(`library (${lib.info.name}, 1 thread)`, libBest, rounds.lib);
+libs.forEach((l, i) => row(`library (${lib.info.name}, ${l.workers === 1 ? "main thread" : `${l.workers} workers`})`, libBests[i], rounds.lib[i]));
 if (peer.error) {
   const hint = /skipped/.test(peer.error) ? "" : "; apt-get install python3-torch";
   console.log(`pytorch cpu`.padEnd(34) + `n/a (${peer.error}${hint})`);
 } else {
-  row(`pytorch ${peer.torch} cpu (${peer.threads} threads)`, peer, rounds.torch);
-  if (single && !single.error) row(`pytorch ${single.torch} cpu (1 thread)`, single, rounds.single);
-  const ratio = libTps / peer.tokensPerSecond;
-  console.log(`ratio library / pytorch (${peer.threads} threads, the same count as cores), tokens/s: ${ratio.toFixed(3)} (goal >= 0.25: ${ratio >= 0.25 ? "met" : "NOT met"})`);
-  if (single && !single.error) {
+  peers.forEach((p, i) => (p.error ? console.log(`pytorch cpu (${torchThreads[i]} threads)`.padEnd(34) + `n/a (${p.error})`) : row(`pytorch ${p.torch} cpu (${p.threads} thread${p.threads > 1 ? "s" : ""})`, p, rounds.torch[i])));
+  const ok = peers.filter((p) => !p.error);
+  const top = ok.sort((a, b) => b.tokensPerSecond - a.tokensPerSecond)[0];
+  libs.forEach((l, i) => {
+    const r = libBests[i];
     console.log(
-      `ratio library / pytorch (1 thread, per core): ${(libTps / single.tokensPerSecond).toFixed(3)} in tokens/s, ${(libBest.tokensPerCpuSecond / single.tokensPerCpuSecond).toFixed(3)} in tokens per CPU-second` +
-        (single.tokensPerSecond > peer.tokensPerSecond ? " (PyTorch is faster on 1 thread than on all cores here)" : "")
+      `ratio library (${l.workers} worker${l.workers > 1 ? "s" : ""}) / pytorch's best (${top.threads} thread${top.threads > 1 ? "s" : ""}): ${(r.tokensPerSecond / top.tokensPerSecond).toFixed(3)} in tokens/s` +
+        (i > 0 ? `; speed-up over 1 worker: ${(r.tokensPerSecond / libBest.tokensPerSecond).toFixed(2)}x` : "")
     );
-  }
+  });
+  const single = peers.find((p, i) => !p.error && torchThreads[i] === 1);
+  if (single) console.log(`ratio library (main thread) / pytorch (1 thread), tokens per CPU-second: ${(libBest.tokensPerCpuSecond / single.tokensPerCpuSecond).toFixed(3)}`);
 }
 console.log(`plain 512x512 matmul on ${lib.info.name} (best round): ${fmt(peak, 1)} GFLOP/s; the training step reaches ${fmt((100 * libGflops) / peak, 0)} % of it`);
 console.log(`losses (random tokens, about ln(vocab) = ${Math.log(c.vocab).toFixed(2)}): library ${fmt(lib.losses[0], 3)} -> ${fmt(lib.losses.at(-1), 3)}${peer.error ? "" : `, pytorch ${fmt(peer.firstLoss, 3)} -> ${fmt(peer.lastLoss, 3)}`}`);

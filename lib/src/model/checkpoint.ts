@@ -17,11 +17,31 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { endianness } from "node:os";
 import * as path from "node:path";
 import type { RngState } from "../core/random";
-import type { TrainingState } from "../train/pretrain";
 import { validateEncoderConfig, type EncoderConfig } from "./config";
 import { Encoder, encoderSpecs } from "./encoder";
 import { MaskedLanguageModel, mlmHeadSpecs } from "./mlm-head";
 import { Parameters, type ParameterSpec, type WeightValue } from "./parameters";
+
+/** An optimizer's step count and moments by weight name (AdamW's `state()`). */
+export interface OptimizerMoments {
+  readonly step: number;
+  readonly moments: Map<string, { m: Float32Array; v: Float32Array }>;
+}
+
+/** Where a batch source stands: its epoch's order, position and epoch count. */
+export interface SamplerState {
+  readonly order: number[];
+  readonly at: number;
+  readonly epoch: number;
+}
+
+/** Everything needed to resume a training run where it stopped (what a checkpoint stores besides the weights). */
+export interface TrainingState {
+  readonly step: number;
+  readonly rng: RngState;
+  readonly sampler: SamplerState;
+  readonly optimizer: OptimizerMoments;
+}
 
 export const CHECKPOINT_FORMAT = "shoplm-checkpoint";
 export const CHECKPOINT_VERSION = 1;

@@ -16,7 +16,7 @@ function checkRate(rate: number): void {
  * variables, seeded by four draws from `rng`: the same stream quality, several times faster than
  * a method call per element.
  */
-export function dropoutMaskValues(out: Float32Array, rate: number, rng: Rng): Float32Array {
+export function dropoutMaskValues(out: Float32Array, rate: number, rng: Rng, skip = 0): Float32Array {
   checkRate(rate);
   const keep = 1 / (1 - rate);
   // Compare raw 32-bit draws with a threshold (as signed ints, so all in int32 arithmetic).
@@ -26,6 +26,16 @@ export function dropoutMaskValues(out: Float32Array, rate: number, rng: Rng): Fl
   let s2 = rng.nextUint32() | 0;
   let s3 = rng.nextUint32() | 0;
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+  // The first `skip` draws belong to rows before a shard's (see `shardDropout`): advance the state only.
+  for (let i = 0; i < skip; i++) {
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+  }
   for (let i = 0; i < out.length; i++) {
     const r = s1 * 5;
     const result = Math.imul((r << 7) | (r >>> 25), 9);
@@ -41,10 +51,34 @@ export function dropoutMaskValues(out: Float32Array, rate: number, rng: Rng): Fl
   return out;
 }
 
-/** A mask tensor of the given shape (see `dropoutMaskValues`). */
+/** Rows [start, start + rows) of a batch: a data-parallel worker's share of the global batch. */
+export interface DropoutShard {
+  readonly start: number;
+  readonly rows: number;
+}
+
+const shards = new WeakMap<Rng, DropoutShard>();
+
+/**
+ * From now on the masks `rng` draws are those rows of the masks the whole batch would get, so a
+ * batch split across workers is dropped out exactly as it would be in one piece. Every dropped
+ * tensor must be batch-major with `shard.rows` rows (all of the encoder's are).
+ */
+export function shardDropout(rng: Rng, shard: DropoutShard): Rng {
+  if (!(Number.isInteger(shard.start) && shard.start >= 0 && Number.isInteger(shard.rows) && shard.rows >= 1)) {
+    throw new Error(`shardDropout: expected integer start >= 0 and rows >= 1, got start ${shard.start}, rows ${shard.rows}.`);
+  }
+  shards.set(rng, shard);
+  return rng;
+}
+
+/** A mask tensor of the given shape (see `dropoutMaskValues` and `shardDropout`). */
 export function dropoutMask(shape: number[], rate: number, rng: Rng): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(dropoutMaskValues(new Float32Array(n), rate, rng), shape, "float32");
+  const shard = shards.get(rng);
+  if (shard && n % shard.rows !== 0) throw new Error(`dropout: a tensor of shape [${shape}] does not split into the shard's ${shard.rows} rows.`);
+  const skip = shard ? shard.start * (n / shard.rows) : 0;
+  return tf.tensor(dropoutMaskValues(new Float32Array(n), rate, rng, skip), shape, "float32");
 }
 
 /** x with each element zeroed with probability `rate` and the rest scaled up; identity when `rng` is null or rate is 0. */

@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { backendHasKernel, registerArrayKernel, runArrayKernelMulti } from "../model/array-kernel";
+import type { OptimizerMoments } from "../model/checkpoint";
 import type { Parameters } from "../model/parameters";
 
 export interface AdamWOptions {
@@ -107,12 +108,8 @@ export function adamwUpdateComposite(w: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g
   });
 }
 
-export interface AdamWState {
-  /** Updates done so far. */
-  readonly step: number;
-  /** First and second moments by weight name (weights never updated have none). */
-  readonly moments: Map<string, { m: Float32Array; v: Float32Array }>;
-}
+/** Updates done so far, and first and second moments by weight name (weights never updated have none). */
+export type AdamWState = OptimizerMoments;
 
 export class AdamW {
   readonly beta1: number;
@@ -190,6 +187,16 @@ export class AdamW {
     const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
     for (const [name, m] of this.m) {
       moments.set(name, { m: Float32Array.from(m.dataSync()), v: Float32Array.from((this.v.get(name) as tf.Tensor).dataSync()) });
+    }
+    return { step: this.steps, moments };
+  }
+
+  /** `state()` with asynchronous reads (every backend). */
+  async stateAsync(): Promise<AdamWState> {
+    const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
+    for (const [name, m] of this.m) {
+      const [mv, vv] = await Promise.all([m.data(), (this.v.get(name) as tf.Tensor).data()]);
+      moments.set(name, { m: Float32Array.from(mv as Float32Array), v: Float32Array.from(vv as Float32Array) });
     }
     return { step: this.steps, moments };
   }

@@ -5,10 +5,36 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-/** sqrt of the sum of squares of every element of every tensor. */
+/**
+ * Inputs per `tf.addN`: a WebGPU adapter in compatibility mode binds few storage buffers per
+ * shader stage and rejects an addN of ~40 tensors. Summing in groups as one running total adds in
+ * the same left-to-right order as a single addN, so wasm and cpu give the same bits.
+ */
+export const ADD_N_GROUP = 8;
+
+/** The sum of squares of every element of every tensor, as a scalar left on the device (no read). */
+export function sumOfSquares(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => {
+    if (tensors.length === 0) return tf.scalar(0);
+    const squares = tensors.map((t) => tf.sum(tf.square(t)));
+    let total: tf.Tensor | null = null;
+    for (let i = 0; i < squares.length; ) {
+      const take = total ? ADD_N_GROUP - 1 : ADD_N_GROUP;
+      const group = squares.slice(i, i + take);
+      i += take;
+      total = tf.addN(total ? [total, ...group] : group);
+    }
+    return total as tf.Scalar;
+  });
+}
+
+/**
+ * sqrt of the sum of squares of every element of every tensor. Reads synchronously (wasm, cpu,
+ * native); a training step reads `sumOfSquares` asynchronously instead.
+ */
 export function globalNorm(tensors: readonly tf.Tensor[]): number {
   if (tensors.length === 0) return 0;
-  const total = tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.square(t)))));
+  const total = sumOfSquares(tensors);
   const value = total.dataSync()[0];
   total.dispose();
   return Math.sqrt(value);

@@ -15,7 +15,7 @@ import type { WordPieceTokenizer } from "../text/wordpiece";
 import type { TokenSequence } from "./batches";
 import type { SpecialTokens } from "./masking";
 import { unigramPerplexity } from "./metrics";
-import { evaluateMlm, pretrain, type EvalInfo, type PretrainOptions, type PretrainResult } from "./pretrain";
+import { evaluateMlmAsync, pretrain, type EvalInfo, type PretrainOptions, type PretrainResult } from "./pretrain";
 
 export interface TextSplit {
   readonly train: readonly string[];
@@ -109,6 +109,8 @@ export interface CourseModelOptions {
   readonly longTexts?: "truncate" | "windows";
   /** Tokenizer and encoder sizes that replace the profile's (size studies, other corpora). */
   readonly model?: Partial<Profile["model"]>;
+  /** Gradient workers (see `PretrainOptions.workers`; default 1, the main thread, unless COURSE_WORKERS is set). */
+  readonly workers?: PretrainOptions["workers"];
   /** Called once the tokenizer is trained (vocabulary growth, examples). */
   readonly onTokenizer?: (tokenizer: WordPieceTokenizer) => void;
 }
@@ -154,9 +156,10 @@ export async function trainCourseModel(options: CourseModelOptions): Promise<Cou
     evalSeed: seed + 1,
     onStep: options.onStep,
     onEval: options.onEval,
+    workers: options.workers,
   });
   const masking = { vocabSize: tokenizer.vocabSize, special };
-  const final = evaluateMlm(model, heldOut, { batchSize, maxLength, masking, seed: seed + 2, step: steps });
+  const final = await evaluateMlmAsync(model, heldOut, { batchSize, maxLength, masking, seed: seed + 2, step: steps });
   const isSpecial = new Set(Object.values(special));
   const ids = (seqs: readonly TokenSequence[]) => seqs.flatMap((s) => Array.from(s.inputIds).filter((id) => !isSpecial.has(id)));
   const trainIds = ids(train);

@@ -7,3 +7,6 @@ export * from "./metrics";
 export * from "./pretrain";
 export * from "./callbacks";
 export * from "./course-model";
+export * from "./trainer";
+export * from "./mlm-task";
+export type { Shard, WorkerTaskSpec } from "./worker-pool";

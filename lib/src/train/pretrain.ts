@@ -3,17 +3,21 @@
  * positions, backpropagate, clip the gradients by their global norm, and take an AdamW step at the
  * scheduled learning rate. Every random choice (batch order, masks, dropout) comes from one seeded
  * Rng, so a seed reproduces a run's losses exactly on a given backend. Callbacks report each step
- * (for a progress bar and a live loss curve) and each held-out evaluation.
+ * (for a progress bar and a live loss curve) and each held-out evaluation. The loop is the course's
+ * `Trainer` (asynchronous reads, optional data-parallel workers) with the MLM task of `mlm-task.ts`.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng, type RngState } from "../core/random";
-import type { MaskedLanguageModel } from "../model/mlm-head";
-import { AdamW, type AdamWOptions, type AdamWState } from "./adamw";
-import { BatchSampler, padBatch, type TokenSequence } from "./batches";
-import { clipScale, globalNorm } from "./clip";
+import { Rng } from "../core/random";
+import type { TrainingState } from "../model/checkpoint";
+import { sparseCrossEntropy } from "../model/fused";
+import type { MaskedLanguageModel, MlmBatch, MlmEvaluation } from "../model/mlm-head";
+import type { AdamW, AdamWOptions } from "./adamw";
+import { padBatch, type TokenSequence } from "./batches";
 import { maskTokens, toMlmBatch, type MaskingOptions, type SpecialTokens } from "./masking";
 import { MlmMetrics } from "./metrics";
-import { learningRateAt, validateSchedule, type Decay, type ScheduleOptions } from "./schedule";
+import { MlmBatchSource, mlmTrainingTask, mlmWorkerSpec } from "./mlm-task";
+import { type Decay, type ScheduleOptions } from "./schedule";
+import { Trainer, type TrainStepInfo } from "./trainer";
 
 export interface PretrainOptions {
   readonly steps: number;
@@ -44,22 +48,20 @@ export interface PretrainOptions {
   readonly evalSeed?: number;
   readonly onStep?: (info: StepInfo) => void | Promise<void>;
   readonly onEval?: (info: EvalInfo) => void | Promise<void>;
+  /**
+   * Gradient workers (see `TrainerOptions.workers`): 1 by default (unless COURSE_WORKERS is set),
+   * the main thread alone, as before; more data-parallel threads give the same losses up to float
+   * summation order, not bit for bit.
+   */
+  readonly workers?: number | "auto";
+  /** Stops `run` (and its workers) before the next step. */
+  readonly signal?: AbortSignal;
 }
 
-export interface StepInfo {
-  readonly step: number;
-  readonly totalSteps: number;
-  readonly loss: number;
-  readonly learningRate: number;
-  /** Global gradient norm before clipping. */
-  readonly gradNorm: number;
-  readonly clipped: boolean;
-  /** Real (non-padding) tokens in the batch, and how many were predicted. */
-  readonly tokens: number;
+/** A pretraining step's numbers: the trainer's, with the masked tokens the loss averaged over. */
+export interface StepInfo extends Omit<TrainStepInfo, "count"> {
+  /** Of the batch's real tokens, how many were predicted. */
   readonly maskedTokens: number;
-  /** Real tokens per second over this step. */
-  readonly tokensPerSecond: number;
-  readonly stepMs: number;
 }
 
 export interface EvalInfo {
@@ -76,13 +78,7 @@ export interface PretrainResult {
   readonly seconds: number;
 }
 
-/** Everything needed to resume a run where it stopped (stored in checkpoints). */
-export interface TrainingState {
-  readonly step: number;
-  readonly rng: RngState;
-  readonly sampler: { order: number[]; at: number; epoch: number };
-  readonly optimizer: AdamWState;
-}
+export type { TrainingState } from "../model/checkpoint";
 
 /** Token ids outside the vocabulary would index past the embedding table (silently, on some backends). */
 function checkIds(sequences: readonly TokenSequence[], what: string, vocabSize: number): void {
@@ -96,13 +92,15 @@ function checkIds(sequences: readonly TokenSequence[], what: string, vocabSize: 
   });
 }
 
+function stepInfo(info: TrainStepInfo): StepInfo {
+  const { count, ...rest } = info;
+  return { ...rest, maskedTokens: count };
+}
+
+/** MLM pretraining on the course's `Trainer`: the batch source masks, the task is the model's masked-token loss. */
 export class Pretrainer {
-  readonly optimizer: AdamW;
-  readonly schedule: ScheduleOptions;
-  private readonly sampler: BatchSampler;
+  readonly trainer: Trainer<MlmBatch>;
   private readonly masking: MaskingOptions;
-  private rng: Rng;
-  private steps = 0;
 
   constructor(
     readonly model: MaskedLanguageModel,
@@ -117,128 +115,95 @@ export class Pretrainer {
     if (train.length === 0) throw new Error("pretrain: no training sequences.");
     checkIds(train, "training", model.config.vocabSize);
     checkIds(heldOut, "held-out", model.config.vocabSize);
-    this.schedule = validateSchedule({
-      peak: options.learningRate ?? 1e-3,
-      totalSteps: options.steps,
-      warmupSteps: options.warmupSteps ?? Math.round(0.1 * options.steps),
-      decay: options.decay ?? "linear",
-      minimum: options.minLearningRate ?? 0,
-    });
-    this.optimizer = new AdamW(model.params, options.optimizer);
-    this.sampler = new BatchSampler(train.length, options.batchSize);
     this.masking = { ...options.masking, vocabSize: model.config.vocabSize, special: options.special };
-    this.rng = new Rng(options.seed ?? 0);
+    const source = new MlmBatchSource(train, { batchSize: options.batchSize, maxLength: options.maxLength, padTo: options.padTo, masking: this.masking });
+    this.trainer = new Trainer(mlmTrainingTask(model), source, {
+      steps: options.steps,
+      schedule: {
+        peak: options.learningRate ?? 1e-3,
+        totalSteps: options.steps,
+        warmupSteps: options.warmupSteps ?? Math.round(0.1 * options.steps),
+        decay: options.decay ?? "linear",
+        minimum: options.minLearningRate ?? 0,
+      },
+      optimizer: options.optimizer,
+      clipNorm: options.clipNorm,
+      seed: options.seed,
+      workers: options.workers,
+      workerTask: mlmWorkerSpec(model.config),
+      label: "pretrain",
+    });
+  }
+
+  get optimizer(): AdamW {
+    return this.trainer.optimizer;
+  }
+
+  get schedule(): ScheduleOptions {
+    return this.trainer.schedule;
   }
 
   /** Updates done so far. */
   get step(): number {
-    return this.steps;
+    return this.trainer.step;
   }
 
-  /** One training step; returns its numbers (no callbacks). */
+  /** One training step, reading the device once, asynchronously (every backend; workers too). */
+  async trainStepAsync(): Promise<StepInfo> {
+    return stepInfo(await this.trainer.trainStep());
+  }
+
+  /** One training step with synchronous reads (wasm, cpu and native backends on the main thread; see `trainStepAsync`). */
   trainStep(): StepInfo {
-    const start = performance.now();
-    const step = this.steps + 1;
-    const o = this.options;
-    const indices = this.sampler.next(this.rng);
-    const batch = padBatch(
-      indices.map((i) => this.train[i]),
-      { padId: o.special.pad, maxLength: o.maxLength, padTo: o.padTo }
-    );
-    const masked = maskTokens(batch, this.masking, this.rng);
-    const mlm = toMlmBatch(batch, masked);
-    let tokens = 0;
-    for (let i = 0; i < batch.attentionMask.length; i++) tokens += batch.attentionMask[i];
-    const lr = learningRateAt(step, this.schedule);
-    let loss = NaN;
-    let gradNorm = 0;
-    let scale = 1;
-    if (masked.positions.length > 0) {
-      const params = this.model.params;
-      const { value, grads } = tf.variableGrads(() => this.model.loss(mlm, { training: true, rng: this.rng }), params.variables());
-      const named = new Map(Object.entries(grads).map(([tfName, g]) => [params.nameOf(tfName), g]));
-      loss = value.dataSync()[0];
-      gradNorm = globalNorm([...named.values()]);
-      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        value.dispose();
-        tf.dispose([...named.values()]);
-        throw new Error(`pretrain: at step ${step} the loss is ${loss} and the gradient norm ${gradNorm}: training diverged (learning rate ${lr}; try a lower one, or clipping).`);
-      }
-      scale = clipScale(gradNorm, o.clipNorm === undefined ? 1 : o.clipNorm);
-      this.optimizer.apply(named, lr, scale);
-      value.dispose();
-      tf.dispose([...named.values()]);
-    }
-    this.steps = step;
-    const stepMs = performance.now() - start;
-    return {
-      step,
-      totalSteps: o.steps,
-      loss,
-      learningRate: lr,
-      gradNorm,
-      clipped: scale < 1,
-      tokens,
-      maskedTokens: masked.positions.length,
-      tokensPerSecond: tokens / (stepMs / 1000),
-      stepMs,
-    };
+    return stepInfo(this.trainer.trainStepSync());
   }
 
   /** Held-out loss, perplexity and masked-token accuracy (dropout off; the same masks every time). */
   evaluate(sequences: readonly TokenSequence[] = this.heldOut, maxBatches = this.options.evalBatches ?? Infinity): EvalInfo {
-    return evaluateMlm(this.model, sequences, {
-      batchSize: this.options.batchSize,
-      maxLength: this.options.maxLength,
-      masking: this.masking,
-      seed: this.options.evalSeed ?? 12345,
-      maxBatches,
-      step: this.steps,
-    });
+    return evaluateMlm(this.model, sequences, this.evaluation(maxBatches));
+  }
+
+  /** `evaluate` with one asynchronous read per batch (every backend; the same numbers). */
+  evaluateAsync(sequences: readonly TokenSequence[] = this.heldOut, maxBatches = this.options.evalBatches ?? Infinity): Promise<EvalInfo> {
+    return evaluateMlmAsync(this.model, sequences, this.evaluation(maxBatches));
+  }
+
+  private evaluation(maxBatches: number): MlmEvaluateOptions {
+    const o = this.options;
+    return { batchSize: o.batchSize, maxLength: o.maxLength, masking: this.masking, seed: o.evalSeed ?? 12345, maxBatches, step: this.trainer.step };
   }
 
   /** Run the remaining steps (or `steps` more), calling the callbacks. */
-  async run(steps = this.options.steps - this.steps): Promise<PretrainResult> {
-    const start = performance.now();
-    const infos: StepInfo[] = [];
-    const evals: EvalInfo[] = [];
+  async run(steps = this.options.steps - this.trainer.step): Promise<PretrainResult> {
     const o = this.options;
-    const last = this.steps + steps;
-    let lastYield = performance.now();
-    for (let i = 0; i < steps; i++) {
-      const info = this.trainStep();
-      infos.push(info);
-      if (o.onStep) await o.onStep(info);
-      const due = o.evalEvery !== undefined && (this.steps % o.evalEvery === 0 || this.steps === last);
-      if (due && this.heldOut.length > 0) {
-        const e = this.evaluate();
-        evals.push(e);
-        if (o.onEval) await o.onEval(e);
-      }
-      // Let a notebook send the displays' updates (the loop itself never waits on I/O).
-      if (performance.now() - lastYield > 100) {
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
-    }
-    return { steps: infos, evals, seconds: (performance.now() - start) / 1000 };
+    const onStep = o.onStep;
+    const result = await this.trainer.run<EvalInfo>(steps, {
+      onStep: onStep ? (info) => onStep(stepInfo(info)) : undefined,
+      evalEvery: o.evalEvery,
+      evaluate: this.heldOut.length > 0 ? () => this.evaluateAsync() : undefined,
+      onEval: o.onEval,
+      signal: o.signal,
+    });
+    return { steps: result.steps.map(stepInfo), evals: result.evals, seconds: result.seconds };
   }
 
   /** A copy of where the run stands. */
   state(): TrainingState {
-    return { step: this.steps, rng: this.rng.state(), sampler: this.sampler.state(), optimizer: this.optimizer.state() };
+    return this.trainer.state();
   }
 
   /** Continue from a saved state (same model weights loaded separately). */
   restore(state: TrainingState): void {
-    this.optimizer.loadState(state.optimizer);
-    this.sampler.restore(state.sampler);
-    this.rng = Rng.fromState(state.rng);
-    this.steps = state.step;
+    this.trainer.restore(state);
+  }
+
+  /** Stop the workers (if any) and wait for them to exit. */
+  close(): Promise<void> {
+    return this.trainer.close();
   }
 
   dispose(): void {
-    this.optimizer.dispose();
+    this.trainer.dispose();
   }
 }
 
@@ -252,18 +217,61 @@ export interface MlmEvaluateOptions {
   readonly step?: number;
 }
 
-/** Masked-LM metrics on `sequences` in order, with masks drawn from `seed` (reproducible). */
-export function evaluateMlm(model: MaskedLanguageModel, sequences: readonly TokenSequence[], options: MlmEvaluateOptions): EvalInfo {
+/** The held-out batches in order, masked from `seed` (the same masks every time). */
+function* evaluationBatches(sequences: readonly TokenSequence[], options: MlmEvaluateOptions): Generator<MlmBatch> {
   const rng = new Rng(options.seed);
-  const metrics = new MlmMetrics();
   const maxBatches = options.maxBatches ?? Infinity;
   for (let start = 0, b = 0; start < sequences.length && b < maxBatches; start += options.batchSize, b++) {
     const batch = padBatch(sequences.slice(start, start + options.batchSize), { padId: options.masking.special.pad, maxLength: options.maxLength });
-    const masked = maskTokens(batch, options.masking, rng);
-    metrics.add(model.evaluate(toMlmBatch(batch, masked)));
+    yield toMlmBatch(batch, maskTokens(batch, options.masking, rng));
   }
+}
+
+function evalInfo(metrics: MlmMetrics, options: MlmEvaluateOptions): EvalInfo {
   if (metrics.tokens === 0) throw new Error("evaluateMlm: no token was masked (are the sequences empty or all special tokens?).");
   return { step: options.step ?? 0, loss: metrics.loss(), perplexity: metrics.perplexity(), accuracy: metrics.accuracy(), maskedTokens: metrics.tokens };
+}
+
+/** Masked-LM metrics on `sequences` in order, with masks drawn from `seed` (reproducible; synchronous reads). */
+export function evaluateMlm(model: MaskedLanguageModel, sequences: readonly TokenSequence[], options: MlmEvaluateOptions): EvalInfo {
+  const metrics = new MlmMetrics();
+  for (const batch of evaluationBatches(sequences, options)) metrics.add(model.evaluate(batch));
+  return evalInfo(metrics, options);
+}
+
+/**
+ * The model's loss sum and correct top-1 predictions on one batch, as `MaskedLanguageModel.evaluate`
+ * computes them (the same ops, so the same numbers) but read asynchronously, once.
+ */
+export async function evaluateMlmBatch(model: MaskedLanguageModel, batch: MlmBatch): Promise<MlmEvaluation> {
+  if (batch.positions.length === 0) return { lossSum: 0, correct: 0, count: 0 };
+  const shape: [number, number] = [batch.batch, batch.length];
+  const both = tf.tidy(() => {
+    const inputs = {
+      inputIds: tf.tensor2d(batch.inputIds, shape, "int32"),
+      attentionMask: tf.tensor2d(batch.attentionMask, shape, "float32"),
+      tokenTypeIds: batch.tokenTypeIds ? tf.tensor2d(batch.tokenTypeIds, shape, "int32") : undefined,
+    };
+    const logits = model.logitsAt(inputs, batch.positions);
+    const labels = tf.tensor1d(batch.labels, "int32");
+    const loss = sparseCrossEntropy(logits, labels).sum();
+    // Counts below 2^24 are exact in float32.
+    const hits = tf.equal(tf.argMax(logits, 1), labels).sum().cast("float32");
+    return tf.stack([loss, hits]);
+  });
+  try {
+    const [lossSum, correct] = await both.data();
+    return { lossSum, correct, count: batch.positions.length };
+  } finally {
+    both.dispose();
+  }
+}
+
+/** `evaluateMlm` with asynchronous reads (every backend; the same numbers). */
+export async function evaluateMlmAsync(model: MaskedLanguageModel, sequences: readonly TokenSequence[], options: MlmEvaluateOptions): Promise<EvalInfo> {
+  const metrics = new MlmMetrics();
+  for (const batch of evaluationBatches(sequences, options)) metrics.add(await evaluateMlmBatch(model, batch));
+  return evalInfo(metrics, options);
 }
 
 /** Train `model` for `options.steps` steps; see `Pretrainer` for step-by-step control. */
@@ -276,6 +284,7 @@ export async function pretrain(
   try {
     return await trainer.run();
   } finally {
+    await trainer.close();
     trainer.dispose();
   }
 }

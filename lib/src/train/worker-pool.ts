@@ -1,0 +1,299 @@
+/**
+ * Data-parallel gradients on worker threads. Each worker has its own tfjs backend and a replica of
+ * the model. A step: every worker computes the gradient of its rows of the global batch (its loss
+ * weighted by its share of what the loss averages over) into its own slot of a SharedArrayBuffer;
+ * then each sums one segment of all the slots, in worker order, into a shared sum (the same bits
+ * whoever sums); then the main thread and every worker apply the same AdamW update from that sum,
+ * so the replicas stay identical. The main thread only coordinates with small messages; gradient
+ * values never travel through them. A worker that throws or exits fails the step with its index,
+ * step and error, and every worker is terminated.
+ */
+import * as tf from "@tensorflow/tfjs";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import type { RngState } from "../core/random";
+import type { Parameters, WeightValue } from "../model/parameters";
+import { decaysByDefault, type AdamWOptions, type AdamWState } from "./adamw";
+
+/** How a worker thread builds its replica: `require(module)[exportName](config)` returns a `TrainingTask`. */
+export interface WorkerTaskSpec {
+  /** Absolute path of the module (.js; .ts when the library runs from its TypeScript sources). */
+  readonly module: string;
+  readonly exportName: string;
+  /** Passed to the factory (must survive structured cloning: plain data, typed arrays, Maps). */
+  readonly config: unknown;
+}
+
+/** One worker's rows of the global batch. */
+export interface Shard<B> {
+  readonly batch: B;
+  /** First row in the global batch, and how many (the dropout masks are those rows' masks). */
+  readonly start: number;
+  readonly rows: number;
+  /** Share of the global loss's count in these rows: the worker's loss is multiplied by it. */
+  readonly weight: number;
+}
+
+/** Where a weight's gradient sits in a flat slot. */
+export interface WeightSlot {
+  readonly name: string;
+  readonly shape: number[];
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** What a worker is started with (`workerData`). */
+export interface WorkerSetup {
+  readonly index: number;
+  readonly count: number;
+  readonly task: WorkerTaskSpec;
+  readonly layout: WeightSlot[];
+  readonly total: number;
+  /** count slots of `total` float32 gradients, then the sum. */
+  readonly grads: SharedArrayBuffer;
+  readonly sum: SharedArrayBuffer;
+  /** An Int32 used as a memory fence around the buffers. */
+  readonly fence: SharedArrayBuffer;
+  readonly optimizer: Omit<AdamWOptions, "decays">;
+  /** Weights AdamW decays (the options' `decays` function cannot cross threads). */
+  readonly decayed: string[];
+  readonly backend: string;
+  readonly weights: Map<string, WeightValue>;
+  readonly optimizerState: AdamWState;
+  /** Set when the library runs from TypeScript sources: esbuild compiles modules in the worker. */
+  readonly tsEntry?: string;
+  readonly tsEsbuild?: string;
+}
+
+export type ToWorker<B> =
+  | { readonly type: "grads"; readonly step: number; readonly shard: Shard<B> | null; readonly rng: RngState }
+  | { readonly type: "reduce"; readonly step: number }
+  | { readonly type: "apply"; readonly step: number; readonly lr: number; readonly scale: number; readonly names: string[] }
+  | { readonly type: "weights" };
+
+export type FromWorker =
+  | { readonly type: "ready" }
+  | { readonly type: "grads"; readonly step: number; readonly loss: number; readonly rng: RngState | null; readonly names: string[] }
+  | { readonly type: "reduced"; readonly step: number }
+  | { readonly type: "weights"; readonly weights: Map<string, Float32Array> }
+  | { readonly type: "error"; readonly step: number; readonly message: string; readonly stack?: string };
+
+export interface WorkerPoolOptions {
+  readonly workers: number;
+  readonly task: WorkerTaskSpec;
+  readonly sets: readonly Parameters[];
+  /** Every weight's current value, by name (what the replicas start from). */
+  readonly weights: Map<string, WeightValue>;
+  readonly optimizer: AdamWOptions;
+  readonly optimizerState: AdamWState;
+  readonly backend: string;
+  readonly label: string;
+}
+
+/** The segment of [0, total) that worker `index` of `count` sums. */
+export function segmentOf(index: number, count: number, total: number): [number, number] {
+  return [Math.floor((index * total) / count), Math.floor(((index + 1) * total) / count)];
+}
+
+// Compiles the library's TypeScript sources inside the worker (vitest runs the sources, not dist).
+const TS_BOOTSTRAP = `
+const { workerData } = require("node:worker_threads");
+const fs = require("node:fs");
+const Module = require("node:module");
+const esbuild = require(workerData.tsEsbuild);
+Module._extensions[".ts"] = function (module, filename) {
+  const out = esbuild.transformSync(fs.readFileSync(filename, "utf8"), { loader: "ts", format: "cjs", target: "node20", sourcefile: filename, sourcemap: "inline" });
+  module._compile(out.code, filename);
+};
+require(workerData.tsEntry);
+`;
+
+/** The worker's entry next to this module: worker.js from the built package, worker.ts from sources. */
+function startWorker(setup: WorkerSetup): Worker {
+  const ext = path.extname(__filename);
+  const entry = path.join(__dirname, `worker${ext}`);
+  if (ext !== ".ts") return new Worker(entry, { workerData: setup });
+  return new Worker(TS_BOOTSTRAP, { eval: true, workerData: { ...setup, tsEntry: entry, tsEsbuild: require.resolve("esbuild") } });
+}
+
+interface Waiting {
+  readonly type: FromWorker["type"];
+  readonly replies: Array<FromWorker | undefined>;
+  readonly resolve: (replies: FromWorker[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+export class WorkerPool<B> {
+  readonly count: number;
+  private readonly threads: Worker[] = [];
+  private readonly layout: WeightSlot[];
+  private readonly sum: Float32Array;
+  private readonly fence: Int32Array;
+  private readonly exited = new Set<number>();
+  private readonly ready: Promise<FromWorker[]>;
+  private waiting: Waiting | null = null;
+  private failure: Error | null = null;
+  private closing = false;
+  private currentStep = 0;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.count = options.workers;
+    let offset = 0;
+    this.layout = options.sets.flatMap((set) =>
+      set.entries().map(([name, v]) => {
+        const slot = { name, shape: v.shape.slice(), offset, size: v.size };
+        offset += v.size;
+        return slot;
+      })
+    );
+    const total = offset;
+    const grads = new SharedArrayBuffer(4 * total * this.count);
+    const sum = new SharedArrayBuffer(4 * total);
+    const fence = new SharedArrayBuffer(4);
+    this.sum = new Float32Array(sum);
+    this.fence = new Int32Array(fence);
+    const { decays, ...optimizer } = options.optimizer;
+    const decayed = this.layout.map((s) => s.name).filter(decays ?? decaysByDefault);
+    // Ready once every worker has loaded its backend and replica (awaited by the first request).
+    this.ready = this.expect("ready");
+    this.ready.catch(() => undefined);
+    for (let index = 0; index < this.count; index++) {
+      const setup: WorkerSetup = {
+        index,
+        count: this.count,
+        task: options.task,
+        layout: this.layout,
+        total,
+        grads,
+        sum,
+        fence,
+        optimizer,
+        decayed,
+        backend: options.backend,
+        weights: options.weights,
+        optimizerState: options.optimizerState,
+      };
+      const worker = startWorker(setup);
+      worker.on("message", (m: FromWorker) => this.onMessage(index, m));
+      worker.on("error", (e: Error) => this.onFailure(this.error(index, e.message, e.stack)));
+      worker.on("exit", (code) => {
+        this.exited.add(index);
+        if (!this.closing) this.onFailure(this.error(index, `the thread exited (code ${code})`));
+      });
+      this.threads.push(worker);
+    }
+  }
+
+  /** Threads not yet exited. */
+  get alive(): number {
+    return this.count - this.exited.size;
+  }
+
+  private error(index: number, message: string, stack?: string): Error {
+    const when = this.currentStep > 0 ? `at step ${this.currentStep}` : "while starting";
+    const e = new Error(`${this.options.label}: worker ${index + 1} of ${this.count} failed ${when}: ${message}`);
+    if (stack) e.stack = `${e.stack}\nWorker stack: ${stack}`;
+    return e;
+  }
+
+  private expect(type: FromWorker["type"]): Promise<FromWorker[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.waiting) return Promise.reject(new Error(`${this.options.label}: worker pool is busy (waiting for "${this.waiting.type}").`));
+    // Threads keep the process alive only while a request waits on them: a forgotten pool never does.
+    for (const t of this.threads) t.ref();
+    return new Promise((resolve, reject) => {
+      this.waiting = { type, replies: new Array(this.count).fill(undefined), resolve, reject };
+    });
+  }
+
+  private onMessage(index: number, m: FromWorker): void {
+    if (m.type === "error") {
+      this.currentStep = m.step || this.currentStep;
+      this.onFailure(this.error(index, m.message, m.stack));
+      return;
+    }
+    const w = this.waiting;
+    if (!w || w.type !== m.type) {
+      this.onFailure(this.error(index, `unexpected message "${m.type}"${w ? ` while waiting for "${w.type}"` : ""}`));
+      return;
+    }
+    w.replies[index] = m;
+    if (w.replies.every((r) => r !== undefined)) {
+      this.waiting = null;
+      for (const t of this.threads) t.unref();
+      w.resolve(w.replies as FromWorker[]);
+    }
+  }
+
+  private onFailure(error: Error): void {
+    if (this.failure || this.closing) return;
+    this.failure = error;
+    const w = this.waiting;
+    this.waiting = null;
+    w?.reject(error);
+    void this.close();
+  }
+
+  private post(message: ToWorker<B>): void {
+    for (const t of this.threads) t.postMessage(message);
+  }
+
+  /**
+   * The summed gradients of one step (new tensors by weight name, the caller disposes them), the
+   * summed loss, and the Rng state after the replicas' dropout draws.
+   */
+  async gradients(step: number, shards: ReadonlyArray<Shard<B> | null>, rng: RngState): Promise<{ loss: number; rng: RngState; grads: Map<string, tf.Tensor> }> {
+    await this.ready;
+    this.currentStep = step;
+    const computed = this.expect("grads");
+    this.threads.forEach((t, i) => t.postMessage({ type: "grads", step, shard: shards[i], rng } satisfies ToWorker<B>));
+    const replies = (await computed) as Array<Extract<FromWorker, { type: "grads" }>>;
+    const reduced = this.expect("reduced");
+    this.post({ type: "reduce", step });
+    await reduced;
+    Atomics.load(this.fence, 0);
+    let loss = 0;
+    let after: RngState | null = null;
+    let names: string[] = [];
+    replies.forEach((r, i) => {
+      if (!shards[i]) return;
+      loss += r.loss;
+      if (!after) {
+        after = r.rng;
+        names = r.names;
+      }
+    });
+    if (!after) throw new Error(`${this.options.label}: step ${step} gave no worker any rows.`);
+    const byName = new Map(this.layout.map((s) => [s.name, s]));
+    const grads = new Map<string, tf.Tensor>();
+    for (const name of names) {
+      const s = byName.get(name) as WeightSlot;
+      // A copy: the shared buffer is rewritten next step.
+      grads.set(name, tf.tensor(this.sum.slice(s.offset, s.offset + s.size), s.shape, "float32"));
+    }
+    return { loss, rng: after, grads };
+  }
+
+  /** Every replica applies the update (no reply: the next request queues behind it). */
+  apply(step: number, lr: number, scale: number, names: string[]): void {
+    if (this.failure) throw this.failure;
+    this.post({ type: "apply", step, lr, scale, names });
+  }
+
+  /** Each replica's weights, in worker order. */
+  async weights(): Promise<Array<Map<string, Float32Array>>> {
+    await this.ready;
+    const replies = this.expect("weights");
+    this.post({ type: "weights" });
+    return ((await replies) as Array<Extract<FromWorker, { type: "weights" }>>).map((r) => r.weights);
+  }
+
+  /** Terminate every thread and wait for them to exit. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const w = this.waiting;
+    this.waiting = null;
+    w?.reject(this.failure ?? new Error(`${this.options.label}: the workers were stopped.`));
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+}
