@@ -106,7 +106,7 @@ describe("A/B test planning by hand", () => {
     expect(() => sampleSizeProportions({ baseline: 1.2, lift: 0.1 })).toThrow("baseline must be a rate in (0, 1), got 1.2");
     expect(() => sampleSizeProportions({ baseline: 0.1 })).toThrow("give exactly one of treatment or lift");
     expect(() => sampleSizeProportions({ baseline: 0.1, lift: 0 })).toThrow("no effect to detect");
-    expect(() => sampleSizeProportions({ baseline: 0.1, lift: 0.1, power: 1 })).toThrow("power must be in (0, 1), got 1");
+    expect(() => sampleSizeProportions({ baseline: 0.1, lift: 0.1, power: 1 })).toThrow("power must be a finite number in (0, 1), got 1");
     expect(() => twoProportionZTest(11, 10, 1, 10)).toThrow("the control arm has 11 successes of 10");
   });
 });

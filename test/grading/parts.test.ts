@@ -24,6 +24,7 @@ import {
   parseNotebook,
   runPropertyRemote,
   safeStem,
+  permissionFlag,
   sandboxCommand,
   sandboxConfig,
   SandboxProcess,
@@ -270,7 +271,7 @@ describe("one sandboxed process", () => {
   it("is started behind the permission model and, as root on Linux, namespaces and another user", () => {
     const { command, args } = sandboxCommand(config);
     const line = [command, ...args].join(" ");
-    expect(line).toContain("--experimental-permission");
+    expect(line).toContain(permissionFlag(config.nodeVersion));
     expect(line).toContain(`--allow-fs-read=${path.join(ROOT, "lib", "dist")}`);
     expect(line).not.toContain("solutions");
     if (isolation === "strong") expect(line).toMatch(/unshare --mount --net --pid --ipc --fork --kill-child -- \S*sh -c .* -- \S*prlimit .*setpriv --reuid=65534/s);

@@ -133,8 +133,9 @@ export function describeShop(world: ShopWorld): ShopStats {
     usersJoinedDuringLog: world.users.filter((u) => u.joined >= logStartDay).length,
     top1PercentPopularityShare: pops.slice(0, top).reduce((s, x) => s + x, 0) / pops.reduce((s, x) => s + x, 0),
     price: { min: prices[0], median: prices[Math.floor(prices.length / 2)], max: prices[prices.length - 1] },
-    smallestCategory: Math.min(...sizes),
-    largestCategory: Math.max(...sizes),
+    // Reductions, not Math.min(...sizes): no argument-count limit.
+    smallestCategory: sizes.reduce((m, x) => Math.min(m, x), Infinity),
+    largestCategory: sizes.reduce((m, x) => Math.max(m, x), -Infinity),
   };
 }
 

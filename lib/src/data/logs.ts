@@ -43,7 +43,7 @@ export function impressions(sessions: readonly Session[]): Impression[] {
           clicked: false,
           carted: false,
         }));
-        sessionRows.push(...current);
+        for (const r of current) sessionRows.push(r); // a loop, not push(...x): no argument-count limit
       } else if (e.type === "click") {
         const hit = current[e.position - 1];
         if (hit && hit.row.product === e.product) {

@@ -426,7 +426,7 @@ export function generateProducts(count: number, seed: number): Product[] {
       let n = category.deviceKind ? 2 : 1;
       while (n < (category.deviceKind ? 8 : 5) && rng.next() < 0.5) n++;
       const variants = variantsOf(plan, Math.min(n, left), rng);
-      drafts.push(...variants);
+      for (const v of variants) drafts.push(v);
       left -= variants.length;
     }
   });

@@ -73,7 +73,7 @@ function drawUser(index: number, width: number, rng: Rng): User {
   const outside = CATEGORIES.map((c) => c.id).filter((id) => !picked.includes(id));
   const extra = rng.sample(outside, 1 + rng.int(2));
   const strengths = rng.dirichlet(picked.map(() => 1));
-  const top = Math.max(...strengths);
+  const top = strengths.reduce((m, x) => Math.max(m, x), -Infinity);
   const categories: Preference[] = [
     ...picked.map((value, i) => ({ value, weight: round3(Math.max(0.05, strengths[i] / top)) })),
     ...extra.map((value) => ({ value, weight: round3(0.05 + 0.15 * rng.next()) })),

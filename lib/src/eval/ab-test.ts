@@ -5,12 +5,19 @@
  * and purchases are drawn from the same user-choice model that generated the logs (hidden
  * preferences, ESCI grade, position bias). Because the model is known, each arm also reports
  * its exact expected value on the same sessions: the truth the noisy test estimates.
+ *
+ * Conventions: options are checked, never coerced (alpha in (0, 1), listLength and
+ * maxSessions whole numbers >= 1). An arm that receives no session is an error (there is
+ * nothing to compare); an arm of one session has intervals (-Infinity, Infinity) and a
+ * "variance-not-estimable" warning; a rate of 0 or 1 in an arm gives a zero-width Wald
+ * interval, flagged "zero-variance". `warnings` collects these for both arms.
  */
 import { Rng, type Seed } from "../core/random";
 import { choiceProbabilities, sampleChoices, type ChoiceModelParams } from "../data/choice-model";
 import type { Product, Query, Session, Split, User } from "../data/records";
 import { normalQuantile, normalSf } from "./distributions";
 import { twoProportionZTest, type ProportionTest } from "./power";
+import { checkAlpha, checkChoice, optionalNumber, shown, type EvalWarning } from "./validate";
 
 /** A ranker: the product ids to show for `query` to `user`, best first. */
 export type Ranker = (query: Query, user: User) => readonly string[];
@@ -58,6 +65,8 @@ export interface AbTestResult {
   readonly conversion: ProportionTest;
   /** Welch (unpooled) normal test of the revenue difference, treatment minus control. */
   readonly revenue: { readonly difference: number; readonly interval: readonly [number, number]; readonly pValue: number };
+  /** Problems with the per-arm intervals (see the module comment); empty when there are none. */
+  readonly warnings: readonly EvalWarning[];
 }
 
 /** The shop's records by id, with lookups whose errors say which session named what. */
@@ -103,9 +112,23 @@ interface SessionOutcome {
 }
 
 function proportion(successes: number, n: number, z: number): Estimate {
-  const p = n > 0 ? successes / n : 0;
-  const se = n > 0 ? Math.sqrt((p * (1 - p)) / n) : 0;
+  const p = successes / n;
+  if (n < 2) return { value: p, interval: [-Infinity, Infinity] };
+  const se = Math.sqrt((p * (1 - p)) / n);
   return { value: p, interval: [p - z * se, p + z * se] };
+}
+
+function armWarnings(name: string, arm: ArmResult): EvalWarning[] {
+  if (arm.sessions < 2) {
+    return [{ code: "variance-not-estimable", message: `the ${name} arm has ${arm.sessions} session: its intervals cannot be estimated and are (-Infinity, Infinity).` }];
+  }
+  const out: EvalWarning[] = [];
+  for (const [metric, e] of [["click-through", arm.clickThrough], ["conversion", arm.conversion], ["revenue per session", arm.revenuePerSession]] as const) {
+    if (e.interval[0] === e.interval[1]) {
+      out.push({ code: "zero-variance", message: `the ${name} arm's ${metric} is the same in every session (${e.value}), so its interval has width 0; that is not certainty.` });
+    }
+  }
+  return out;
 }
 
 function meanVar(xs: readonly number[]): { mean: number; variance: number } {
@@ -118,7 +141,7 @@ function meanVar(xs: readonly number[]): { mean: number; variance: number } {
 function summarise(outcomes: readonly SessionOutcome[], z: number): ArmResult {
   const n = outcomes.length;
   const revenue = meanVar(outcomes.map((o) => o.revenue));
-  const se = n > 0 ? Math.sqrt(revenue.variance / n) : 0;
+  const se = n > 1 ? Math.sqrt(revenue.variance / n) : Infinity;
   const avg = (f: (o: SessionOutcome) => number) => (n > 0 ? outcomes.reduce((s, o) => s + f(o), 0) / n : 0);
   return {
     sessions: n,
@@ -132,13 +155,17 @@ function summarise(outcomes: readonly SessionOutcome[], z: number): ArmResult {
 
 /** Replay the split's sessions with `control` and `treatment` and compare them. */
 export function simulateAbTest(shop: ShopForSimulation, control: Ranker, treatment: Ranker, options: AbTestOptions): AbTestResult {
-  const listLength = options.listLength ?? 10;
-  const alpha = options.alpha ?? 0.05;
+  const what = "simulateAbTest";
+  if (options === null || typeof options !== "object") throw new Error(`${what}: options must be an object with a seed, got ${shown(options)}.`);
+  if (typeof control !== "function" || typeof treatment !== "function") throw new Error(`${what}: control and treatment must be rankers (functions), got ${shown(control)} and ${shown(treatment)}.`);
+  const listLength = optionalNumber(what, "listLength", options.listLength, 10, { integer: true, min: 1 });
+  const alpha = checkAlpha(what, options.alpha);
   const z = normalQuantile(1 - alpha / 2);
-  const lookup = new ShopLookup(shop, "simulateAbTest");
-  const split = options.split ?? "test";
+  const lookup = new ShopLookup(shop, what);
+  const split = checkChoice(what, "split", options.split, ["train", "validation", "test", "all"], "test");
+  const maxSessions = optionalNumber(what, "maxSessions", options.maxSessions, Infinity, { integer: true, min: 1 });
   let sessions = shop.sessions.filter((s) => (split === "all" || s.split === split) && s.events.some((e) => e.type === "search"));
-  if (options.maxSessions !== undefined) sessions = sessions.slice(0, options.maxSessions);
+  if (maxSessions !== Infinity) sessions = sessions.slice(0, maxSessions);
   if (sessions.length < 2) throw new Error(`simulateAbTest: the "${split}" split has ${sessions.length} sessions with a search; at least 2 are needed.`);
   const assign = new Rng(`${options.seed}/assignment`);
   const behave = new Rng(`${options.seed}/behaviour`);
@@ -170,6 +197,9 @@ export function simulateAbTest(shop: ShopForSimulation, control: Ranker, treatme
     outcome.pConvert = 1 - noPurchase;
     arms[arm].push(outcome);
   }
+  for (const arm of ["control", "treatment"] as const) {
+    if (arms[arm].length === 0) throw new Error(`${what}: the ${arm} arm received none of the ${sessions.length} sessions; replay more sessions (maxSessions) to compare two arms.`);
+  }
   const c = summarise(arms.control, z);
   const t = summarise(arms.treatment, z);
   const count = (xs: SessionOutcome[], f: (o: SessionOutcome) => boolean) => xs.filter(f).length;
@@ -183,5 +213,6 @@ export function simulateAbTest(shop: ShopForSimulation, control: Ranker, treatme
     clickThrough: twoProportionZTest(count(arms.control, (o) => o.clicked), c.sessions, count(arms.treatment, (o) => o.clicked), t.sessions, { alpha }),
     conversion: twoProportionZTest(count(arms.control, (o) => o.converted), c.sessions, count(arms.treatment, (o) => o.converted), t.sessions, { alpha }),
     revenue: { difference, interval: [difference - z * se, difference + z * se], pValue: se > 0 ? Math.min(1, 2 * normalSf(Math.abs(difference) / se)) : 1 },
+    warnings: [...armWarnings("control", c), ...armWarnings("treatment", t)],
   };
 }

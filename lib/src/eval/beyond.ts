@@ -17,8 +17,20 @@
  * - Gini index over the whole catalog (items never shown have exposure 0):
  *   G = sum_i (2i - n - 1) x_(i) / (n sum x), x sorted ascending, i = 1..n; 0 is perfect
  *   equality and (n - 1) / n is everything on one item.
+ * - Empty input (the library's rule, ./validate.ts): a summary over lists (coverage, long-tail
+ *   share, exposure Gini) throws `EmptyInputError` when the lists hold no recommended slot at
+ *   all (no list, or only empty ones, within the top k); so does novelty of an empty list and
+ *   the Gini index of no value. Per-item tables (`itemExposure`, `groupExposure`) are simply
+ *   empty. A list of fewer than two items has intra-list diversity 0 (no pair differs).
+ * - Items missing from a lookup (popularity, category, embedding, group) are errors, never a
+ *   silent 0; novelty can instead count them as never interacted with (`missing: "zero"`),
+ *   which needs `smoothing` like any count of 0.
+ * - Scale: category diversity is computed from category counts and embedding diversity from
+ *   the sum of unit vectors (linear in the list length; the same value as the pairwise mean up
+ *   to rounding); `intraListDiversity` with an arbitrary distance makes n(n-1)/2 calls.
  */
 import { compareCodePoints } from "./ranking";
+import { checkChoice, checkNonEmpty, checkNumber, optionalNumber, shown } from "./validate";
 
 export type ItemList = readonly string[];
 export type Weighting = "uniform" | "log";
@@ -35,9 +47,15 @@ function lookupItem<V>(table: ItemLookup<V>, item: string): V | undefined {
 
 function checkK(k: number | undefined, what: string): number {
   if (k === undefined) return Infinity;
-  if (!Number.isInteger(k) || k < 1) throw new Error(`${what}: expected a cutoff k that is an integer >= 1, got ${k}.`);
+  if (typeof k !== "number" || !Number.isInteger(k) || k < 1) throw new Error(`${what}: expected a cutoff k that is an integer >= 1, got ${shown(k)}.`);
   return k;
 }
+
+function checkLists(lists: readonly ItemList[], what: string): void {
+  if (!Array.isArray(lists)) throw new Error(`${what}: lists must be an array of recommendation lists (arrays of item ids), got ${shown(lists)}.`);
+}
+
+const NO_SLOT = "the lists hold no recommended item (no list, or only empty ones), so there is nothing to summarise.";
 
 function topK(list: ItemList, k: number, what: string, index?: number): readonly string[] {
   if (!Array.isArray(list)) throw new Error(`${what}: list${index === undefined ? "" : ` ${index}`} is not an array of item ids.`);
@@ -49,9 +67,7 @@ function positionWeight(rank0: number, weighting: Weighting): number {
 }
 
 function checkWeighting(w: Weighting | undefined, what: string): Weighting {
-  const v = w ?? "uniform";
-  if (v !== "uniform" && v !== "log") throw new Error(`${what}: weighting must be "uniform" or "log", got "${String(w)}".`);
-  return v;
+  return checkChoice(what, "weighting", w, ["uniform", "log"], "uniform");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -59,32 +75,49 @@ function checkWeighting(w: Weighting | undefined, what: string): Weighting {
 
 /**
  * Catalog coverage: the share of the catalog that appears in at least one list. `catalog` is
- * the set of item ids (recommending an item outside it is an error) or just its size.
+ * the set of item ids (recommending an item outside it is an error) or just its size. Lists
+ * without any recommended slot (within the top k) throw `EmptyInputError`.
  */
 export function catalogCoverage(lists: readonly ItemList[], catalog: Iterable<string> | number, options: { k?: number } = {}): number {
   const what = "catalogCoverage";
   const k = checkK(options.k, what);
-  const shown = new Set<string>();
-  lists.forEach((list, i) => topK(list, k, what, i).forEach((item) => shown.add(item)));
+  checkLists(lists, what);
+  const seen = new Set<string>();
+  let slots = 0;
+  lists.forEach((list, i) =>
+    topK(list, k, what, i).forEach((item) => {
+      seen.add(item);
+      slots++;
+    }),
+  );
+  checkNonEmpty(what, "lists", slots, NO_SLOT);
   if (typeof catalog === "number") {
     if (!Number.isInteger(catalog) || catalog < 1) throw new Error(`${what}: catalog size must be an integer >= 1, got ${catalog}.`);
-    if (shown.size > catalog) throw new Error(`${what}: the lists show ${shown.size} distinct items but the catalog size is ${catalog}.`);
-    return shown.size / catalog;
+    if (seen.size > catalog) throw new Error(`${what}: the lists show ${seen.size} distinct items but the catalog size is ${catalog}.`);
+    return seen.size / catalog;
+  }
+  if (catalog === null || typeof catalog !== "object" || typeof (catalog as Iterable<string>)[Symbol.iterator] !== "function") {
+    throw new Error(`${what}: catalog must be the item ids (an iterable) or the catalog size, got ${shown(catalog)}.`);
   }
   const items = new Set(catalog);
-  if (items.size === 0) throw new Error(`${what}: the catalog is empty.`);
-  const outside = Array.from(shown).filter((x) => !items.has(x));
+  checkNonEmpty(what, "catalog", items.size, "coverage of an empty catalog is undefined.");
+  const outside = Array.from(seen).filter((x) => !items.has(x));
   if (outside.length > 0) {
     throw new Error(`${what}: ${outside.length} recommended item(s) are not in the catalog, e.g. "${outside.slice(0, 3).join('", "')}".`);
   }
-  return shown.size / items.size;
+  return seen.size / items.size;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Diversity.
 
-/** Mean pairwise distance within one list (0 for fewer than two items). */
+/**
+ * Mean pairwise distance within one list (0 for fewer than two items). Makes n(n-1)/2 calls of
+ * `distance`: fine for recommendation lists, quadratic for long ones.
+ */
 export function intraListDiversity<T>(items: readonly T[], distance: (a: T, b: T) => number): number {
+  if (!Array.isArray(items)) throw new Error(`intraListDiversity: items must be an array, got ${shown(items)}.`);
+  if (typeof distance !== "function") throw new Error(`intraListDiversity: distance must be a function (a, b) => number, got ${shown(distance)}.`);
   const n = items.length;
   if (n < 2) return 0;
   let total = 0;
@@ -98,14 +131,27 @@ export function intraListDiversity<T>(items: readonly T[], distance: (a: T, b: T
   return total / ((n * (n - 1)) / 2);
 }
 
-/** Intra-list diversity on categories: the share of item pairs in different categories. */
+/**
+ * Intra-list diversity on categories: the share of item pairs in different categories (0 for
+ * fewer than two items). Counted per category, so linear in the list length:
+ * pairs that differ = n(n-1)/2 - sum_c n_c(n_c - 1)/2 (exact integers, the same value as the
+ * pairwise mean).
+ */
 export function categoryDiversity(list: ItemList, categoryOf: ItemLookup<string>): number {
-  const categories = list.map((item) => {
+  const what = "categoryDiversity";
+  if (!Array.isArray(list)) throw new Error(`${what}: list must be an array of item ids, got ${shown(list)}.`);
+  const counts = new Map<string, number>();
+  for (const item of list) {
     const c = lookupItem(categoryOf, item);
-    if (c === undefined) throw new Error(`categoryDiversity: item "${item}" has no category.`);
-    return c;
-  });
-  return intraListDiversity(categories, (a, b) => (a === b ? 0 : 1));
+    if (c === undefined) throw new Error(`${what}: item "${item}" has no category.`);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  const n = list.length;
+  if (n < 2) return 0;
+  const pairs = (n * (n - 1)) / 2;
+  let same = 0;
+  for (const m of counts.values()) same += (m * (m - 1)) / 2;
+  return (pairs - same) / pairs;
 }
 
 /** Cosine distance 1 - cos(a, b); zero vectors are an error (their direction is undefined). */
@@ -123,14 +169,40 @@ export function cosineDistance(a: ArrayLike<number>, b: ArrayLike<number>): numb
   return 1 - dot / Math.sqrt(na * nb);
 }
 
-/** Intra-list diversity on embeddings: the mean pairwise cosine distance of the items' vectors. */
+/**
+ * Intra-list diversity on embeddings: the mean pairwise cosine distance of the items' vectors
+ * (0 for fewer than two items). Linear in the list length: with u_i the unit vectors and
+ * S = sum u_i, the sum over pairs of cos(u_i, u_j) is (|S|^2 - n) / 2, so the mean distance is
+ * 1 - (|S|^2 - n) / (n(n - 1)). Zero vectors are an error, as in `cosineDistance`.
+ */
 export function embeddingDiversity(list: ItemList, embeddingOf: ItemLookup<ArrayLike<number>>): number {
-  const vectors = list.map((item) => {
+  const what = "embeddingDiversity";
+  if (!Array.isArray(list)) throw new Error(`${what}: list must be an array of item ids, got ${shown(list)}.`);
+  const n = list.length;
+  let sum: Float64Array | null = null;
+  let unitNorms = 0;
+  for (const item of list) {
     const v = lookupItem(embeddingOf, item);
-    if (v === undefined) throw new Error(`embeddingDiversity: item "${item}" has no embedding.`);
-    return v;
-  });
-  return intraListDiversity(vectors, cosineDistance);
+    if (v === undefined) throw new Error(`${what}: item "${item}" has no embedding.`);
+    if (sum === null) sum = new Float64Array(v.length);
+    if (v.length !== sum.length) throw new Error(`${what}: item "${item}" has an embedding of length ${v.length}; the first item's has ${sum.length}.`);
+    let norm = 0;
+    for (let d = 0; d < v.length; d++) norm += v[d] * v[d];
+    if (!(norm > 0) || !Number.isFinite(norm)) throw new Error(`${what}: item "${item}" has a zero or non-finite embedding; cosine distance is undefined.`);
+    const inv = 1 / Math.sqrt(norm);
+    let unit = 0;
+    for (let d = 0; d < v.length; d++) {
+      const u = v[d] * inv;
+      sum[d] += u;
+      unit += u * u;
+    }
+    unitNorms += unit;
+  }
+  if (n < 2 || sum === null) return 0;
+  let s2 = 0;
+  for (let d = 0; d < sum.length; d++) s2 += sum[d] * sum[d];
+  // unitNorms is n up to rounding; using the computed norms keeps identical vectors at distance 0.
+  return 1 - (s2 - unitNorms) / (n * (n - 1));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,18 +212,31 @@ export function embeddingDiversity(list: ItemList, embeddingOf: ItemLookup<Array
  * Novelty of one list: mean self-information -log2(count / population) of its items, where
  * count is how many of the `population` users interacted with the item. An item with count 0
  * would be infinitely novel: it is an error unless `smoothing` adds pseudo-counts
- * ((count + s) / (population + s)).
+ * ((count + s) / (population + s)). An item missing from `popularity` is an error (it usually
+ * means a table built from another catalog or split), with or without smoothing; pass
+ * `missing: "zero"` to count missing items as never interacted with (count 0) instead. An
+ * empty list throws `EmptyInputError`.
  */
-export function novelty(list: ItemList, popularity: ItemLookup<number>, population: number, options: { smoothing?: number } = {}): number {
+export function novelty(
+  list: ItemList,
+  popularity: ItemLookup<number>,
+  population: number,
+  options: { smoothing?: number; missing?: "error" | "zero" } = {},
+): number {
   const what = "novelty";
-  if (!(population > 0) || !Number.isFinite(population)) throw new Error(`${what}: population must be a finite number > 0, got ${population}.`);
-  const s = options.smoothing ?? 0;
-  if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`${what}: smoothing must be a finite number >= 0, got ${s}.`);
-  if (list.length === 0) throw new Error(`${what}: the list is empty; novelty of no item is undefined.`);
+  checkNumber(what, "population", population, { min: 0, minExclusive: true });
+  const s = optionalNumber(what, "smoothing", options.smoothing, 0, { min: 0 });
+  const missing = checkChoice(what, "missing", options.missing, ["error", "zero"], "error");
+  if (!Array.isArray(list)) throw new Error(`${what}: list must be an array of item ids, got ${shown(list)}.`);
+  checkNonEmpty(what, "list", list.length, "novelty of no item is undefined.");
   let total = 0;
   for (const item of list) {
-    const count = lookupItem(popularity, item) ?? 0;
-    if (!(count >= 0) || count > population) throw new Error(`${what}: item "${item}" has popularity ${count}; expected a count between 0 and the population ${population}.`);
+    const found = lookupItem(popularity, item);
+    if (found === undefined && missing === "error") {
+      throw new Error(`${what}: item "${item}" is missing from popularity; list every item (0 for items nobody interacted with) or pass missing: "zero".`);
+    }
+    const count = found ?? 0;
+    if (typeof count !== "number" || !(count >= 0) || count > population) throw new Error(`${what}: item "${item}" has popularity ${shown(count)}; expected a count between 0 and the population ${population}.`);
     const p = (count + s) / (population + s);
     if (p === 0) throw new Error(`${what}: item "${item}" was never interacted with (count 0), so -log2(0) is infinite; pass options.smoothing (e.g. 1).`);
     total += -Math.log2(p);
@@ -165,10 +250,10 @@ export function novelty(list: ItemList, popularity: ItemLookup<number>, populati
  */
 export function popularityHead(popularity: ReadonlyMap<string, number> | { readonly [item: string]: number }, headFraction = 0.2): Set<string> {
   const what = "popularityHead";
-  if (!(headFraction >= 0 && headFraction <= 1)) throw new Error(`${what}: headFraction must be in [0, 1], got ${headFraction}.`);
+  checkNumber(what, "headFraction", headFraction, { min: 0, max: 1 });
   const entries = popularity instanceof Map ? Array.from(popularity.entries()) : Object.entries(popularity);
   for (const [item, c] of entries) {
-    if (!(c >= 0) || !Number.isFinite(c)) throw new Error(`${what}: item "${item}" has popularity ${c}; expected a finite count >= 0.`);
+    if (typeof c !== "number" || !(c >= 0) || !Number.isFinite(c)) throw new Error(`${what}: item "${item}" has popularity ${shown(c)}; expected a finite count >= 0.`);
   }
   entries.sort((a, b) => b[1] - a[1] || compareCodePoints(a[0], b[0]));
   const size = Math.ceil(headFraction * entries.length);
@@ -179,11 +264,13 @@ export function popularityHead(popularity: ReadonlyMap<string, number> | { reado
  * Share of the long tail: the fraction of recommended slots (top k of every list) filled by
  * items outside the popularity head (Abdollahpouri et al. 2019's average percentage of long
  * tail items, pooled over slots). `popularity` must list the whole catalog, including items
- * nobody interacted with (count 0), since the head is a fraction of it.
+ * nobody interacted with (count 0), since the head is a fraction of it. Lists without any
+ * recommended slot (within the top k) throw `EmptyInputError`.
  */
 export function longTailShare(lists: readonly ItemList[], popularity: ReadonlyMap<string, number> | { readonly [item: string]: number }, options: { headFraction?: number; k?: number } = {}): number {
   const what = "longTailShare";
   const k = checkK(options.k, what);
+  checkLists(lists, what);
   const head = popularityHead(popularity, options.headFraction ?? 0.2);
   const known = popularity instanceof Map ? (item: string) => popularity.has(item) : (item: string) => Object.prototype.hasOwnProperty.call(popularity, item);
   let slots = 0;
@@ -195,19 +282,25 @@ export function longTailShare(lists: readonly ItemList[], popularity: ReadonlyMa
       if (!head.has(item)) tail++;
     }
   });
-  if (slots === 0) throw new Error(`${what}: the lists are empty; the share of no slot is undefined.`);
+  checkNonEmpty(what, "lists", slots, NO_SLOT);
   return tail / slots;
 }
 
-/** Gini index of non-negative values (0: all equal; (n - 1) / n: all mass on one). */
+/**
+ * Gini index of non-negative values (0: all equal; (n - 1) / n: all mass on one). No value
+ * throws `EmptyInputError`; all-zero values give 0.
+ */
 export function giniIndex(values: ArrayLike<number>): number {
+  if (values === null || typeof values !== "object" || typeof values.length !== "number") throw new Error(`giniIndex: values must be an array of numbers, got ${shown(values)}.`);
   const n = values.length;
-  if (n === 0) throw new Error("giniIndex: expected at least one value, got none.");
-  const sorted = Array.from(values);
-  sorted.forEach((v, i) => {
-    if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`giniIndex: value ${i} is ${v}; expected a finite number >= 0.`);
-  });
-  sorted.sort((a, b) => a - b);
+  checkNonEmpty("giniIndex", "values", n, "expected at least one value, got none.");
+  const sorted = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) throw new Error(`giniIndex: value ${i} is ${shown(v)}; expected a finite number >= 0.`);
+    sorted[i] = v;
+  }
+  sorted.sort();
   let total = 0;
   let weighted = 0;
   for (let i = 0; i < n; i++) {
@@ -222,6 +315,7 @@ export function itemExposure(lists: readonly ItemList[], options: { weighting?: 
   const what = "itemExposure";
   const weighting = checkWeighting(options.weighting, what);
   const k = checkK(options.k, what);
+  checkLists(lists, what);
   const exposure = new Map<string, number>();
   lists.forEach((list, i) => {
     topK(list, k, what, i).forEach((item, rank) => exposure.set(item, (exposure.get(item) ?? 0) + positionWeight(rank, weighting)));
@@ -232,12 +326,15 @@ export function itemExposure(lists: readonly ItemList[], options: { weighting?: 
 /**
  * Gini of exposure over the catalog: how unequally the lists spread attention over items.
  * Catalog items never shown count with exposure 0; an item outside the catalog is an error.
+ * Lists without any recommended slot (within the top k) throw `EmptyInputError` (they used to
+ * give 0, "perfect equality", for a system that shows nothing).
  */
 export function exposureGini(lists: readonly ItemList[], catalog: Iterable<string>, options: { weighting?: Weighting; k?: number } = {}): number {
   const what = "exposureGini";
   const exposure = itemExposure(lists, options);
+  checkNonEmpty(what, "lists", exposure.size, NO_SLOT);
   const items = Array.from(new Set(catalog));
-  if (items.length === 0) throw new Error(`${what}: the catalog is empty.`);
+  checkNonEmpty(what, "catalog", items.length, "the Gini index over an empty catalog is undefined.");
   const inCatalog = new Set(items);
   for (const item of exposure.keys()) if (!inCatalog.has(item)) throw new Error(`${what}: recommended item "${item}" is not in the catalog.`);
   return giniIndex(items.map((item) => exposure.get(item) ?? 0));
@@ -260,6 +357,7 @@ export function groupExposure(lists: readonly ItemList[], groupOf: ItemLookup<st
   const what = "groupExposure";
   const weighting = checkWeighting(options.weighting, what);
   const k = checkK(options.k, what);
+  checkLists(lists, what);
   const sums = new Map<string, { exposure: number; slots: number }>();
   let total = 0;
   lists.forEach((list, i) => {

@@ -11,8 +11,11 @@
  * ECE = sum over bins of (count / N) * |fraction of positives - mean predicted probability|
  * (Naeini et al., AAAI 2015; Guo et al., ICML 2017). For a multi-class model, pass whether the
  * top class was right as the outcome and its probability as the prediction (top-label ECE).
+ * Parameters are checked, never coerced (probabilities must be numbers in [0, 1], bins an
+ * integer >= 1); no sample throws `EmptyInputError` (the library's rule, ./validate.ts).
  */
 import { binaryLabel, type BinaryLabels } from "./classification";
+import { checkChoice, checkNonEmpty, shown } from "./validate";
 
 export type BinStrategy = "uniform" | "quantile";
 
@@ -35,7 +38,7 @@ export interface ReliabilityBin {
 
 function checkInputs(what: string, yTrue: BinaryLabels, probs: ArrayLike<number>): boolean[] {
   if (yTrue.length !== probs.length) throw new Error(`${what}: yTrue has ${yTrue.length} entries but probs has ${probs.length}; they must be the same length.`);
-  if (yTrue.length === 0) throw new Error(`${what}: expected at least one sample, got none.`);
+  checkNonEmpty(what, "yTrue", yTrue.length, "expected at least one sample, got none.");
   const out: boolean[] = [];
   for (let i = 0; i < yTrue.length; i++) {
     out.push(binaryLabel(what, yTrue[i], i));
@@ -85,9 +88,8 @@ export function reliabilityBins(yTrue: BinaryLabels, probs: ArrayLike<number>, o
   const what = "reliabilityBins";
   const y = checkInputs(what, yTrue, probs);
   const bins = options.bins ?? 10;
-  if (!Number.isInteger(bins) || bins < 1) throw new Error(`${what}: bins must be an integer >= 1, got ${bins}.`);
-  const strategy = options.strategy ?? "uniform";
-  if (strategy !== "uniform" && strategy !== "quantile") throw new Error(`${what}: strategy must be "uniform" or "quantile", got "${String(strategy)}".`);
+  if (typeof bins !== "number" || !Number.isInteger(bins) || bins < 1) throw new Error(`${what}: bins must be an integer >= 1, got ${shown(bins)}.`);
+  const strategy = checkChoice(what, "strategy", options.strategy, ["uniform", "quantile"], "uniform");
   const edges = binEdges(probs, bins, strategy);
   const count = new Array<number>(bins).fill(0);
   const sumProb = count.slice();

@@ -14,7 +14,11 @@
  *   area, which is optimistic.
  * - Log loss clips probabilities to [eps, 1 - eps] with eps = 2^-52 (float64 machine epsilon,
  *   scikit-learn's `eps="auto"`), then renormalises each row.
+ * - Parameters are checked, never coerced (./validate.ts): beta, eps, zeroDivision, scores and
+ *   probabilities must be numbers. No sample at all throws `EmptyInputError` (the library's
+ *   empty-input rule). Every function is a loop or a sort (no spread), fine on millions of samples.
  */
+import { checkNonEmpty, shown } from "./validate";
 
 export type Label = string | number;
 
@@ -23,7 +27,7 @@ export type BinaryLabels = readonly boolean[] | readonly number[];
 
 function checkSameLength(what: string, a: ArrayLike<unknown>, b: ArrayLike<unknown>, nameA: string, nameB: string): void {
   if (a.length !== b.length) throw new Error(`${what}: ${nameA} has ${a.length} entries but ${nameB} has ${b.length}; they must be the same length.`);
-  if (a.length === 0) throw new Error(`${what}: expected at least one sample, got none.`);
+  checkNonEmpty(what, nameA, a.length, "expected at least one sample, got none.");
 }
 
 function checkLabels(what: string, labels: readonly Label[], name: string): "number" | "string" {
@@ -164,13 +168,13 @@ function fbeta(p: number, r: number, beta2: number): number {
 
 function checkZeroDivision(z: number | undefined, what: string): number {
   const v = z ?? 0;
-  if (v !== 0 && v !== 1) throw new Error(`${what}: zeroDivision must be 0 or 1, got ${String(z)}.`);
+  if (v !== 0 && v !== 1) throw new Error(`${what}: zeroDivision must be 0 or 1, got ${shown(z)}.`);
   return v;
 }
 
 function checkBeta(beta: number | undefined, what: string): number {
   const b = beta ?? 1;
-  if (!(b >= 0) || !Number.isFinite(b)) throw new Error(`${what}: beta must be a finite number >= 0, got ${String(beta)}.`);
+  if (typeof b !== "number" || !(b >= 0) || !Number.isFinite(b)) throw new Error(`${what}: beta must be a finite number >= 0, got ${shown(beta)}.`);
   return b;
 }
 
@@ -274,17 +278,39 @@ function binaryOutcomes(what: string, yTrue: BinaryLabels, scores: ArrayLike<num
   return out;
 }
 
-/** Indices sorted by score descending, cut into groups of equal score. */
-function thresholdGroups(scores: ArrayLike<number>): number[][] {
-  // Compare rather than subtract: Infinity - Infinity is NaN.
-  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => (scores[a] > scores[b] ? -1 : scores[a] < scores[b] ? 1 : 0));
-  const groups: number[][] = [];
-  for (const i of order) {
-    const last = groups[groups.length - 1];
-    if (last && scores[last[0]] === scores[i]) last.push(i);
-    else groups.push([i]);
+/**
+ * The distinct scores, highest first, with how many positives and negatives share each one.
+ * Counted in a Map and ordered by a typed-array sort of the distinct values: no comparator sort
+ * of a million indices and no array per sample.
+ */
+function scoreGroups(y: readonly boolean[], scores: ArrayLike<number>): { score: Float64Array; pos: Float64Array; neg: Float64Array } {
+  const slot = new Map<number, number>(); // SameValueZero: -0 and 0 share a group, as they compare equal
+  const pos: number[] = [];
+  const neg: number[] = [];
+  const distinct: number[] = [];
+  for (let i = 0; i < y.length; i++) {
+    const v = scores[i];
+    let g = slot.get(v);
+    if (g === undefined) {
+      g = distinct.length;
+      slot.set(v, g);
+      distinct.push(v);
+      pos.push(0);
+      neg.push(0);
+    }
+    if (y[i]) pos[g]++;
+    else neg[g]++;
   }
-  return groups;
+  const ascending = Float64Array.from(distinct).sort();
+  const m = ascending.length;
+  const out = { score: new Float64Array(m), pos: new Float64Array(m), neg: new Float64Array(m) };
+  for (let t = 0; t < m; t++) {
+    const g = slot.get(ascending[m - 1 - t]) as number;
+    out.score[t] = distinct[g];
+    out.pos[t] = pos[g];
+    out.neg[t] = neg[g];
+  }
+  return out;
 }
 
 export interface RocCurve {
@@ -310,12 +336,13 @@ export function rocCurve(yTrue: BinaryLabels, scores: ArrayLike<number>): RocCur
   const thresholds = [Infinity];
   let tp = 0;
   let fp = 0;
-  for (const group of thresholdGroups(scores)) {
-    for (const i of group) if (y[i]) tp++;
-    else fp++;
+  const groups = scoreGroups(y, scores);
+  for (let g = 0; g < groups.score.length; g++) {
+    tp += groups.pos[g];
+    fp += groups.neg[g];
     fpr.push(fp / negatives);
     tpr.push(tp / positives);
-    thresholds.push(scores[group[0]]);
+    thresholds.push(groups.score[g]);
   }
   return { fpr, tpr, thresholds };
 }
@@ -333,10 +360,10 @@ export function rocAuc(yTrue: BinaryLabels, scores: ArrayLike<number>): number {
   // and ties with the negatives inside the group.
   let negativesBelow = negatives;
   let wins = 0;
-  for (const group of thresholdGroups(scores)) {
-    let pos = 0;
-    for (const i of group) if (y[i]) pos++;
-    const neg = group.length - pos;
+  const groups = scoreGroups(y, scores);
+  for (let g = 0; g < groups.score.length; g++) {
+    const pos = groups.pos[g];
+    const neg = groups.neg[g];
     negativesBelow -= neg;
     wins += pos * negativesBelow + 0.5 * pos * neg;
   }
@@ -392,10 +419,11 @@ export function precisionRecallCurve(yTrue: BinaryLabels, scores: ArrayLike<numb
   const points: PrecisionRecallPoint[] = [];
   let tp = 0;
   let seen = 0;
-  for (const group of thresholdGroups(scores)) {
-    for (const i of group) if (y[i]) tp++;
-    seen += group.length;
-    points.push({ threshold: scores[group[0]], precision: tp / seen, recall: tp / positives });
+  const groups = scoreGroups(y, scores);
+  for (let g = 0; g < groups.score.length; g++) {
+    tp += groups.pos[g];
+    seen += groups.pos[g] + groups.neg[g];
+    points.push({ threshold: groups.score[g], precision: tp / seen, recall: tp / positives });
   }
   return points;
 }
@@ -436,7 +464,7 @@ export interface LogLossOptions<L extends Label> {
 export function logLoss<L extends Label>(yTrue: readonly L[] | readonly boolean[], probs: readonly number[] | readonly (readonly number[])[], options: LogLossOptions<L> = {}): number {
   const what = "logLoss";
   const eps = options.eps ?? FLOAT64_EPS;
-  if (!(eps > 0 && eps < 0.5)) throw new Error(`${what}: eps must be in (0, 0.5), got ${eps}.`);
+  if (typeof eps !== "number" || !(eps > 0 && eps < 0.5)) throw new Error(`${what}: eps must be a number in (0, 0.5), got ${shown(eps)}.`);
   checkSameLength(what, yTrue, probs, "yTrue", "probs");
   const checkProb = (p: unknown, where: string): number => {
     if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`${what}: ${where} is ${String(p)}; expected a probability in [0, 1].`);

@@ -22,8 +22,16 @@ export interface TopSlotLog {
   /** The logged top-slot click-through rate (what the shuffle itself got). */
   readonly logged: number;
   readonly searches: number;
+  /** Rewards are clicks: pass `{ rewardRange: log.rewardRange }` to the estimators to check them and clip intervals to [0, 1]. */
+  readonly rewardRange: "binary";
 }
 
+/**
+ * The logged shuffled searches of a split as off-policy events for `target`, with the choice
+ * model's truth. Rewards are clicks (0 or 1): pass `{ rewardRange: log.rewardRange }` to
+ * `ipsEstimate` / `snipsEstimate` so that their intervals stay within [0, 1]. A split without
+ * any shuffled search is an error (nothing to estimate from).
+ */
 export function topSlotLog(shop: ShopForSimulation, target: ReRanker, options: { split?: Split | "all"; choiceParams?: ChoiceModelParams } = {}): TopSlotLog {
   const lookup = new ShopLookup(shop, "topSlotLog");
   const split = options.split ?? "all";
@@ -48,5 +56,5 @@ export function topSlotLog(shop: ShopForSimulation, target: ReRanker, options: {
     }
   }
   if (events.length === 0) throw new Error(`topSlotLog: no shuffled searches in the "${split}" split; nothing to estimate from.`);
-  return { events, truth: truth / events.length, logged: clickedTop / events.length, searches: events.length };
+  return { events, truth: truth / events.length, logged: clickedTop / events.length, searches: events.length, rewardRange: "binary" };
 }

@@ -7,7 +7,18 @@
  *
  * Accuracy: relative error near 1e-14 for the incomplete beta and gamma functions; the t CDF
  * matches SciPy (and 40-digit mpmath) to about 1e-12 absolute or better, up to 1e6 degrees of freedom.
+ *
+ * Arguments must be numbers (a string such as "0.5" is an error naming the argument, never
+ * coerced); NaN is an error. No recursion grows with the input (the log-gamma reflection
+ * recurses once).
  */
+import { shown } from "./validate";
+
+function numbers(fn: string, args: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(args)) {
+    if (typeof value !== "number") throw new Error(`${fn}: ${name} must be a number, got ${shown(value)}.`);
+  }
+}
 
 const EPS = 1e-16;
 const TINY = 1e-300;
@@ -23,6 +34,7 @@ const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** ln Γ(x) for x > 0 (Lanczos; reflection formula below 0.5). */
 export function logGamma(x: number): number {
+  numbers("logGamma", { x });
   if (!(x > 0) || !Number.isFinite(x)) {
     if (x === Infinity) return Infinity;
     throw new Error(`logGamma: expected a finite x > 0, got ${x}.`);
@@ -46,6 +58,7 @@ function stirlingCorrection(x: number): number {
 
 /** ln B(a, b) = ln Γ(a) + ln Γ(b) - ln Γ(a + b). */
 export function logBeta(a: number, b: number): number {
+  numbers("logBeta", { a, b });
   const big = Math.max(a, b);
   const small = Math.min(a, b);
   if (big < 10) return logGamma(a) + logGamma(b) - logGamma(a + b);
@@ -95,6 +108,7 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
  * `1 - x` (the t distribution does, for large degrees of freedom).
  */
 export function regularizedIncompleteBeta(x: number, a: number, b: number, complement = 1 - x): number {
+  numbers("regularizedIncompleteBeta", { x, a, b, complement });
   if (!(a > 0) || !(b > 0) || !Number.isFinite(a) || !Number.isFinite(b)) {
     throw new Error(`regularizedIncompleteBeta: expected finite a > 0 and b > 0, got a=${a}, b=${b}.`);
   }
@@ -153,6 +167,7 @@ function checkGammaArgs(a: number, x: number, name: string): void {
 
 /** Lower regularized incomplete gamma function P(a, x) = γ(a, x) / Γ(a). */
 export function regularizedGammaP(a: number, x: number): number {
+  numbers("regularizedGammaP", { a, x });
   checkGammaArgs(a, x, "regularizedGammaP");
   if (x === 0) return 0;
   if (x === Infinity) return 1;
@@ -161,6 +176,7 @@ export function regularizedGammaP(a: number, x: number): number {
 
 /** Upper regularized incomplete gamma function Q(a, x) = 1 - P(a, x), accurate in the far tail. */
 export function regularizedGammaQ(a: number, x: number): number {
+  numbers("regularizedGammaQ", { a, x });
   checkGammaArgs(a, x, "regularizedGammaQ");
   if (x === 0) return 1;
   if (x === Infinity) return 0;
@@ -169,6 +185,7 @@ export function regularizedGammaQ(a: number, x: number): number {
 
 /** The error function, erf(x) = P(1/2, x²) with the sign of x. */
 export function erf(x: number): number {
+  numbers("erf", { x });
   if (Number.isNaN(x)) throw new Error("erf: got NaN.");
   const p = regularizedGammaP(0.5, x * x);
   return x < 0 ? -p : p;
@@ -176,18 +193,21 @@ export function erf(x: number): number {
 
 /** The complementary error function 1 - erf(x), accurate for large x (no cancellation). */
 export function erfc(x: number): number {
+  numbers("erfc", { x });
   if (Number.isNaN(x)) throw new Error("erfc: got NaN.");
   return x < 0 ? 1 + regularizedGammaP(0.5, x * x) : regularizedGammaQ(0.5, x * x);
 }
 
 /** Standard normal CDF Φ(z). */
 export function normalCdf(z: number): number {
+  numbers("normalCdf", { z });
   if (Number.isNaN(z)) throw new Error("normalCdf: got NaN.");
   return 0.5 * erfc(-z / Math.SQRT2);
 }
 
 /** Standard normal survival function 1 - Φ(z), accurate in the upper tail. */
 export function normalSf(z: number): number {
+  numbers("normalSf", { z });
   if (Number.isNaN(z)) throw new Error("normalSf: got NaN.");
   return 0.5 * erfc(z / Math.SQRT2);
 }
@@ -200,6 +220,7 @@ const D = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.7544
 
 /** Standard normal quantile Φ⁻¹(p) for 0 < p < 1 (Acklam's approximation plus one Halley step, ~1e-15). */
 export function normalQuantile(p: number): number {
+  numbers("normalQuantile", { p });
   if (!(p > 0 && p < 1)) {
     if (p === 0) return -Infinity;
     if (p === 1) return Infinity;
@@ -240,6 +261,7 @@ function studentTLowerTail(t: number, df: number): number {
 
 /** Student t CDF P(T <= t) with df > 0 degrees of freedom (df = Infinity gives the normal CDF). */
 export function studentTCdf(t: number, df: number): number {
+  numbers("studentTCdf", { t, df });
   checkDf(df, "studentTCdf");
   if (Number.isNaN(t)) throw new Error("studentTCdf: got t = NaN.");
   if (df === Infinity) return normalCdf(t);
@@ -249,6 +271,7 @@ export function studentTCdf(t: number, df: number): number {
 
 /** Student t survival function P(T > t), accurate in the upper tail. */
 export function studentTSf(t: number, df: number): number {
+  numbers("studentTSf", { t, df });
   checkDf(df, "studentTSf");
   if (Number.isNaN(t)) throw new Error("studentTSf: got t = NaN.");
   if (df === Infinity) return normalSf(t);
@@ -258,6 +281,7 @@ export function studentTSf(t: number, df: number): number {
 
 /** Student t quantile: the t with P(T <= t) = p (bracketing bisection on the CDF, to machine precision). */
 export function studentTQuantile(p: number, df: number): number {
+  numbers("studentTQuantile", { p, df });
   checkDf(df, "studentTQuantile");
   if (!(p >= 0 && p <= 1)) throw new Error(`studentTQuantile: expected 0 <= p <= 1, got ${p}.`);
   if (p === 0) return -Infinity;

@@ -7,6 +7,7 @@
  */
 import { Rng, type Seed } from "../core/random";
 import { twoProportionZTest } from "./power";
+import { checkAlpha, shown } from "./validate";
 
 export interface PeekingPlan {
   readonly rate: number;
@@ -29,15 +30,20 @@ export interface PeekingResult {
   readonly alpha: number;
 }
 
+/**
+ * Simulates `experiments` A/A tests with `looks` interim analyses each (seeded). rate in (0, 1),
+ * alpha in (0, 1) (default 0.05), whole numbers for the counts; checked, never coerced.
+ */
 export function simulatePeeking(plan: PeekingPlan): PeekingResult {
   const what = "simulatePeeking";
-  if (!(plan.rate > 0 && plan.rate < 1)) throw new Error(`${what}: rate must be in (0, 1), got ${plan.rate}.`);
+  if (plan === null || typeof plan !== "object") throw new Error(`${what}: expected a plan { rate, sessionsPerArm, looks, experiments, seed }, got ${shown(plan)}.`);
+  if (typeof plan.rate !== "number" || !(plan.rate > 0 && plan.rate < 1)) throw new Error(`${what}: rate must be in (0, 1), got ${shown(plan.rate)}.`);
   if (!Number.isInteger(plan.looks) || plan.looks < 1) throw new Error(`${what}: looks must be a positive whole number, got ${plan.looks}.`);
   if (!Number.isInteger(plan.sessionsPerArm) || plan.sessionsPerArm < plan.looks) {
     throw new Error(`${what}: sessionsPerArm must be a whole number of at least looks (${plan.looks}), got ${plan.sessionsPerArm}.`);
   }
   if (!Number.isInteger(plan.experiments) || plan.experiments < 1) throw new Error(`${what}: experiments must be a positive whole number, got ${plan.experiments}.`);
-  const alpha = plan.alpha ?? 0.05;
+  const alpha = checkAlpha(what, plan.alpha);
   const rng = new Rng(plan.seed);
   const boundaries = Array.from({ length: plan.looks }, (_, i) => Math.round((plan.sessionsPerArm * (i + 1)) / plan.looks));
   const firstSignificant = new Array<number>(plan.looks).fill(0);

@@ -8,8 +8,12 @@
  * - "arcsine" (Cohen's h = 2 asin(sqrt p2) - 2 asin(sqrt p1), variance-stabilised):
  *   as statsmodels' `NormalIndPower` with `proportion_effectsize`.
  * Two-sided power counts both rejection tails (statsmodels does too).
+ * Parameters are checked, never coerced (./validate.ts): rates, alpha and power in (0, 1),
+ * counts whole numbers. A z-test whose arms are both all-success or all-failure has a
+ * zero-width interval and an undefined lift; `warnings` says so.
  */
 import { normalCdf, normalQuantile, normalSf } from "./distributions";
+import { checkAlpha, checkChoice, checkNonEmpty, checkNumber, shown, type EvalWarning } from "./validate";
 
 export type PowerMethod = "pooled" | "arcsine";
 export type Sidedness = "two-sided" | "one-sided";
@@ -28,19 +32,22 @@ export interface ProportionPlan {
 }
 
 function rates(plan: ProportionPlan, what: string): { p1: number; p2: number } {
+  if (plan === null || typeof plan !== "object") throw new Error(`${what}: expected a plan { baseline, treatment or lift, ... }, got ${shown(plan)}.`);
   const p1 = plan.baseline;
-  if (!(p1 > 0 && p1 < 1)) throw new Error(`${what}: baseline must be a rate in (0, 1), got ${p1}.`);
+  if (typeof p1 !== "number" || !(p1 > 0 && p1 < 1)) throw new Error(`${what}: baseline must be a rate in (0, 1), got ${shown(p1)}.`);
   if ((plan.treatment === undefined) === (plan.lift === undefined)) throw new Error(`${what}: give exactly one of treatment or lift.`);
+  if (plan.lift !== undefined) checkNumber(what, "lift", plan.lift);
+  if (plan.treatment !== undefined && typeof plan.treatment !== "number") throw new Error(`${what}: treatment must be a rate in (0, 1), got ${shown(plan.treatment)}.`);
   const p2 = plan.treatment ?? p1 * (1 + (plan.lift as number));
   if (!(p2 > 0 && p2 < 1)) throw new Error(`${what}: the treatment rate must be in (0, 1), got ${p2}.`);
+  checkChoice(what, "sides", plan.sides, ["two-sided", "one-sided"], "two-sided");
+  checkChoice(what, "method", plan.method, ["pooled", "arcsine"], "pooled");
   if (p2 === p1) throw new Error(`${what}: the treatment rate equals the baseline; there is no effect to detect.`);
   return { p1, p2 };
 }
 
 function level(value: number | undefined, fallback: number, name: string, what: string): number {
-  const v = value ?? fallback;
-  if (!(v > 0 && v < 1)) throw new Error(`${what}: ${name} must be in (0, 1), got ${v}.`);
-  return v;
+  return checkAlpha(what, value, fallback, name);
 }
 
 /** Power of a test with `perArm` sessions in each arm. */
@@ -48,7 +55,7 @@ export function powerProportions(plan: ProportionPlan & { readonly perArm: numbe
   const what = "powerProportions";
   const { p1, p2 } = rates(plan, what);
   const alpha = level(plan.alpha, 0.05, "alpha", what);
-  if (!(plan.perArm > 0)) throw new Error(`${what}: perArm must be positive, got ${plan.perArm}.`);
+  checkNumber(what, "perArm", plan.perArm, { min: 0, minExclusive: true });
   const twoSided = (plan.sides ?? "two-sided") === "two-sided";
   const crit = normalQuantile(1 - (twoSided ? alpha / 2 : alpha));
   const n = plan.perArm;
@@ -108,8 +115,10 @@ export function sampleSizeProportions(plan: ProportionPlan): SampleSize {
   return { perArmExact, perArm, total: 2 * perArm, baseline: p1, treatment: p2, method };
 }
 
-/** Power at each sample size (for a power curve plot). */
+/** Power at each sample size (for a power curve plot). No size throws `EmptyInputError`. */
 export function powerCurve(plan: ProportionPlan, perArm: readonly number[]): { perArm: number; power: number }[] {
+  if (!Array.isArray(perArm)) throw new Error(`powerCurve: perArm must be an array of sample sizes, got ${shown(perArm)}.`);
+  checkNonEmpty("powerCurve", "perArm", perArm.length, "a power curve needs at least one sample size.");
   return perArm.map((n) => ({ perArm: n, power: powerProportions({ ...plan, perArm: n }) }));
 }
 
@@ -118,11 +127,13 @@ export interface ProportionTest {
   readonly pValue: number;
   /** Treatment rate minus control rate. */
   readonly difference: number;
-  /** Relative lift, difference / control rate. */
+  /** Relative lift, difference / control rate (NaN when the control rate is 0; see `warnings`). */
   readonly lift: number;
   /** Unpooled (Wald) confidence interval of the difference. */
   readonly interval: readonly [number, number];
   readonly rates: readonly [number, number];
+  /** Problems with the test (a zero-width interval, an undefined lift); empty when there are none. */
+  readonly warnings: readonly EvalWarning[];
 }
 
 /**
@@ -132,9 +143,10 @@ export interface ProportionTest {
 export function twoProportionZTest(x1: number, n1: number, x2: number, n2: number, options: { alpha?: number; sides?: Sidedness } = {}): ProportionTest {
   const what = "twoProportionZTest";
   for (const [name, x, n] of [["control", x1, n1], ["treatment", x2, n2]] as const) {
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${what}: the ${name} arm needs a positive whole number of trials, got ${n}.`);
-    if (!Number.isInteger(x) || x < 0 || x > n) throw new Error(`${what}: the ${name} arm has ${x} successes of ${n}; expected a whole number in [0, ${n}].`);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${what}: the ${name} arm needs a positive whole number of trials, got ${shown(n)}.`);
+    if (!Number.isInteger(x) || x < 0 || x > n) throw new Error(`${what}: the ${name} arm has ${shown(x)} successes of ${n}; expected a whole number in [0, ${n}].`);
   }
+  const sides = checkChoice(what, "sides", options.sides, ["two-sided", "one-sided"], "two-sided");
   const alpha = level(options.alpha, 0.05, "alpha", what);
   const r1 = x1 / n1;
   const r2 = x2 / n2;
@@ -142,9 +154,17 @@ export function twoProportionZTest(x1: number, n1: number, x2: number, n2: numbe
   const se0 = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
   const diff = r2 - r1;
   const statistic = se0 === 0 ? 0 : diff / se0;
-  const twoSided = (options.sides ?? "two-sided") === "two-sided";
+  const twoSided = sides === "two-sided";
   const pValue = twoSided ? Math.min(1, 2 * normalSf(Math.abs(statistic))) : normalSf(statistic);
   const se = Math.sqrt((r1 * (1 - r1)) / n1 + (r2 * (1 - r2)) / n2);
   const z = normalQuantile(1 - alpha / 2);
-  return { statistic, pValue, difference: diff, lift: r1 > 0 ? diff / r1 : NaN, interval: [diff - z * se, diff + z * se], rates: [r1, r2] };
+  const warnings: EvalWarning[] = [];
+  if (se === 0) {
+    warnings.push({
+      code: "zero-variance",
+      message: `each arm's rate is 0 or 1 (${x1} of ${n1}, ${x2} of ${n2}), so the Wald interval has width 0 and the test has nothing to compare; that is not certainty (collect more data, or use an exact test).`,
+    });
+  }
+  if (r1 === 0) warnings.push({ code: "undefined-ratio", message: "the control rate is 0, so the relative lift is undefined (NaN)." });
+  return { statistic, pValue, difference: diff, lift: r1 > 0 ? diff / r1 : NaN, interval: [diff - z * se, diff + z * se], rates: [r1, r2], warnings };
 }

@@ -28,9 +28,17 @@
  * - Holm (1979) step-down adjusted p-values: sorted ascending, p_(i) * (m - i + 1), made
  *   monotone, capped at 1; a hypothesis is rejected when its adjusted p <= alpha.
  * - Randomised procedures take a seed and are deterministic.
+ * - Parameters are checked, never coerced (./validate.ts): level and alpha in (0, 1), samples
+ *   an integer >= 1, values finite numbers. No pair (no value) throws `EmptyInputError`.
+ * - Bootstrap intervals carry `warnings`: from a single value the spread cannot be estimated
+ *   (the interval is then (-Infinity, Infinity), "variance-not-estimable"); identical values
+ *   give a zero-width interval flagged "zero-variance".
+ * - Scale: loops and typed-array sorts only (no spread); the resampling tests cost
+ *   samples x n, so keep `samples` modest on millions of pairs.
  */
 import { Rng, type Seed } from "../core/random";
 import { normalCdf, normalSf, studentTCdf, studentTQuantile, studentTSf } from "./distributions";
+import { checkAlpha, checkChoice, checkNonEmpty, shown, type EvalWarning } from "./validate";
 
 export type Alternative = "two-sided" | "greater" | "less";
 
@@ -46,17 +54,26 @@ export interface TestResult {
 }
 
 function checkAlternative(alt: Alternative | undefined, what: string): Alternative {
-  const a = alt ?? "two-sided";
-  if (a !== "two-sided" && a !== "greater" && a !== "less") throw new Error(`${what}: alternative must be "two-sided", "greater" or "less", got "${String(alt)}".`);
-  return a;
+  return checkChoice(what, "alternative", alt, ["two-sided", "greater", "less"], "two-sided");
+}
+
+function checkLevel(level: number | undefined, what: string): number {
+  return checkAlpha(what, level, 0.95, "level");
+}
+
+function checkSeries(x: ArrayLike<number>, name: string, what: string): void {
+  if (x === null || typeof x !== "object" || typeof x.length !== "number") throw new Error(`${what}: ${name} must be an array of numbers, got ${shown(x)}.`);
 }
 
 function differences(a: ArrayLike<number>, b: ArrayLike<number>, what: string, minimum: number): number[] {
+  checkSeries(a, "a", what);
+  checkSeries(b, "b", what);
   if (a.length !== b.length) throw new Error(`${what}: the paired samples have ${a.length} and ${b.length} values; they must be the same length.`);
+  checkNonEmpty(what, "a", a.length, `expected at least ${minimum} pairs, got 0.`);
   if (a.length < minimum) throw new Error(`${what}: expected at least ${minimum} pairs, got ${a.length}.`);
   const d: number[] = [];
   for (let i = 0; i < a.length; i++) {
-    if (!Number.isFinite(a[i]) || !Number.isFinite(b[i])) throw new Error(`${what}: pair ${i} is (${a[i]}, ${b[i]}); expected finite numbers.`);
+    if (!Number.isFinite(a[i]) || !Number.isFinite(b[i])) throw new Error(`${what}: pair ${i} is (${shown(a[i])}, ${shown(b[i])}); expected finite numbers.`);
     d.push(a[i] - b[i]);
   }
   return d;
@@ -97,8 +114,7 @@ export interface PairedTTestResult extends TestResult {
 export function pairedTTest(a: ArrayLike<number>, b: ArrayLike<number>, options: { alternative?: Alternative; level?: number } = {}): PairedTTestResult {
   const what = "pairedTTest";
   const alternative = checkAlternative(options.alternative, what);
-  const level = options.level ?? 0.95;
-  if (!(level > 0 && level < 1)) throw new Error(`${what}: level must be in (0, 1), got ${level}.`);
+  const level = checkLevel(options.level, what);
   const d = differences(a, b, what, 2);
   const n = d.length;
   const df = n - 1;
@@ -164,6 +180,9 @@ export function rankWithTies(values: readonly number[]): { ranks: number[]; tieS
   return { ranks, tieSizes };
 }
 
+/** Largest n for the exact signed-rank distribution: 2^n must stay a finite double and the table small. */
+const EXACT_WILCOXON_MAX = 1000;
+
 /** Null distribution of W+ for n untied non-zero differences: counts[w] of the 2^n sign vectors. */
 function signedRankCounts(n: number): number[] {
   const max = (n * (n + 1)) / 2;
@@ -181,8 +200,7 @@ export function wilcoxonSignedRank(
 ): WilcoxonResult {
   const what = "wilcoxonSignedRank";
   const alternative = checkAlternative(options.alternative, what);
-  const method = options.method ?? "auto";
-  if (method !== "auto" && method !== "exact" && method !== "approx") throw new Error(`${what}: method must be "auto", "exact" or "approx", got "${String(method)}".`);
+  const method = checkChoice(what, "method", options.method, ["auto", "exact", "approx"], "auto");
   const all = differences(a, b, what, 1);
   const d = all.filter((x) => x !== 0);
   const zeros = all.length - d.length;
@@ -200,6 +218,9 @@ export function wilcoxonSignedRank(
   const exactPossible = zeros === 0 && tieSizes.length === 0;
   if (method === "exact" && !exactPossible) {
     throw new Error(`${what}: the exact distribution needs no zero and no tied differences; found ${zeros} zero(s) and ${tieSizes.length} group(s) of ties. Use method "approx" or "auto".`);
+  }
+  if (method === "exact" && n > EXACT_WILCOXON_MAX) {
+    throw new Error(`${what}: the exact distribution is enumerated only up to ${EXACT_WILCOXON_MAX} differences (2^n sign vectors), got ${n}; use method "approx" or "auto".`);
   }
   const useExact = method === "exact" || (method === "auto" && exactPossible && all.length <= 50);
   if (useExact) {
@@ -244,7 +265,7 @@ export interface ResamplingOptions {
 
 function checkSamples(samples: number | undefined, what: string): number {
   const s = samples ?? 10_000;
-  if (!Number.isInteger(s) || s < 1) throw new Error(`${what}: samples must be an integer >= 1, got ${String(samples)}.`);
+  if (typeof s !== "number" || !Number.isInteger(s) || s < 1) throw new Error(`${what}: samples must be an integer >= 1, got ${shown(samples)}.`);
   return s;
 }
 
@@ -325,11 +346,20 @@ export interface BootstrapInterval {
   readonly upper: number;
   readonly level: number;
   readonly samples: number;
+  /** Problems with the interval (one value, or no spread); empty when there are none. */
+  readonly warnings: readonly EvalWarning[];
+}
+
+function spreadWarnings(n: number, lower: number, upper: number, what: string): EvalWarning[] {
+  if (n < 2) return [{ code: "variance-not-estimable", message: `${what} rests on one value, which shows no spread: the interval is (-Infinity, Infinity).` }];
+  if (lower === upper) return [{ code: "zero-variance", message: `every resample gave the same statistic (the values do not vary), so the interval has width 0; that is not certainty.` }];
+  return [];
 }
 
 /**
  * Percentile bootstrap confidence interval of a statistic (default: the mean) of one sample.
- * For paired data, pass the differences a - b.
+ * For paired data, pass the differences a - b. One value gives (-Infinity, Infinity) and a
+ * warning; no value throws `EmptyInputError`.
  */
 export function bootstrapConfidenceInterval(
   values: ArrayLike<number>,
@@ -337,13 +367,14 @@ export function bootstrapConfidenceInterval(
 ): BootstrapInterval {
   const what = "bootstrapConfidenceInterval";
   const samples = checkSamples(options.samples, what);
-  const level = options.level ?? 0.95;
-  if (!(level > 0 && level < 1)) throw new Error(`${what}: level must be in (0, 1), got ${level}.`);
+  const level = checkLevel(options.level, what);
+  checkSeries(values, "values", what);
   const xs = Array.from(values);
-  if (xs.length === 0) throw new Error(`${what}: expected at least one value, got none.`);
+  checkNonEmpty(what, "values", xs.length, "expected at least one value, got none.");
   xs.forEach((x, i) => {
-    if (!Number.isFinite(x)) throw new Error(`${what}: value ${i} is ${x}; expected a finite number.`);
+    if (!Number.isFinite(x)) throw new Error(`${what}: value ${i} is ${shown(x)}; expected a finite number.`);
   });
+  if (options.statistic !== undefined && typeof options.statistic !== "function") throw new Error(`${what}: statistic must be a function of a sample, got ${shown(options.statistic)}.`);
   const statistic = options.statistic ?? mean;
   const rng = new Rng(options.seed ?? 0);
   const n = xs.length;
@@ -357,13 +388,9 @@ export function bootstrapConfidenceInterval(
   }
   stats.sort((p, q) => p - q);
   const alpha = 1 - level;
-  return {
-    estimate: statistic(xs),
-    lower: percentileSorted(stats, alpha / 2),
-    upper: percentileSorted(stats, 1 - alpha / 2),
-    level,
-    samples,
-  };
+  const lower = n < 2 ? -Infinity : percentileSorted(stats, alpha / 2);
+  const upper = n < 2 ? Infinity : percentileSorted(stats, 1 - alpha / 2);
+  return { estimate: statistic(xs), lower, upper, level, samples, warnings: spreadWarnings(n, lower, upper, what) };
 }
 
 export interface PairedBootstrapResult extends TestResult {
@@ -371,15 +398,19 @@ export interface PairedBootstrapResult extends TestResult {
   readonly confidenceInterval: readonly [number, number];
   readonly level: number;
   readonly samples: number;
+  /** Problems with the interval (one pair, or no spread); empty when there are none. */
+  readonly warnings: readonly EvalWarning[];
 }
 
-/** Paired bootstrap test of mean(a - b), with a percentile interval for the mean difference. */
+/**
+ * Paired bootstrap test of mean(a - b), with a percentile interval for the mean difference.
+ * One pair cannot show any spread: p = 1, interval (-Infinity, Infinity) and a warning.
+ */
 export function pairedBootstrapTest(a: ArrayLike<number>, b: ArrayLike<number>, options: ResamplingOptions & { level?: number } = {}): PairedBootstrapResult {
   const what = "pairedBootstrapTest";
   const alternative = checkAlternative(options.alternative, what);
   const samples = checkSamples(options.samples, what);
-  const level = options.level ?? 0.95;
-  if (!(level > 0 && level < 1)) throw new Error(`${what}: level must be in (0, 1), got ${level}.`);
+  const level = checkLevel(options.level, what);
   const d = differences(a, b, what, 1);
   const n = d.length;
   const observed = mean(d);
@@ -398,17 +429,20 @@ export function pairedBootstrapTest(a: ArrayLike<number>, b: ArrayLike<number>, 
   }
   means.sort((p, q) => p - q);
   const alpha = 1 - level;
+  const lower = n < 2 ? -Infinity : percentileSorted(means, alpha / 2);
+  const upper = n < 2 ? Infinity : percentileSorted(means, 1 - alpha / 2);
   return {
     test: "paired bootstrap",
     statistic: observed,
-    pValue: (extreme + 1) / (samples + 1),
+    pValue: n < 2 ? 1 : (extreme + 1) / (samples + 1),
     effectSize: cohenDz(d),
     effectSizeName: "Cohen's d_z",
     n,
     alternative,
-    confidenceInterval: [percentileSorted(means, alpha / 2), percentileSorted(means, 1 - alpha / 2)],
+    confidenceInterval: [lower, upper],
     level,
     samples,
+    warnings: spreadWarnings(n, lower, upper, what),
   };
 }
 
@@ -426,13 +460,13 @@ export interface HolmResult {
 /** Holm's step-down correction of m p-values (controls the family-wise error rate at alpha). */
 export function holmCorrection(pValues: ArrayLike<number>, options: { alpha?: number } = {}): HolmResult {
   const what = "holmCorrection";
-  const alpha = options.alpha ?? 0.05;
-  if (!(alpha > 0 && alpha < 1)) throw new Error(`${what}: alpha must be in (0, 1), got ${alpha}.`);
+  const alpha = checkAlpha(what, options.alpha);
+  checkSeries(pValues, "pValues", what);
   const m = pValues.length;
-  if (m === 0) throw new Error(`${what}: expected at least one p-value, got none.`);
+  checkNonEmpty(what, "pValues", m, "expected at least one p-value, got none.");
   const ps = Array.from(pValues);
   ps.forEach((p, i) => {
-    if (!(p >= 0 && p <= 1)) throw new Error(`${what}: p-value ${i} is ${p}; expected a number in [0, 1].`);
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`${what}: p-value ${i} is ${shown(p)}; expected a number in [0, 1].`);
   });
   const order = ps.map((_, i) => i).sort((i, j) => ps[i] - ps[j] || i - j);
   const adjusted = new Array<number>(m);

@@ -10,10 +10,17 @@
  *   in JavaScript's shortest round-trip form, so that C's `atof` reads back the same double.
  *
  * Fields are separated by spaces or tabs; empty lines and lines starting with `#` are skipped.
- * Errors name the source, the line, the column and the value found.
+ * Errors name the source, the line, the column and the value found. Empty text gives an
+ * empty table (a file with no line judges nothing; `evaluateRun` then reports no query).
+ * Parsing and writing are loops over lines: a million-line file is fine.
  */
 import * as fs from "node:fs";
 import { compareCodePoints, entriesOf, orderRanking, type Judgments, type Qrels, type Run, type ScoredDoc } from "./ranking";
+import { shown } from "./validate";
+
+function checkText(fn: string, text: unknown): void {
+  if (typeof text !== "string") throw new Error(`${fn}: text must be a string (the file's contents), got ${shown(text)}.`);
+}
 
 export interface ParseOptions {
   /** A name for error messages (a file path). Default "<qrels>" or "<run>". */
@@ -47,6 +54,7 @@ function columnOf(line: string, field: number): number {
 
 /** Parses qrels text into query id -> (doc id -> grade). Duplicate (query, doc) pairs are errors. */
 export function parseQrels(text: string, options: ParseOptions = {}): Map<string, Map<string, number>> {
+  checkText("parseQrels", text);
   const source = options.source ?? "<qrels>";
   const qrels = new Map<string, Map<string, number>>();
   const lines = text.split(/\r?\n/);
@@ -77,6 +85,7 @@ export function parseQrels(text: string, options: ParseOptions = {}): Map<string
 
 /** Parses run text into query id -> scored documents (in file order). Duplicate (query, doc) pairs are errors. */
 export function parseRun(text: string, options: ParseOptions = {}): Map<string, ScoredDoc[]> {
+  checkText("parseRun", text);
   const source = options.source ?? "<run>";
   const run = new Map<string, ScoredDoc[]>();
   const seen = new Map<string, Set<string>>();
@@ -114,6 +123,7 @@ export function parseRun(text: string, options: ParseOptions = {}): Map<string, 
 }
 
 function checkToken(value: string, what: string): void {
+  if (typeof value !== "string") throw new Error(`TREC files hold text fields, so a ${what} must be a string; got ${shown(value)}.`);
   if (value === "" || /[\s]/.test(value)) {
     throw new Error(`TREC files separate fields by whitespace, so a ${what} cannot be empty or contain spaces; got "${value}".`);
   }
@@ -151,7 +161,7 @@ export function formatRun(run: Run, options: FormatRunOptions = {}): string {
   const tag = options.tag ?? "shoplm";
   checkToken(tag, "run tag");
   const depth = options.depth ?? Infinity;
-  if (depth !== Infinity && (!Number.isInteger(depth) || depth < 1)) throw new Error(`formatRun: depth must be an integer >= 1, got ${depth}.`);
+  if (depth !== Infinity && (!Number.isInteger(depth) || depth < 1)) throw new Error(`formatRun: depth must be an integer >= 1, got ${shown(depth)}.`);
   const out: string[] = [];
   const queries = entriesOf(run).sort((a, b) => compareCodePoints(a[0], b[0]));
   for (const [queryId, ranking] of queries) {

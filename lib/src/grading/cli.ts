@@ -143,10 +143,12 @@ export async function gradeMain(argv: readonly string[]): Promise<number> {
       log: values.quiet ? undefined : (line) => console.log(`grade: ${line}`),
     });
     for (const problem of run.problems) console.error(`grade: ${problem}`);
+    if (run.ignored.length > 0) console.log(`grade: left alone (not notebooks): ${run.ignored.join(", ")}`);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const flagged = run.grades.filter((g) => g.flags.length > 0 || g.exercises.some((e) => e.flags.length > 0)).length;
     console.log(
-      `grade: ${run.grades.length} students (${run.graded.length} graded now, ${run.reused.length} kept from an earlier run), ` +
+      `grade: ${run.grades.length - run.skipped.length} students (${run.graded.length} graded now, ${run.reused.length} kept from an earlier run), ` +
+        (run.skipped.length > 0 ? `${run.skipped.length} entries not graded (a row each, with why), ` : "") +
         `${flagged} flagged, in ${seconds} s; gradebook ${run.files.csv}, summary ${run.files.summary}`
     );
     return run.problems.length > 0 ? 1 : 0;

@@ -24,6 +24,7 @@ const STATUS_TEXT: Readonly<Record<ExerciseStatus, string>> = {
   error: "could not be run",
   missing: "not found in the submission",
   unreadable: "notebook could not be read",
+  "not-graded": "not graded",
 };
 
 function fmt(x: number): string {
@@ -115,7 +116,7 @@ export function summaryPage(grades: readonly StudentGrade[], feedbackLinks: read
   const sorted = [...totals].sort((a, b) => a - b);
   const median = sorted.length ? (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2 : 0;
   const ids = grades[0]?.exercises.map((e) => e.id) ?? [];
-  const statuses: ExerciseStatus[] = ["passed", "partial", "failed", "error", "missing", "unreadable"];
+  const statuses: ExerciseStatus[] = ["passed", "partial", "failed", "error", "missing", "unreadable", "not-graded"];
   const exerciseRows = ids.map((id) => {
     const es = grades.map((g) => g.exercises.find((e) => e.id === id)!).filter(Boolean);
     const meanPoints = es.reduce((s, e) => s + e.points, 0) / Math.max(1, es.length);

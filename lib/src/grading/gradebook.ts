@@ -49,7 +49,8 @@ export interface GradedCheck {
   readonly weight: number;
 }
 
-export type ExerciseStatus = "passed" | "partial" | "failed" | "error" | "missing" | "unreadable";
+/** `not-graded`: the grader failed (graded again next run), or the entry cannot be graded (a link, a FIFO, ...). */
+export type ExerciseStatus = "passed" | "partial" | "failed" | "error" | "missing" | "unreadable" | "not-graded";
 
 export interface ExerciseGrade {
   readonly id: string;

@@ -8,7 +8,7 @@
  * (replay.ts). One result file per student is written atomically, so a stopped run resumes where
  * it stopped; the gradebook, feedback pages and summary are then assembled from the results.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { findCourseRoot, loadExercises } from "./check";
@@ -27,11 +27,12 @@ import {
   type GradedCheck,
   type StudentGrade,
 } from "./gradebook";
-import { findExerciseCells, parseNotebook, sha256Hex, type ExerciseCells, type Notebook } from "./notebook";
+import { cellSource, findExerciseCells, parseNotebook, sha256Hex, type ExerciseCells, type Notebook } from "./notebook";
 import { runPropertyRemote, type RemoteAnswer, type RemoteResult } from "./replay";
 import {
   candidateIsolation,
   DEFAULT_LIMITS,
+  killLeftoverSandboxes,
   sandboxConfig,
   SandboxProcess,
   type IsolationLevel,
@@ -39,11 +40,33 @@ import {
   type SandboxConfig,
   type SandboxLimits,
 } from "./sandbox";
-import { findSubmissions, originalCells, readSubmissionNotebook, tamperFlags, type OriginalCells, type Submission } from "./submission";
+import {
+  discoverSubmissions,
+  originalCells,
+  readSubmissionNotebook,
+  tamperFlags,
+  type OriginalCells,
+  type ReadNotebook,
+  type SkippedEntry,
+  type Submission,
+} from "./submission";
 import { decodeValue, encodeText, roundTrip } from "./transfer";
+import { transpileBounded } from "./compile";
 
 /** Bump when a change to the grader can change a grade: resumed runs then re-grade everyone. */
-export const GRADER_VERSION = "1";
+export const GRADER_VERSION = "2";
+
+/**
+ * A fault of the grader or the machine, not of the submission (a sandbox that cannot start or
+ * mount its view): the student's result is "not graded: grader error", never saved, and the
+ * next run grades them again.
+ */
+export class GraderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GraderError";
+  }
+}
 
 export type PreparedCheck =
   | {
@@ -145,26 +168,6 @@ export async function prepareCourse(root: string, notebooksDir = path.join(root,
   return { root, exercises: prepared, originals, fingerprint: hash };
 }
 
-/** TypeScript to CommonJS, syntax errors reported (types are not checked: tslab already showed them). */
-export function transpileCell(source: string, file: string): { code: string } | { error: string } {
-  // Loaded on first use: a notebook importing the library should not pay for the compiler.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require("typescript") as typeof import("typescript");
-  const out = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false },
-    fileName: file,
-    reportDiagnostics: true,
-  });
-  const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-  if (errors.length > 0) {
-    const d = errors[0];
-    const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : null;
-    const text = ts.flattenDiagnosticMessageText(d.messageText, " ");
-    return { error: `the cell does not compile: ${file}${where ? `(${where.line + 1},${where.character + 1})` : ""}: ${text}` };
-  }
-  return { code: out.outputText };
-}
-
 /** Time left for one student's submission (monotonic clock). */
 class Budget {
   private readonly deadline: number;
@@ -204,15 +207,17 @@ class SandboxedAnswer implements RemoteAnswer {
       await this.collect();
       const remaining = this.budget.remaining();
       if (remaining <= 0) return this.budgetResult();
-      const limit = Math.min(limits.startupMs + limits.checkMs, remaining);
-      const { process, load } = await SandboxProcess.start(this.config, this.spec, limit);
+      const full = limits.startupMs + limits.checkMs;
+      const limit = Math.min(full, remaining);
+      const { process, load } = await this.startSandbox(limit);
       this.process = process;
       if (!load.ok) {
         process.kill();
         await this.collect();
-        if (load.kind === "timeout" && limit < limits.startupMs + limits.checkMs) return this.budgetResult();
+        if (load.kind === "timeout" && limit < full) return this.budgetResult();
         const message = load.kind === "refused" ? load.message : `while loading the cell, ${load.message}`;
-        this.loadProblem = { kind: load.kind === "refused" ? "not-run" : load.kind === "protocol" ? "unreadable" : load.kind, message };
+        const kind: FailureKind = load.kind === "refused" ? "not-run" : load.kind === "protocol" ? "unreadable" : load.kind === "sandbox" ? "crash" : load.kind;
+        this.loadProblem = { kind, message };
         return { kind: "not-run", message };
       }
     }
@@ -222,6 +227,23 @@ class SandboxedAnswer implements RemoteAnswer {
     const result = await this.process.call(args, wantArgs, limit);
     if (result.kind === "timeout" && limit < limits.checkMs) return this.budgetResult();
     return result;
+  }
+
+  /**
+   * Start a sandbox; one that fails before any student code ran (start-up, mounts, Node not
+   * starting in the full time) is tried once more, then the grader's own error is thrown.
+   */
+  private async startSandbox(limit: number): Promise<Awaited<ReturnType<typeof SandboxProcess.start>>> {
+    const full = this.config.limits.startupMs + this.config.limits.checkMs;
+    for (let attempt = 1; ; attempt++) {
+      const started = await SandboxProcess.start(this.config, this.spec, limit);
+      const { process, load } = started;
+      const infrastructure = !load.ok && (load.kind === "sandbox" || (load.kind === "timeout" && !process.started && limit >= full));
+      if (!infrastructure) return started;
+      process.kill();
+      await process.finished;
+      if (attempt >= 2) throw new GraderError(load.ok ? "the sandbox did not start" : load.message);
+    }
   }
 
   /** Keep what a finished process printed (once it has all been read), and let go of it. */
@@ -250,6 +272,9 @@ function judgeFailure(result: Exclude<RemoteResult, { kind: "returned" }>): Judg
       return { status: "error", kind: "unreadable", message: `returned a value that cannot be compared: ${result.message}` };
     case "protocol":
       return { status: "error", kind: "unreadable", message: result.message };
+    case "sandbox":
+      // Only before the cell ran; a call never sees it (the start-up turns it into a GraderError).
+      throw new GraderError(result.message);
     default:
       return { status: "error", kind: result.kind, message: result.message };
   }
@@ -281,6 +306,7 @@ async function judgeProperty(check: Extract<PreparedCheck, { kind: "property" }>
         return judgeFailure(verdict.result);
     }
   } catch (error) {
+    if (error instanceof GraderError) throw error;
     return { status: "error", kind: "grader", message: (error as Error).message };
   }
 }
@@ -300,7 +326,9 @@ export async function gradeCell(
   const { exercise } = prepared;
   const file = `exercise-${exercise.id}.ts`;
   const numbered = (i: number) => prepared.checks.slice(0, i + 1).filter((c) => c.hidden === prepared.checks[i].hidden).length;
-  const compiled = transpileCell(source, file);
+  // In a worker thread with a time limit: the compiler is super-linear on some inputs (a 256 KB
+  // chain of "1 + 1 + ..." takes minutes), and this process must stay free for the other students.
+  const compiled = await transpileBounded(source, file, Math.min(options.config.limits.startupMs + options.config.limits.checkMs, Math.max(1, options.budget.remaining())));
   if ("error" in compiled) {
     const checks = prepared.checks.map((c, i) => ({ name: c.name, hidden: c.hidden, number: numbered(i), weight: c.weight, status: "error" as const, kind: "not-run" as const, message: compiled.error }));
     return { checks, points: 0, loadProblem: compiled.error, stdout: "", stderr: "" };
@@ -335,12 +363,73 @@ export interface StudentOptions {
   /** The submissions folder (file names in the results are relative to it). */
   readonly submissionsDir: string;
   readonly fingerprint: string;
+  /** The student's notebooks, already read (readSubmission); read here when absent. */
+  readonly read?: readonly ReadNotebook[];
+  /** Text of the grader's machine that must not reach a student (paths, host name); see redactor. */
+  readonly redact?: (text: string) => string;
+}
+
+/** Most bytes read of one student's notebooks in all; what is past it is reported, not read. */
+export const MAX_SUBMISSION_BYTES = 64 << 20;
+
+/** Read every notebook of a submission once (capped in size, links not followed). */
+export function readSubmission(submission: Submission, submissionsDir: string): ReadNotebook[] {
+  let total = 0;
+  return submission.files.map((f) => {
+    if (total > MAX_SUBMISSION_BYTES) {
+      const name = path.relative(submissionsDir, f);
+      const problem = `${name} was not read: the submission's notebooks are more than ${MAX_SUBMISSION_BYTES >> 20} MB in all`;
+      return { file: f, notebook: null, problem, digest: "problem:total" };
+    }
+    const read = readSubmissionNotebook(f, submissionsDir);
+    try {
+      total += lstatSync(f).size;
+    } catch {
+      // gone since: the read already says so
+    }
+    return read;
+  });
+}
+
+const REFERENCE_ERROR = /ReferenceError: ([A-Za-z_$][\w$]{0,200}) is not defined/;
+
+/**
+ * Where a name the graded cell used but did not define is declared in another cell of the
+ * student's notebooks (a helper left in its own cell): "cell 7 of 05_evaluation.ipynb", or null.
+ * One linear scan per code cell (the pattern cannot backtrack past one whitespace run).
+ */
+export function definedElsewhere(name: string, read: readonly ReadNotebook[], graded: { file: string; index: number }, submissionsDir: string): string | null {
+  const escaped = name.replace(/\$/g, "\\$");
+  const declaration = new RegExp(`(?:^|[^\\w$.])(?:function\\*?|class|const|let|var)\\s+${escaped}(?![\\w$])|(?:^|[^\\w$.])${escaped}\\s*=[^=>]`, "m");
+  for (const r of read) {
+    if (!r.notebook) continue;
+    const file = path.relative(submissionsDir, r.file);
+    for (const [index, cell] of r.notebook.cells.entries()) {
+      if (cell.cell_type !== "code" || (file === graded.file && index === graded.index)) continue;
+      const source = cellSource(cell);
+      if (source.includes(name) && declaration.test(source)) return `cell ${index + 1} of ${file}`;
+    }
+  }
+  return null;
+}
+
+/** The reason's prefix when the graded cell needs something another cell defines. */
+function otherCellHint(checks: readonly GradedCheck[], loadProblem: string | null, read: readonly ReadNotebook[], graded: { file: string; index: number }, submissionsDir: string): string | null {
+  for (const message of [loadProblem ?? "", ...checks.map((c) => c.message)]) {
+    const name = REFERENCE_ERROR.exec(message)?.[1];
+    if (!name) continue;
+    const where = definedElsewhere(name, read, graded, submissionsDir);
+    if (where) return `only the answer cell is graded; \`${name}\` is defined in another cell of your notebook (${where}): move it into the answer cell`;
+  }
+  return null;
 }
 
 export async function gradeStudent(submission: Submission, options: StudentOptions): Promise<StudentGrade> {
   const { course } = options;
-  const read = submission.files.map((f) => readSubmissionNotebook(f, options.submissionsDir));
+  const redact = options.redact ?? ((text: string) => text);
+  const read = options.read ?? readSubmission(submission, options.submissionsDir);
   const flags = read.filter((r) => r.problem).map((r) => `unreadable: ${r.problem}`);
+  flags.push(...submission.skipped);
   if (submission.files.length === 0) flags.push("no notebook (.ipynb) in the submission");
   const found = new Map<string, { cells: ExerciseCells; file: string; copies: number }>();
   for (const r of read) {
@@ -368,7 +457,7 @@ export async function gradeStudent(submission: Submission, options: StudentOptio
         points: 0,
         max: exercise.points,
         status: unreadable ? "unreadable" : "missing",
-        reason,
+        reason: redact(reason),
         flags: [],
         checks: [],
         notebook: null,
@@ -378,17 +467,23 @@ export async function gradeStudent(submission: Submission, options: StudentOptio
     }
     const exerciseFlags = tamperFlags(entry.cells, course.originals.get(exercise.id), exercise.answerName);
     if (entry.copies > 1) exerciseFlags.push(`repeated: exercise ${exercise.id} appears in ${entry.copies} notebooks; ${entry.file} was graded`);
-    const graded = await gradeCell(prepared, entry.cells.solution!.source, { config: options.config, budget });
+    const solution = entry.cells.solution!;
+    const graded = await gradeCell(prepared, solution.source, { config: options.config, budget });
     const status = statusOf(graded.points, exercise.points, graded.loadProblem);
+    let reason = exerciseReason(status, graded.checks, graded.loadProblem ?? undefined);
+    if (status !== "passed") {
+      const hint = otherCellHint(graded.checks, graded.loadProblem, read, { file: entry.file, index: solution.index }, options.submissionsDir);
+      if (hint) reason = `${hint}. ${reason}`;
+    }
     exercises.push({
       id: exercise.id,
       title: exercise.title,
       points: graded.points,
       max: exercise.points,
       status,
-      reason: exerciseReason(status, graded.checks, graded.loadProblem ?? undefined),
-      flags: exerciseFlags,
-      checks: graded.checks,
+      reason: redact(reason),
+      flags: exerciseFlags.map(redact),
+      checks: graded.checks.map((c) => ({ ...c, message: redact(c.message) })),
       notebook: entry.file,
       output: { stdout: graded.stdout, stderr: graded.stderr },
     });
@@ -401,18 +496,19 @@ export async function gradeStudent(submission: Submission, options: StudentOptio
     points: round3(exercises.reduce((s, e) => s + e.points, 0)),
     max: round3(exercises.reduce((s, e) => s + e.max, 0)),
     exercises,
-    flags,
+    flags: flags.map(redact),
   };
 }
 
-function graderFailure(submission: Submission, course: Course, fingerprint: string, submissionsDir: string): StudentGrade {
+/** A student not graded at all (a grader error, or an entry that cannot be graded): a row per exercise, with why. */
+function notGraded(student: string, files: readonly string[], course: Course, fingerprint: string, reason: string, flags: readonly string[]): StudentGrade {
   const exercises: ExerciseGrade[] = course.exercises.map(({ exercise }) => ({
     id: exercise.id,
     title: exercise.title,
     points: 0,
     max: exercise.points,
-    status: "error",
-    reason: "not graded: the grader failed on this submission",
+    status: "not-graded",
+    reason,
     flags: [],
     checks: [],
     notebook: null,
@@ -421,19 +517,49 @@ function graderFailure(submission: Submission, course: Course, fingerprint: stri
   return {
     version: RESULT_VERSION,
     fingerprint,
-    student: submission.student,
-    files: submission.files.map((f) => path.relative(submissionsDir, f)),
+    student,
+    files,
     points: 0,
     max: round3(exercises.reduce((s, e) => s + e.max, 0)),
     exercises,
-    flags: ["grader-error: the grader failed on this submission; it is graded again on the next run"],
+    flags,
   };
 }
 
-/** What a student's grade depends on besides the course: their files and the limits. */
-export function studentFingerprint(course: Course, submission: Submission, limits: SandboxLimits, submissionMs: number): string {
-  const files = submission.files.map((f) => `${path.basename(f)}:${sha256Hex(readFileSync(f))}`);
-  return sha256Hex([course.fingerprint, JSON.stringify(limits), String(submissionMs), submission.student, ...files].join("\n"));
+function graderFailure(submission: Submission, course: Course, fingerprint: string, submissionsDir: string): StudentGrade {
+  return notGraded(
+    submission.student,
+    submission.files.map((f) => path.relative(submissionsDir, f)),
+    course,
+    fingerprint,
+    "not graded: grader error (the grader failed on this submission; it is graded again on the next run)",
+    ["grader-error: the grader failed on this submission; it is graded again on the next run"]
+  );
+}
+
+function skippedGrade(entry: SkippedEntry, course: Course): StudentGrade {
+  return notGraded(entry.student, [], course, "", entry.reason, []);
+}
+
+/** What a student's grade depends on besides the course: their files (as read) and the limits. */
+export function studentFingerprint(course: Course, submission: Submission, limits: SandboxLimits, submissionMs: number, read?: readonly ReadNotebook[]): string {
+  const digests = read ?? readSubmission(submission, path.dirname(submission.files[0] ?? "."));
+  const files = submission.files.map((f, i) => `${path.basename(f)}:${digests[i]?.digest ?? "missing"}`);
+  return sha256Hex([course.fingerprint, JSON.stringify(limits), String(submissionMs), submission.student, ...submission.skipped, ...files].join("\n"));
+}
+
+/**
+ * Replace what belongs to the grader's machine (the course, output and submissions folders, the
+ * home folder, the Node install, the host name) wherever it appears in text a student sees: a
+ * cell can print `process.execArgv` or `require.resolve("shoplm")` into its error message.
+ */
+export function redactor(secrets: readonly (readonly [string, string])[]): (text: string) => string {
+  const pairs = secrets.filter(([secret]) => secret.length >= 4).sort((a, b) => b[0].length - a[0].length);
+  return (text: string) => {
+    let out = text;
+    for (const [secret, shown] of pairs) if (out.includes(secret)) out = out.split(secret).join(shown);
+    return out;
+  };
 }
 
 export interface GradeOptions {
@@ -462,6 +588,10 @@ export interface GradeRun {
   readonly reused: readonly string[];
   /** Faults of the grader itself, one per student it could not grade (not saved: the next run retries). */
   readonly problems: readonly string[];
+  /** Entries of the submissions folder that were not graded (links, FIFOs, dot-files, ...), each with a gradebook row. */
+  readonly skipped: readonly SkippedEntry[];
+  /** Plain files beside the submissions that are not notebooks (left alone). */
+  readonly ignored: readonly string[];
   readonly sandbox: string;
   readonly files: { readonly csv: string; readonly json: string; readonly summary: string; readonly feedback: string; readonly results: string };
 }
@@ -523,17 +653,25 @@ function readResult(file: string): StudentGrade | null {
   }
 }
 
-/** Run `task` over `items` with at most `jobs` at once; results keep the items' order. */
-async function pool<T, R>(items: readonly T[], jobs: number, task: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * Run `task` over `items` with at most `jobs` at once; results keep the items' order. An item whose
+ * task throws gets `onError`'s value, and the others go on: this settles only when every worker
+ * has stopped, so nothing shared is torn down under a running one.
+ */
+async function pool<T, R>(items: readonly T[], jobs: number, task: (item: T) => Promise<R>, onError: (item: T, error: unknown) => R): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await task(items[i]);
+      try {
+        results[i] = await task(items[i]);
+      } catch (error) {
+        results[i] = onError(items[i], error);
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+  await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
   return results;
 }
 
@@ -564,6 +702,10 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRun>
   // (the folder stays empty out here; a run stopped by kill -9 leaves it for the next run).
   const view = path.join(out, ".sandbox-view");
   mkdirSync(view, { recursive: true });
+  // Sandboxes of a run stopped by kill -9 die with it (parent-death signal); any left where that
+  // signal is missing are ended here, before this run uses the view.
+  const leftover = killLeftoverSandboxes(view);
+  if (leftover > 0) log(`ended ${leftover} sandbox process(es) left by an earlier run`);
   if (readdirSync(view).length > 0) throw new Error(`${view} should be empty (the sandboxes mount their view on it); remove what is in it.`);
   try {
     for (const level of levels) {
@@ -600,35 +742,54 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRun>
       for (const name of readdirSync(dir)) if (name.startsWith(".tmp-")) rmSync(path.join(dir, name), { force: true });
     }
 
-    const submissions = findSubmissions(submissionsDir);
+    const { submissions, skipped, ignored } = discoverSubmissions(submissionsDir);
+    for (const entry of skipped) log(`${entry.student}: ${entry.reason}`);
+    const redact = redactor([
+      [root, "<course>"],
+      [out, "<out>"],
+      [submissionsDir, "<submissions>"],
+      // Node's own folder, when it is not a system one (/usr would hide every system path).
+      ...(/^\/(usr|bin)\//.test(config.node) ? [] : [[path.dirname(path.dirname(config.node)), "<node>"] as const]),
+      [os.homedir(), "~"],
+    ]);
     const graded: string[] = [];
     const reused: string[] = [];
     const problems: string[] = [];
     let done = 0;
-    const grades = await pool(submissions, options.jobs ?? defaultJobs(), async (submission) => {
-      const file = path.join(resultsDir, `${submission.stem}.json`);
-      const fingerprint = studentFingerprint(course, submission, limits, submissionMs);
-      const previous = existsSync(file) ? readResult(file) : null;
-      if (previous && previous.fingerprint === fingerprint && previous.student === submission.student) {
-        reused.push(submission.student);
-        done++;
-        return previous;
-      }
-      let grade: StudentGrade;
-      try {
-        grade = await gradeStudent(submission, { course, config: config!, submissionMs, submissionsDir, fingerprint });
-      } catch (error) {
-        // A fault of the grader itself: reported for this student, not saved, so the next run retries.
-        problems.push(`${submission.student}: the grader failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        return graderFailure(submission, course, fingerprint, submissionsDir);
-      }
-      writeFileAtomic(file, `${JSON.stringify(grade, null, 2)}\n`);
-      graded.push(submission.student);
+    const fail = (submission: Submission, error: unknown): StudentGrade => {
+      // A fault of the grader itself: reported for this student, not saved, so the next run retries.
+      problems.push(`${submission.student}: the grader failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       done++;
-      log(`graded ${submission.student}: ${grade.points}/${grade.max} (${done}/${submissions.length})`);
-      return grade;
-    });
+      return graderFailure(submission, course, "", submissionsDir);
+    };
+    const grades = await pool(
+      submissions,
+      options.jobs ?? defaultJobs(),
+      async (submission) => {
+        const file = path.join(resultsDir, `${submission.stem}.json`);
+        const read = readSubmission(submission, submissionsDir);
+        const fingerprint = studentFingerprint(course, submission, limits, submissionMs, read);
+        const previous = existsSync(file) ? readResult(file) : null;
+        if (previous && previous.fingerprint === fingerprint && previous.student === submission.student) {
+          reused.push(submission.student);
+          done++;
+          return previous;
+        }
+        const grade = await gradeStudent(submission, { course, config: config!, submissionMs, submissionsDir, fingerprint, read, redact });
+        writeFileAtomic(file, `${JSON.stringify(grade, null, 2)}\n`);
+        graded.push(submission.student);
+        done++;
+        log(`graded ${submission.student}: ${grade.points}/${grade.max} (${done}/${submissions.length})`);
+        return grade;
+      },
+      fail
+    );
 
+    // Every entry gets its row: the students in name order, then what could not be graded.
+    const rows = [
+      ...grades.map((grade, i) => ({ grade, stem: submissions[i].stem })),
+      ...skipped.map((entry) => ({ grade: skippedGrade(entry, course), stem: entry.stem })),
+    ];
     const files = {
       csv: path.join(out, "gradebook.csv"),
       json: path.join(out, "gradebook.json"),
@@ -636,12 +797,24 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRun>
       feedback: feedbackDir,
       results: resultsDir,
     };
-    writeFileAtomic(files.csv, gradebookCsv(grades));
-    writeFileAtomic(files.json, gradebookJson(grades, sandbox));
-    for (const [i, grade] of grades.entries()) writeFileAtomic(path.join(feedbackDir, `${submissions[i].stem}.html`), feedbackPage(grade));
-    writeFileAtomic(files.summary, summaryPage(grades, submissions.map((s) => `feedback/${s.stem}.html`), sandbox));
-    return { grades, graded: graded.sort(), reused: reused.sort(), problems, sandbox, files };
+    const all = rows.map((r) => r.grade);
+    writeFileAtomic(files.csv, gradebookCsv(all));
+    writeFileAtomic(files.json, gradebookJson(all, sandbox));
+    for (const { grade, stem } of rows) {
+      try {
+        writeFileAtomic(path.join(feedbackDir, `${stem}.html`), feedbackPage(grade));
+      } catch (error) {
+        problems.push(`${grade.student}: the feedback page could not be written: ${(error as Error).message}`);
+      }
+    }
+    writeFileAtomic(files.summary, summaryPage(all, rows.map((r) => `feedback/${r.stem}.html`), sandbox));
+    return { grades: all, graded: graded.sort(), reused: reused.sort(), problems, skipped, ignored, sandbox, files };
   } finally {
-    rmdirSync(view);
+    // Empty out here (mounts live in the sandboxes' own namespaces); already gone if someone removed it.
+    try {
+      rmdirSync(view);
+    } catch {
+      // gone already: nothing to remove
+    }
   }
 }

@@ -8,6 +8,7 @@ export * from "./replay";
 export * from "./submission";
 export * from "./gradebook";
 export * from "./feedback";
+export * from "./compile";
 export * from "./grader";
 export * from "./release";
 export * from "./cli";

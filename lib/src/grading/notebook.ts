@@ -45,8 +45,31 @@ function lineColumn(text: string, offset: number): string {
   return `line ${line}, column ${column}`;
 }
 
+/** Deepest JSON nesting a notebook may have (Jupyter's own are about 10 deep). */
+export const MAX_NOTEBOOK_DEPTH = 256;
+
+/** Where the nesting first goes deeper than `max` (an offset), or -1: one linear scan, before JSON.parse. */
+export function jsonTooDeep(text: string, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return i;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return -1;
+}
+
 /** Parse and check the shape of an .ipynb text; `file` only names it in errors. */
 export function parseNotebook(text: string, file = "notebook"): Notebook {
+  // V8 parses deep nesting slowly (20 MB of "[" took 9 s): refuse it first, in linear time.
+  const deep = jsonTooDeep(text, MAX_NOTEBOOK_DEPTH);
+  if (deep >= 0) throw new NotebookFormatError(`${file} is nested more than ${MAX_NOTEBOOK_DEPTH} deep at ${lineColumn(text, deep)}; a notebook is about 10 deep.`);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -54,7 +77,9 @@ export function parseNotebook(text: string, file = "notebook"): Notebook {
     const message = error instanceof Error ? error.message : String(error);
     const at = /position (\d+)/.exec(message);
     const where = at ? ` at ${lineColumn(text, Number(at[1]))}` : "";
-    throw new NotebookFormatError(`${file} is not valid JSON${where}: ${message}`);
+    // V8 quotes the text around the error ('"/** secre"... is not valid JSON'): never echo file content.
+    const said = message.split('"')[0].replace(/ in JSON at position \d+.*$/, "").trimEnd().replace(/,$/, "");
+    throw new NotebookFormatError(`${file} is not valid JSON${where}: ${said}`);
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new NotebookFormatError(`${file}: expected a JSON object with "cells", found ${Array.isArray(data) ? "an array" : typeof data}.`);
@@ -146,9 +171,14 @@ export function sha256Hex(text: string | Uint8Array): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/** Locked cells compare after CRLF and trailing whitespace are normalised (editors add newlines). */
+/**
+ * Locked cells compare after CRLF and trailing whitespace are normalised (editors add newlines).
+ * Linear in the length: it runs in the grader's own process on students' cells, and a regex such
+ * as /\s+$/ retries from every position of a long whitespace run (quadratic).
+ */
 export function normaliseCellSource(source: string): string {
-  return source.replace(/\r\n?/g, "\n").replace(/\s+$/, "");
+  // trimEnd removes exactly what \s matches (WhiteSpace and LineTerminator), in one backward scan.
+  return source.replace(/\r\n?/g, "\n").trimEnd();
 }
 
 /** What the release records in a locked cell's metadata (`metadata.course`). */

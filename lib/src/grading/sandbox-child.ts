@@ -24,6 +24,8 @@ interface LoadRequest {
   seed: number;
   /** The library's entry (lib/dist/index.js) and the project's node_modules, for `import`. */
   library: string;
+  /** Which file under the library's folder defines each of its names (sandbox.ts, libraryExports). */
+  exports: Record<string, string>;
   nodeModules: string;
 }
 
@@ -72,15 +74,45 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
 }
 
+/**
+ * The library as a cell sees it: every name it exports, each loaded from its own file on first
+ * use (`import { Rng } from "shoplm"` loads only the random-number module, not TensorFlow.js).
+ * Plain writable properties once read, as a copy of the library's exports would have.
+ */
+function libraryFacade(request: LoadRequest): Record<string, unknown> {
+  const dist = path.dirname(request.library);
+  const facade: Record<string, unknown> = {};
+  const settle = (name: string, value: unknown) => Object.defineProperty(facade, name, { value, enumerable: true, configurable: true, writable: true });
+  for (const [name, file] of Object.entries(request.exports)) {
+    Object.defineProperty(facade, name, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const value = (require(path.join(dist, file)) as Record<string, unknown>)[name];
+        settle(name, value);
+        return value;
+      },
+      set: (value: unknown) => settle(name, value),
+    });
+  }
+  // A cell that also calls check() would fail to load (check reads files the sandbox hides).
+  settle("check", async () => ({ note: "check() is not run at grading time" }));
+  return facade;
+}
+
 /** What `import` resolves to inside a graded cell: the library and installed packages, never files. */
 function studentRequire(request: LoadRequest): (specifier: string) => unknown {
   const fromProject = createRequire(path.join(request.nodeModules, "..", "package.json"));
+  let library: Record<string, unknown> | null = null;
   return (specifier: string) => {
     if (specifier === "shoplm") {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const library = require(request.library) as Record<string, unknown>;
-      // A cell that also calls check() would fail to load (check reads files the sandbox hides).
-      return { ...library, check: async () => ({ note: "check() is not run at grading time" }) };
+      if (Object.keys(request.exports).length === 0) {
+        // No map (the grader could not load the library): the whole library, as a copy.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        library ??= { ...(require(request.library) as Record<string, unknown>), check: async () => ({ note: "check() is not run at grading time" }) };
+      }
+      return (library ??= libraryFacade(request));
     }
     if (specifier.startsWith("node:") || builtinModules.includes(specifier)) return fromProject(specifier);
     if (specifier.startsWith(".") || path.isAbsolute(specifier) || specifier.startsWith("file:")) {
@@ -130,6 +162,13 @@ async function main(): Promise<void> {
   if (first.done) process.exit(0);
   const request = JSON.parse(first.value as string) as LoadRequest;
   nonce = request.nonce;
+  // From here on a failure is the student's; before it, the sandbox's own (the parent tells them apart).
+  send({ t: "ready" });
+  // Input ends when the grader is gone: end too, even when the answer waits on a promise for ever.
+  // (Also killed by the parent-death signal; this is for systems without it.)
+  const quit = () => process.exit(0);
+  process.stdin.once("end", quit);
+  process.stdin.once("close", quit);
   process.on("uncaughtException", (error) => {
     try {
       send({ t: "uncaught", message: describeThrown(error) });

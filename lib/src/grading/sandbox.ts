@@ -11,7 +11,7 @@
  *   V8's heap cap, a resident-memory watchdog, wall-clock limits and an output cap enforced here.
  * The process only maps inputs to outputs (sandbox-child.ts); nothing it says is a verdict.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmdirSync, statSync } from "node:fs";
 import * as os from "node:os";
@@ -49,9 +49,16 @@ export type IsolationLevel = "strong" | "userns" | "none";
 
 export interface SandboxConfig {
   readonly node: string;
+  /** The version of `node` (`v24.1.0`): the permission model's flag depends on it. */
+  readonly nodeVersion: string;
   readonly childScript: string;
   /** The library's compiled entry, lib/dist/index.js: what `import ... from "shoplm"` loads. */
   readonly library: string;
+  /**
+   * Where each name the library exports is defined (a file under lib/dist, relative), so that a
+   * cell importing one name loads that file, not the whole library (0.5 s of each sandbox's start).
+   */
+  readonly libraryExports: Readonly<Record<string, string>>;
   readonly nodeModules: string;
   /** The only paths the permission model lets the process read. */
   readonly readPaths: readonly string[];
@@ -96,6 +103,36 @@ function which(name: string): string | null {
 
 export function findTools(): SandboxTools {
   return { unshare: which("unshare"), prlimit: which("prlimit"), setpriv: which("setpriv"), chroot: which("chroot"), sh: which("sh") };
+}
+
+/**
+ * The permission model's flag for a Node version: `--experimental-permission` up to Node 22.12
+ * and 23.4, `--permission` from 22.13 and 23.5 on (the experimental name was removed in Node 24:
+ * "bad option"). Both names work in between; the stable one is preferred there.
+ */
+export function permissionFlag(version: string): "--permission" | "--experimental-permission" {
+  const m = /^v?(\d+)\.(\d+)\./.exec(version);
+  if (!m) throw new Error(`Expected a Node.js version such as v22.13.0, got "${version}".`);
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  const stable = major >= 24 || (major === 23 && minor >= 5) || (major === 22 && minor >= 13);
+  return stable ? "--permission" : "--experimental-permission";
+}
+
+const versions = new Map<string, string>();
+
+/** The version of a Node binary: this process's own, or asked once of the binary. */
+export function nodeVersionOf(node: string): string {
+  if (node === realpathSync(process.execPath)) return process.version;
+  let version = versions.get(node);
+  if (version === undefined) {
+    const result = spawnSync(node, ["--version"], { encoding: "utf8", timeout: 30_000 });
+    version = result.stdout?.trim() ?? "";
+    if (result.status !== 0 || !/^v\d+\.\d+\.\d+/.test(version)) {
+      throw new Error(`${node} --version did not print a version (exit ${result.status}${result.error ? `, ${result.error.message}` : ""}).`);
+    }
+    versions.set(node, version);
+  }
+  return version;
 }
 
 /** The isolation levels worth trying on this machine, strongest first. */
@@ -151,6 +188,41 @@ function linkedPackages(nodeModules: string, courseLib: string): string[] {
   return [...new Set(found)].sort();
 }
 
+const exportMaps = new Map<string, Record<string, string>>();
+
+/**
+ * For each name of the library's entry (lib/dist/index.js), the compiled file that defines it:
+ * the module, among those the entry loads, whose export is the very same value. A name found in
+ * none maps to the entry itself. Computed once per process, by loading the library here.
+ */
+export function libraryExports(dist: string): Readonly<Record<string, string>> {
+  let map = exportMaps.get(dist);
+  if (map) return map;
+  const entry = path.join(dist, "index.js");
+  let library: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    library = require(entry) as Record<string, unknown>;
+  } catch {
+    // It does not load here: the sandbox then loads it whole, and a cell sees the same error as before.
+    exportMaps.set(dist, {});
+    return {};
+  }
+  const modules = Object.keys(require.cache)
+    .filter((f) => isInside(f, dist) && path.basename(f) !== "index.js" && f.endsWith(".js"))
+    .sort();
+  map = {};
+  for (const name of Object.keys(library)) {
+    const file = modules.find((f) => {
+      const exported = require.cache[f]?.exports as Record<string, unknown> | undefined;
+      return exported !== undefined && Object.prototype.hasOwnProperty.call(exported, name) && exported[name] === library[name];
+    });
+    map[name] = path.relative(dist, file ?? entry);
+  }
+  exportMaps.set(dist, map);
+  return map;
+}
+
 const SYSTEM_PATHS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"];
 
 export function sandboxConfig(options: {
@@ -163,20 +235,24 @@ export function sandboxConfig(options: {
   gid?: number;
   cpuSeconds?: number;
   tools?: SandboxTools;
+  /** The Node binary the sandbox runs (default: this process's own). */
+  node?: string;
 }): SandboxConfig {
   const dist = libraryDist();
   const root = realpathSync(options.root);
   const nodeModules = realpathSync(path.join(root, "node_modules"));
   const linked = linkedPackages(nodeModules, path.join(root, "lib"));
-  const node = realpathSync(process.execPath);
+  const node = realpathSync(options.node ?? process.execPath);
   const system = SYSTEM_PATHS.filter((p) => existsSync(p));
   // Node installed outside /usr (nvm, a tarball in /opt): its prefix goes into the view too.
   const nodePrefix = system.some((p) => isInside(node, p)) ? [] : [path.dirname(path.dirname(node))];
   const isolated = options.isolation !== "none";
   return {
     node,
+    nodeVersion: nodeVersionOf(node),
     childScript: path.join(dist, "grading", "sandbox-child.js"),
     library: path.join(dist, "index.js"),
+    libraryExports: libraryExports(dist),
     nodeModules,
     readPaths: [dist, nodeModules, ...linked],
     binds: [...system, ...nodePrefix, dist, nodeModules, ...linked],
@@ -216,6 +292,7 @@ mkdir -p "$view/proc" "$view/dev"
 mount -t proc proc "$view/proc"
 for d in null zero random urandom; do : > "$view/dev/$d"; mount --bind "/dev/$d" "$view/dev/$d"; done
 cd "$view"
+unset PWD OLDPWD
 exec "$chroot_bin" "$view" "$@"`;
 
 /** The command line that starts one sandboxed process. */
@@ -223,7 +300,7 @@ export function sandboxCommand(config: SandboxConfig): { command: string; args: 
   const { limits, tools } = config;
   const node = [
     config.node,
-    "--experimental-permission",
+    permissionFlag(config.nodeVersion),
     ...config.readPaths.map((p) => `--allow-fs-read=${p}`),
     `--max-old-space-size=${limits.memoryMb}`,
     "--disable-warning=ExperimentalWarning",
@@ -237,6 +314,10 @@ export function sandboxCommand(config: SandboxConfig): { command: string; args: 
     if (!tools.sh || !tools.chroot || !config.view) throw new Error(`${config.isolation} isolation needs sh, chroot and a view directory.`);
     return [tools.sh, "-c", VIEW_SCRIPT, "sh", config.view, tools.chroot, ...config.binds, "--", ...rest];
   };
+  // Dies with the grader, even by kill -9: the kernel sends SIGKILL to the first process when the
+  // grader is gone (PR_SET_PDEATHSIG, kept across exec); unshare's --kill-child passes it on to
+  // the namespace's first process, whose death ends every process in the PID namespace.
+  const withParentDeath = (rest: string[]): string[] => (tools.setpriv ? [tools.setpriv, "--pdeathsig", "KILL", "--", ...rest] : rest);
   let argv: string[];
   switch (config.isolation) {
     case "strong": {
@@ -254,7 +335,43 @@ export function sandboxCommand(config: SandboxConfig): { command: string; args: 
       argv = withLimits(node);
       break;
   }
+  argv = withParentDeath(argv);
   return { command: argv[0], args: argv.slice(1) };
+}
+
+/**
+ * End the sandboxes a grader stopped by kill -9 left running on this view (where the parent-death
+ * signal is not available): every process whose command line names the view, with its group.
+ * Returns how many were found. Linux only; elsewhere there is nothing to find.
+ */
+export function killLeftoverSandboxes(view: string): number {
+  let names: string[];
+  try {
+    names = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return 0;
+  }
+  let found = 0;
+  for (const name of names) {
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (!args.includes(view)) continue;
+    found++;
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+  return found;
 }
 
 /** What a call of the answer came to, as the child reported it or as this side observed it. */
@@ -266,7 +383,8 @@ export type CallResult =
 
 /** The process is gone (or was killed): the reason, in terms a student understands. */
 export interface ProcessFailure {
-  readonly kind: "timeout" | "memory" | "crash" | "output" | "protocol";
+  /** `sandbox`: it failed before any of the student's code ran (start-up, mounts): the grader's fault. */
+  readonly kind: "timeout" | "memory" | "crash" | "output" | "protocol" | "sandbox";
   readonly message: string;
 }
 
@@ -307,6 +425,8 @@ export class SandboxProcess {
   private resultBuffer = "";
   private uncaught: string | null = null;
   private nodePid: number | null = null;
+  /** The child said it is about to run the student's code: failures from here on are the student's. */
+  private ready = false;
   private readonly watchdog: NodeJS.Timeout;
   private nextId = 0;
   /** Settles when the process is gone and everything it printed has been read. */
@@ -358,6 +478,7 @@ export class SandboxProcess {
       file: spec.file,
       seed: spec.seed,
       library: config.library,
+      exports: config.libraryExports,
       nodeModules: config.nodeModules,
     };
     const reply = await sandbox.request("loaded", request, timeoutMs, "the cell's code (with Node's start-up)");
@@ -366,6 +487,11 @@ export class SandboxProcess {
     if (message.ok === true) return { process: sandbox, load: { ok: true } };
     sandbox.kill();
     return { process: sandbox, load: { ok: false, kind: "refused", message: typeof message.message === "string" ? message.message.slice(0, 2000) : "the cell could not be loaded" } };
+  }
+
+  /** Whether the child got as far as running the student's code. */
+  get started(): boolean {
+    return this.ready;
   }
 
   get dead(): ProcessFailure | null {
@@ -425,7 +551,8 @@ export class SandboxProcess {
   }
 
   private fail(failure: ProcessFailure): void {
-    if (!this.failure) this.failure = failure;
+    // A timeout stays a timeout: the caller knows whether the student's budget had cut the limit.
+    if (!this.failure) this.failure = this.ready || failure.kind === "timeout" ? failure : this.notStarted(failure.message);
     this.kill();
     this.settle(this.failure);
   }
@@ -471,6 +598,10 @@ export class SandboxProcess {
       this.protocolError("wrote a message without this run's nonce");
       return;
     }
+    if (message.t === "ready") {
+      this.ready = true;
+      return;
+    }
     if (message.t === "uncaught") {
       this.uncaught = typeof message.message === "string" ? message.message.slice(0, 500) : "an uncaught exception";
       return;
@@ -480,9 +611,20 @@ export class SandboxProcess {
     if ((waiter.expect === "loaded" && message.t === "loaded") || (message.t === "result" && message.id === waiter.expect)) this.settle(message);
   }
 
+  /** A failure before the child ran any student code: the sandbox itself did not start. */
+  private notStarted(what: string): ProcessFailure {
+    const last = this.stderrTail.trim().split("\n").slice(-1)[0]?.slice(0, 300);
+    return { kind: "sandbox", message: `the sandbox did not start: ${what}${last ? ` (stderr: ${last})` : ""}` };
+  }
+
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     clearInterval(this.watchdog);
     if (this.failure) return;
+    if (!this.ready) {
+      this.failure = this.notStarted(signal ? `killed by ${signal}` : `exited with code ${code}`);
+      this.settle(this.failure);
+      return;
+    }
     const heap = /heap out of memory|allocation failed - javascript heap/i.test(this.stderrTail);
     let failure: ProcessFailure;
     if (heap) failure = { kind: "memory", message: `ran out of memory (the ${this.config.limits.memoryMb} MB heap limit)` };
