@@ -119,6 +119,12 @@ function kernel() {
 const OPTIONAL_DEBS = [
   { deb: "chromium", file: "/usr/bin/chromium", why: "static mermaid SVG, rendering tests", without: "diagrams render in the browser only" },
   { deb: "libjs-mathjax", file: "/usr/share/javascript/mathjax/MathJax.js", why: "formulas in HTML exports, offline", without: "HTML exports show formulas as TeX" },
+  {
+    deb: "libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri",
+    file: "/usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0",
+    why: "a software GPU: COURSE_BACKEND=webgpu-soft and the webgpu tests",
+    without: "no software GPU (the webgpu tests skip)",
+  },
 ];
 
 function optionalDebs() {
@@ -132,7 +138,7 @@ function optionalDebs() {
       continue;
     }
     console.log(`setup: installing Debian ${deb} (${why}) ...`);
-    const result = aptInstall([deb], { onStep: (step) => say(`  ${step}`) });
+    const result = aptInstall(deb.split(" "), { onStep: (step) => say(`  ${step}`) });
     done.push(result.ok ? `Debian ${deb} installed (${seconds(result.seconds)})` : `${deb} could not be installed; ${without}`);
   }
 }

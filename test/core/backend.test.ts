@@ -58,7 +58,7 @@ describe("backend picker", () => {
   });
 
   it("rejects an unknown backend name with the known ones", async () => {
-    expect(() => parseBackendName("webgpu")).toThrow(/Unknown backend "webgpu" \(from COURSE_BACKEND\): expected one of tensorflow, wasm, cpu/);
+    expect(() => parseBackendName("metal")).toThrow(/Unknown backend "metal" \(from COURSE_BACKEND\): expected one of tensorflow, webgpu, wasm, cpu, webgpu-soft/);
     await expect(initBackend({ forced: "gpu", reset: true })).rejects.toThrow(/Unknown backend "gpu"/);
   });
 

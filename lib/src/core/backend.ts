@@ -8,9 +8,11 @@ import * as tf from "@tensorflow/tfjs";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { registerWasmTrainingKernels } from "./wasm-kernels";
+import { loadWebGpu } from "./webgpu";
 
-export type BackendName = "tensorflow" | "wasm" | "cpu";
-export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
+export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu" | "webgpu-soft";
+/** The order they are tried in; "webgpu-soft" (a software GPU) only when forced. */
+export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu", "webgpu-soft"];
 
 export interface BackendAttempt {
   readonly name: BackendName;
@@ -36,6 +38,8 @@ export interface BackendInfo {
 export interface BackendCandidate {
   readonly name: BackendName;
   load(): Promise<string>;
+  /** Never chosen by the fallback order, only by COURSE_BACKEND (a software GPU is slower than wasm). */
+  readonly onlyWhenForced?: boolean;
 }
 
 export function parseBackendName(value: string, source = "COURSE_BACKEND"): BackendName {
@@ -94,8 +98,10 @@ async function loadCpu(): Promise<string> {
 
 export const DEFAULT_CANDIDATES: readonly BackendCandidate[] = [
   { name: "tensorflow", load: loadNative },
+  { name: "webgpu", load: () => loadWebGpu("hardware") },
   { name: "wasm", load: loadWasm },
   { name: "cpu", load: loadCpu },
+  { name: "webgpu-soft", load: () => loadWebGpu("software"), onlyWhenForced: true },
 ];
 
 /**
@@ -107,7 +113,7 @@ export async function chooseBackend(
   forced: BackendName | null
 ): Promise<BackendInfo> {
   const attempts: BackendAttempt[] = [];
-  const order = forced ? candidates.filter((c) => c.name === forced) : candidates;
+  const order = forced ? candidates.filter((c) => c.name === forced) : candidates.filter((c) => !c.onlyWhenForced);
   if (forced && order.length === 0) throw new Error(`Backend "${forced}" is not among the candidates ${candidates.map((c) => c.name).join(", ")}.`);
   for (const candidate of order) {
     try {

@@ -1,0 +1,63 @@
+// Run by test/core/webgpu.test.ts in its own Node process (Dawn's threads and the test runner's
+// worker do not mix: inside a vitest fork Dawn aborts with a futex error). Computes, on each
+// backend named in argv: the MLM loss and every gradient of a fixed batch, and eight training
+// steps (AdamW, clipping, dropout) of a tiny model; prints one JSON line.
+"use strict";
+const shoplm = require("../../lib/dist/index.js");
+const tf = require("@tensorflow/tfjs");
+
+const SPECIAL = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 };
+const VOCAB = 45;
+/** The grammar corpus of test/train/grammar.ts: "[CLS] a_i b_i c_i d_i [SEP]", the clause sometimes twice. */
+function grammarCorpus(n, seed) {
+  const rng = new shoplm.Rng(seed);
+  return Array.from({ length: n }, () => {
+    const i = rng.int(10);
+    const inputIds = [SPECIAL.cls, 5 + i, 15 + i];
+    const clauses = rng.bernoulli(0.5) ? 2 : 1;
+    for (let c = 0; c < clauses; c++) inputIds.push(25 + i, 35 + i);
+    inputIds.push(SPECIAL.sep);
+    return { inputIds, wordIds: inputIds.map((_, k) => (k === 0 || k === inputIds.length - 1 ? null : k - 1)) };
+  });
+}
+const config = shoplm.encoderConfig({ vocabSize: VOCAB, hiddenSize: 32, layers: 2, heads: 2, intermediateSize: 64, maxPositions: 8, dropout: 0.1, attentionDropout: 0.1 });
+
+async function lossAndGradients() {
+  const model = shoplm.MaskedLanguageModel.create(config, 7);
+  const batch = {
+    batch: 2,
+    length: 8,
+    inputIds: Int32Array.from([2, 5, SPECIAL.mask, 25, 35, 3, 0, 0, 2, 6, 16, SPECIAL.mask, 36, 3, 0, 0]),
+    attentionMask: Float32Array.from([1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0]),
+    positions: Int32Array.from([2, 11, 12]),
+    labels: Int32Array.from([15, 26, 36]),
+  };
+  const { value, grads } = tf.variableGrads(() => model.loss(batch), model.params.variables());
+  const out = {};
+  for (const [name, g] of Object.entries(grads)) out[model.params.nameOf(name)] = Array.from(await g.data());
+  const loss = (await value.data())[0];
+  tf.dispose([value, ...Object.values(grads)]);
+  model.dispose();
+  return { loss, grads: out };
+}
+
+async function training() {
+  const model = shoplm.MaskedLanguageModel.create(config, 7);
+  const before = tf.memory().numTensors;
+  const result = await shoplm.pretrain(model, { train: grammarCorpus(400, 1), heldOut: grammarCorpus(64, 2) }, { steps: 8, batchSize: 16, maxLength: 8, special: SPECIAL, learningRate: 1e-2, warmupSteps: 2, seed: 3 });
+  const leaked = tf.memory().numTensors - before;
+  model.dispose();
+  return { losses: result.steps.map((s) => s.loss), norms: result.steps.map((s) => s.gradNorm), leaked };
+}
+
+(async () => {
+  const out = {};
+  for (const backend of process.argv.slice(2)) {
+    const info = await shoplm.initBackend({ forced: backend, reset: true });
+    out[backend] = { info: info.toString(), adapter: shoplm.webGpuAdapter(), ...(await lossAndGradients()), ...(await training()) };
+  }
+  // Exit only once the (large) line is written: exiting at once can cut a pipe write short.
+  process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(0));
+})().catch((error) => {
+  process.stdout.write(`${JSON.stringify({ error: String(error && error.stack ? error.stack : error) })}\n`, () => process.exit(1));
+});
