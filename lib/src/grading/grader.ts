@@ -333,7 +333,11 @@ export async function gradeCell(
     const checks = prepared.checks.map((c, i) => ({ name: c.name, hidden: c.hidden, number: numbered(i), weight: c.weight, status: "error" as const, kind: "not-run" as const, message: compiled.error }));
     return { checks, points: 0, loadProblem: compiled.error, stdout: "", stderr: "" };
   }
-  const answer = new SandboxedAnswer(options.config, { code: compiled.code, answerName: exercise.answerName, file, seed: options.seed ?? 42 }, options.budget);
+  const answer = new SandboxedAnswer(
+    options.config,
+    { code: compiled.code, answerName: exercise.answerName, file, seed: options.seed ?? 42, withheld: exercise.libraryCounterparts ?? [] },
+    options.budget
+  );
   const checks: GradedCheck[] = [];
   try {
     for (const [i, check] of prepared.checks.entries()) {

@@ -26,6 +26,8 @@ interface LoadRequest {
   library: string;
   /** Which file under the library's folder defines each of its names (sandbox.ts, libraryExports). */
   exports: Record<string, string>;
+  /** Names the cell may not use: the library's own answer to the exercise. */
+  withheld: string[];
   nodeModules: string;
 }
 
@@ -98,7 +100,18 @@ function libraryFacade(request: LoadRequest): Record<string, unknown> {
   }
   // A cell that also calls check() would fail to load (check reads files the sandbox hides).
   settle("check", async () => ({ note: "check() is not run at grading time" }));
-  return facade;
+  return withhold(facade, request.withheld);
+}
+
+/** The library's own answer to the exercise: present (imports still compile) but refusing to run. */
+function withhold(library: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  for (const name of names) {
+    const refuse = () => {
+      throw new Error(`${name} is the library's own answer to this exercise, so graded code cannot call it: write the computation yourself`);
+    };
+    Object.defineProperty(library, name, { value: refuse, enumerable: true, configurable: false, writable: false });
+  }
+  return library;
 }
 
 /** What `import` resolves to inside a graded cell: the library and installed packages, never files. */
@@ -110,10 +123,12 @@ function studentRequire(request: LoadRequest): (specifier: string) => unknown {
       if (Object.keys(request.exports).length === 0) {
         // No map (the grader could not load the library): the whole library, as a copy.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        library ??= { ...(require(request.library) as Record<string, unknown>), check: async () => ({ note: "check() is not run at grading time" }) };
+        library ??= withhold({ ...(require(request.library) as Record<string, unknown>), check: async () => ({ note: "check() is not run at grading time" }) }, request.withheld);
       }
       return (library ??= libraryFacade(request));
     }
+    // The library's files one by one would reach what the cell's view of it leaves out.
+    if (specifier.startsWith("shoplm/")) throw new Error(`a graded cell may import "shoplm" itself, not its files ("${specifier}")`);
     if (specifier.startsWith("node:") || builtinModules.includes(specifier)) return fromProject(specifier);
     if (specifier.startsWith(".") || path.isAbsolute(specifier) || specifier.startsWith("file:")) {
       throw new Error(`a graded cell cannot import files ("${specifier}"); it may import "shoplm" and installed packages`);

@@ -397,6 +397,8 @@ export interface LoadSpec {
   /** The name stack traces show, e.g. "exercise-0.1.ts". */
   readonly file: string;
   readonly seed: number;
+  /** Library names the cell may not use: the exercise's own answer (`libraryCounterparts`). */
+  readonly withheld?: readonly string[];
 }
 
 interface Waiter {
@@ -479,6 +481,7 @@ export class SandboxProcess {
       seed: spec.seed,
       library: config.library,
       exports: config.libraryExports,
+      withheld: spec.withheld ?? [],
       nodeModules: config.nodeModules,
     };
     const reply = await sandbox.request("loaded", request, timeoutMs, "the cell's code (with Node's start-up)");
