@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { isFresh, projectBuilds, runBuild } from "./lib/build.mjs";
+import { buildOrExit } from "./lib/build.mjs";
 import { paths } from "./lib/project.mjs";
 
 const args = process.argv.slice(2);
@@ -17,14 +17,7 @@ if (unknown.length) {
 }
 const checkOnly = args.includes("--check");
 
-for (const build of projectBuilds()) {
-  if (isFresh(build)) continue;
-  const result = runBuild(build);
-  if (!result.ok) {
-    console.error(`exercises: tsc -p ${build.tsconfig} failed:\n${result.output}`);
-    process.exit(1);
-  }
-}
+buildOrExit("exercises");
 const require = createRequire(import.meta.url);
 const grading = require(path.join(paths.root, "lib", "dist", "grading", "index.js"));
 const { exercises } = require(path.join(paths.root, "exercises", "dist", "index.js"));

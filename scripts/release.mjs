@@ -4,17 +4,10 @@
 // lib/dist/grading/cli.js; this wrapper only makes sure the library, exercises and solutions are built.
 import { createRequire } from "node:module";
 import path from "node:path";
-import { isFresh, projectBuilds, runBuild } from "./lib/build.mjs";
+import { buildOrExit } from "./lib/build.mjs";
 import { paths } from "./lib/project.mjs";
 
-for (const build of projectBuilds()) {
-  if (isFresh(build)) continue;
-  const result = runBuild(build);
-  if (!result.ok) {
-    console.error(`release: tsc -p ${build.tsconfig} failed:\n${result.output}`);
-    process.exit(1);
-  }
-}
+buildOrExit("release");
 const require = createRequire(import.meta.url);
 const { releaseMain } = require(path.join(paths.root, "lib", "dist", "grading", "cli.js"));
 process.exitCode = await releaseMain(process.argv.slice(2));

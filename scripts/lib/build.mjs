@@ -80,3 +80,18 @@ export function runBuild(build) {
   }
   return { ok, seconds: result.seconds, output: `${result.stdout}${result.stderr}${result.error ? String(result.error) : ""}`.trim() };
 }
+
+/**
+ * For the command wrappers (grade, release, exercises): build what is stale, or exit 1 with the
+ * compiler's output under the command's name.
+ */
+export function buildOrExit(command) {
+  for (const build of projectBuilds()) {
+    if (isFresh(build)) continue;
+    const result = runBuild(build);
+    if (!result.ok) {
+      console.error(`${command}: tsc -p ${build.tsconfig} failed:\n${result.output}`);
+      process.exit(1);
+    }
+  }
+}

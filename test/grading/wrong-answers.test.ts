@@ -70,54 +70,9 @@ const wrong: Record<string, { mistake: string; answer: (...args: never[]) => unk
     },
   ],
   "1.1": [
-    {
-      mistake: "shortest match first",
-      answer: (word: string, vocab: string[]) => {
-        const known = new Set(vocab);
-        const out: string[] = [];
-        let start = 0;
-        while (start < word.length) {
-          let end = start + 1;
-          while (end <= word.length && !known.has((start ? "##" : "") + word.slice(start, end))) end++;
-          if (end > word.length) return ["[UNK]"];
-          out.push((start ? "##" : "") + word.slice(start, end));
-          start = end;
-        }
-        return out;
-      },
-    },
-    {
-      mistake: "no ## in front of continuation pieces",
-      answer: (word: string, vocab: string[]) => {
-        const known = new Set(vocab);
-        const out: string[] = [];
-        let start = 0;
-        while (start < word.length) {
-          let end = word.length;
-          while (end > start && !known.has(word.slice(start, end))) end--;
-          if (end === start) return ["[UNK]"];
-          out.push(word.slice(start, end));
-          start = end;
-        }
-        return out;
-      },
-    },
-    {
-      mistake: "an unknown piece becomes [UNK] but the rest goes on",
-      answer: (word: string, vocab: string[]) => {
-        const known = new Set(vocab);
-        const out: string[] = [];
-        let start = 0;
-        while (start < word.length) {
-          let end = word.length;
-          while (end > start && !known.has((start ? "##" : "") + word.slice(start, end))) end--;
-          if (end === start) { out.push("[UNK]"); start += 1; continue; }
-          out.push((start ? "##" : "") + word.slice(start, end));
-          start = end;
-        }
-        return out;
-      },
-    },
+    { mistake: "shortest match first", answer: (word: string, vocab: string[]) => wordPiece(word, vocab, { shortestFirst: true }) },
+    { mistake: "no ## in front of continuation pieces", answer: (word: string, vocab: string[]) => wordPiece(word, vocab, { prefix: "" }) },
+    { mistake: "an unknown piece becomes [UNK] but the rest goes on", answer: (word: string, vocab: string[]) => wordPiece(word, vocab, { unknownPieceOnly: true }) },
   ],
   "1.2": [
     {
@@ -215,6 +170,29 @@ const wrong: Record<string, { mistake: string; answer: (...args: never[]) => unk
     { mistake: "the lift read as absolute (p2 = baseline + lift)", answer: (b: number, l: number, a: number, p: number) => Math.ceil(sampleSize(b, l / b, a, p)) },
   ],
 };
+
+/** Greedy WordPiece with one of three mistakes switched on. */
+function wordPiece(word: string, vocab: string[], mistake: { shortestFirst?: boolean; prefix?: string; unknownPieceOnly?: boolean }): string[] {
+  const known = new Set(vocab);
+  const prefix = mistake.prefix ?? "##";
+  const piece = (start: number, end: number) => (start ? prefix : "") + word.slice(start, end);
+  const out: string[] = [];
+  let start = 0;
+  while (start < word.length) {
+    const ends = Array.from({ length: word.length - start }, (_, k) => word.length - k); // longest first
+    if (mistake.shortestFirst) ends.reverse();
+    const end = ends.find((e) => known.has(piece(start, e)));
+    if (end === undefined) {
+      if (!mistake.unknownPieceOnly) return ["[UNK]"];
+      out.push("[UNK]");
+      start += 1;
+      continue;
+    }
+    out.push(piece(start, end));
+    start = end;
+  }
+  return out;
+}
 
 function attention(q: number[][], k: number[][], v: number[][], mask: number[], scale: boolean) {
   const d = q[0]?.length ?? 0;
