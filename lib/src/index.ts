@@ -11,3 +11,4 @@ export * from "./text";
 export * from "./model";
 export * from "./train";
 export * from "./rank";
+export * from "./finetune";

@@ -6,9 +6,10 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/random";
 import type { EncoderConfig } from "./config";
-import { dense, denseSpecs } from "./dense";
+import { denseSpecs } from "./dense";
 import { dropout } from "./dropout";
 import { maskedSoftmax } from "./fused";
+import { hookedDense, type EncoderHooks } from "./hooks";
 import type { ParameterSpec, Parameters } from "./parameters";
 
 export function attentionSpecs(prefix: string, config: EncoderConfig): ParameterSpec[] {
@@ -52,6 +53,7 @@ export function scaledDotProductAttention(
 /**
  * Self-attention over x [batch * length, hidden] with the padding mask [batch, length]; returns the
  * projected output [batch * length, hidden] (before dropout and the residual) and the weights.
+ * With a key/value prefix hook, the weights cover [prefix keys, then the tokens].
  */
 export function multiHeadSelfAttention(
   params: Parameters,
@@ -61,20 +63,35 @@ export function multiHeadSelfAttention(
   batch: number,
   length: number,
   mask: tf.Tensor2D,
-  rng: Rng | null
+  rng: Rng | null,
+  hooks?: EncoderHooks,
+  layer = 0
 ): { output: tf.Tensor2D; probs: tf.Tensor4D } {
   const d = config.hiddenSize;
   const h = config.heads;
   const dh = d / h;
-  const p = (name: string) => params.get(`${prefix}.attention.${name}`);
+  const name = (n: string) => `${prefix}.attention.${n}`;
   return tf.tidy(() => {
     const split = (t: tf.Tensor2D) => t.reshape([batch, length, h, dh]);
-    const q = split(dense(x, p("self.query.kernel") as tf.Tensor2D, p("self.query.bias") as tf.Tensor1D)).transpose([0, 2, 1, 3]) as tf.Tensor4D;
-    const kT = split(dense(x, p("self.key.kernel") as tf.Tensor2D, p("self.key.bias") as tf.Tensor1D)).transpose([0, 2, 3, 1]) as tf.Tensor4D;
-    const v = split(dense(x, p("self.value.kernel") as tf.Tensor2D, p("self.value.bias") as tf.Tensor1D)).transpose([0, 2, 1, 3]) as tf.Tensor4D;
-    const { context, probs } = scaledDotProductAttention(q, kT, v, mask, config.attentionDropout, rng);
+    const q = split(hookedDense(params, name("self.query"), x, hooks)).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+    let kT = split(hookedDense(params, name("self.key"), x, hooks)).transpose([0, 2, 3, 1]) as tf.Tensor4D;
+    let v = split(hookedDense(params, name("self.value"), x, hooks)).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+    let keyMask = mask;
+    const extra = hooks?.keyValuePrefix ? hooks.keyValuePrefix(layer) : null;
+    if (extra) {
+      const n = extra.key.shape[0];
+      if (extra.key.shape[1] !== d || extra.value.shape[0] !== n || extra.value.shape[1] !== d) {
+        throw new Error(`keyValuePrefix: layer ${layer} gave key [${extra.key.shape}] and value [${extra.value.shape}]; expected both [prefixLength, ${d}].`);
+      }
+      // [n, d] -> [batch, heads, n, dh], the same prefix for every sequence of the batch.
+      const heads = (t: tf.Tensor2D) => tf.tile(t.reshape([1, n, h, dh]).transpose([0, 2, 1, 3]), [batch, 1, 1, 1]) as tf.Tensor4D;
+      kT = tf.concat([heads(extra.key).transpose([0, 1, 3, 2]), kT], 3) as tf.Tensor4D;
+      v = tf.concat([heads(extra.value), v], 2) as tf.Tensor4D;
+      keyMask = tf.concat([tf.ones([batch, n]), tf.cast(mask, "float32")], 1) as tf.Tensor2D;
+    }
+    const { context, probs } = scaledDotProductAttention(q, kT, v, keyMask, config.attentionDropout, rng);
     const merged = context.transpose([0, 2, 1, 3]).reshape([batch * length, d]) as tf.Tensor2D;
-    const output = dense(merged, p("output.dense.kernel") as tf.Tensor2D, p("output.dense.bias") as tf.Tensor1D);
+    const output = hookedDense(params, name("output.dense"), merged, hooks);
     return { output, probs };
   });
 }

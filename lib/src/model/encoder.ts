@@ -11,6 +11,7 @@ import { dropout } from "./dropout";
 import { embed, embeddingSpecs } from "./embeddings";
 import { feedForward, feedForwardSpecs } from "./feed-forward";
 import { layerNorm } from "./fused";
+import type { EncoderHooks } from "./hooks";
 import { Parameters, type ParameterSpec } from "./parameters";
 
 export interface EncoderInputs {
@@ -28,6 +29,8 @@ export interface ForwardOptions {
   readonly rng?: Rng;
   /** Also return each layer's attention weights [batch, heads, queries, keys]. */
   readonly outputAttentions?: boolean;
+  /** Extension points for parameter-efficient fine-tuning (see `EncoderHooks`); none by default. */
+  readonly hooks?: EncoderHooks;
 }
 
 export interface EncoderOutput {
@@ -97,21 +100,24 @@ export class Encoder {
     const rng = options.training ? (options.rng as Rng) : null;
     const c = this.config;
     const p = this.params;
+    const hooks = options.hooks;
     return tf.tidy(() => {
       const mask = (inputs.attentionMask ? tf.cast(inputs.attentionMask, "float32") : tf.ones([batch, length])) as tf.Tensor2D;
       let x = embed(p, c, inputIds, inputs.tokenTypeIds, rng);
       const attentions: tf.Tensor4D[] = [];
       for (let i = 0; i < c.layers; i++) {
         const prefix = layerName(i);
-        const att = multiHeadSelfAttention(p, prefix, c, x, batch, length, mask, rng);
+        const att = multiHeadSelfAttention(p, prefix, c, x, batch, length, mask, rng, hooks, i);
         if (options.outputAttentions) attentions.push(att.probs);
+        const attOut = hooks?.sublayer ? hooks.sublayer(i, "attention", att.output) : att.output;
         x = layerNorm(
-          x.add(dropout(att.output, c.dropout, rng)),
+          x.add(dropout(attOut, c.dropout, rng)),
           p.get(`${prefix}.attention.output.LayerNorm.gamma`),
           p.get(`${prefix}.attention.output.LayerNorm.beta`),
           c.layerNormEps
         ) as tf.Tensor2D;
-        const ff = feedForward(p, prefix, x);
+        const ffRaw = feedForward(p, prefix, x, hooks);
+        const ff = hooks?.sublayer ? hooks.sublayer(i, "feedForward", ffRaw) : ffRaw;
         x = layerNorm(x.add(dropout(ff, c.dropout, rng)), p.get(`${prefix}.output.LayerNorm.gamma`), p.get(`${prefix}.output.LayerNorm.beta`), c.layerNormEps) as tf.Tensor2D;
       }
       return options.outputAttentions ? { rows: x, attentions } : { rows: x };

@@ -4,7 +4,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { EncoderConfig } from "./config";
-import { dense, denseSpecs } from "./dense";
+import { hookedDense, type EncoderHooks } from "./hooks";
+import { denseSpecs } from "./dense";
 import { gelu } from "./fused";
 import type { ParameterSpec, Parameters } from "./parameters";
 
@@ -13,9 +14,9 @@ export function feedForwardSpecs(prefix: string, config: EncoderConfig): Paramet
 }
 
 /** x [rows, hidden] -> [rows, hidden] (before dropout and the residual). */
-export function feedForward(params: Parameters, prefix: string, x: tf.Tensor2D): tf.Tensor2D {
+export function feedForward(params: Parameters, prefix: string, x: tf.Tensor2D, hooks?: EncoderHooks): tf.Tensor2D {
   return tf.tidy(() => {
-    const inner = gelu(dense(x, params.get(`${prefix}.intermediate.dense.kernel`) as tf.Tensor2D, params.get(`${prefix}.intermediate.dense.bias`) as tf.Tensor1D)) as tf.Tensor2D;
-    return dense(inner, params.get(`${prefix}.output.dense.kernel`) as tf.Tensor2D, params.get(`${prefix}.output.dense.bias`) as tf.Tensor1D);
+    const inner = gelu(hookedDense(params, `${prefix}.intermediate.dense`, x, hooks)) as tf.Tensor2D;
+    return hookedDense(params, `${prefix}.output.dense`, inner, hooks);
   });
 }

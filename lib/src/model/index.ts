@@ -4,6 +4,7 @@ export * from "./array-kernel";
 export * from "./fused";
 export * from "./dropout";
 export * from "./dense";
+export * from "./hooks";
 export * from "./embeddings";
 export * from "./attention";
 export * from "./feed-forward";

@@ -20,6 +20,8 @@ export interface AdamWOptions {
   readonly weightDecay?: number;
   /** Which weights get weight decay; default: all but biases and layer norms. */
   readonly decays?: (name: string) => boolean;
+  /** A factor on the learning rate per weight (layer-wise learning-rate decay); default 1 for all. */
+  readonly learningRateScale?: (name: string) => number;
 }
 
 /** One update's numbers. */
@@ -117,6 +119,7 @@ export class AdamW {
   readonly epsilon: number;
   readonly weightDecay: number;
   private readonly decays: (name: string) => boolean;
+  private readonly lrScale: ((name: string) => number) | null;
   private readonly m = new Map<string, tf.Tensor>();
   private readonly v = new Map<string, tf.Tensor>();
   private readonly weights = new Map<string, tf.Variable>();
@@ -135,6 +138,7 @@ export class AdamW {
     this.epsilon = options.epsilon ?? 1e-6;
     this.weightDecay = options.weightDecay ?? 0.01;
     this.decays = options.decays ?? decaysByDefault;
+    this.lrScale = options.learningRateScale ?? null;
     for (const [name, value] of Object.entries({ beta1: this.beta1, beta2: this.beta2 })) {
       if (!(value >= 0 && value < 1)) throw new Error(`AdamW: ${name} must be in [0, 1), got ${value}.`);
     }
@@ -165,7 +169,7 @@ export class AdamW {
       const m = this.m.get(name) ?? tf.keep(tf.zerosLike(weight));
       const v = this.v.get(name) ?? tf.keep(tf.zerosLike(weight));
       const [wo, mo, vo] = adamwUpdate(weight, m, v, g, {
-        lr,
+        lr: this.lrScale ? lr * this.scaleOf(name) : lr,
         beta1: this.beta1,
         beta2: this.beta2,
         epsilon: this.epsilon,
@@ -180,6 +184,12 @@ export class AdamW {
       this.m.set(name, tf.keep(mo));
       this.v.set(name, tf.keep(vo));
     }
+  }
+
+  private scaleOf(name: string): number {
+    const s = (this.lrScale as (name: string) => number)(name);
+    if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`AdamW: learningRateScale("${name}") must be a finite number >= 0, got ${s}.`);
+    return s;
   }
 
   /** A copy of the step count and moments (for checkpoints). */

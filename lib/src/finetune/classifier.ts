@@ -1,0 +1,141 @@
+/**
+ * A sequence classifier being fine-tuned: the encoder, a fine-tuning method and a task head, with
+ * its loss, its predictions and exactly which weights train (what the Trainer updates and what the
+ * trainable-parameter count counts).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../core/random";
+import type { Encoder } from "../model/encoder";
+import type { Parameters } from "../model/parameters";
+import { BatchSampler, padBatch } from "../train/batches";
+import type { BatchSource, BatchSourceState, DrawnBatch, TrainingTask } from "../train/trainer";
+import type { EncodedExample } from "./examples";
+import { classificationLoss, SequenceClassificationHead } from "./heads";
+import { countScalars, type FineTuneMethod } from "./method";
+
+/** A padded batch of labelled sequences (flat row-major arrays). */
+export interface ClassificationBatch {
+  readonly batch: number;
+  readonly length: number;
+  readonly inputIds: Int32Array;
+  readonly attentionMask: Float32Array;
+  readonly tokenTypeIds: Int32Array;
+  /** [batch] label indices. */
+  readonly labels: Int32Array;
+}
+
+export function classificationBatch(examples: readonly EncodedExample[], padId: number, maxLength: number): ClassificationBatch {
+  const b = padBatch(examples, { padId, maxLength });
+  return {
+    batch: b.batch,
+    length: b.length,
+    inputIds: b.ids,
+    attentionMask: b.attentionMask,
+    tokenTypeIds: b.tokenTypeIds ?? new Int32Array(b.ids.length),
+    labels: Int32Array.from(examples, (e) => e.label),
+  };
+}
+
+export class SequenceClassifier {
+  constructor(
+    readonly encoder: Encoder,
+    readonly method: FineTuneMethod,
+    readonly head: SequenceClassificationHead,
+    /** Per-class loss weights (imbalanced labels); none: plain mean. */
+    readonly classWeights?: Float32Array
+  ) {
+    if (classWeights && classWeights.length !== head.labels.length) {
+      throw new Error(`SequenceClassifier: classWeights has ${classWeights.length} entries for ${head.labels.length} labels.`);
+    }
+  }
+
+  /** The sets the optimizer updates: the head, the method's own weights, and the encoder's only in full fine-tuning. */
+  trainableSets(): Parameters[] {
+    const sets: Parameters[] = [this.head.params];
+    if (this.method.params) sets.push(this.method.params);
+    if (this.method.trainsEncoder) sets.push(this.encoder.params);
+    return sets;
+  }
+
+  /** Trainable scalars, counted from the tensors the optimizer updates. */
+  trainableParameters(): number {
+    return countScalars(this.trainableSets());
+  }
+
+  /** All scalars the classifier computes with (encoder, method, head). */
+  totalParameters(): number {
+    return this.encoder.params.count() + (this.method.params?.count() ?? 0) + this.head.params.count();
+  }
+
+  /** Scores [batch, labels]; dropout (encoder where the method allows it, and head) when `rng` is given. */
+  logits(b: ClassificationBatch, rng: Rng | null): tf.Tensor2D {
+    return tf.tidy(() => {
+      const shape: [number, number] = [b.batch, b.length];
+      const attentionMask = tf.tensor2d(b.attentionMask, shape, "float32");
+      const encoderRng = rng && this.method.encoderDropout ? rng : null;
+      const { rows } = this.encoder.forwardRows(
+        { inputIds: tf.tensor2d(b.inputIds, shape, "int32"), attentionMask, tokenTypeIds: tf.tensor2d(b.tokenTypeIds, shape, "int32") },
+        encoderRng ? { training: true, rng: encoderRng, hooks: this.method.hooks } : { hooks: this.method.hooks }
+      );
+      return this.head.logits(rows, b.batch, b.length, attentionMask, rng);
+    });
+  }
+
+  loss(b: ClassificationBatch, rng: Rng | null): tf.Scalar {
+    return tf.tidy(() => {
+      const loss = classificationLoss(this.logits(b, rng), b.labels, this.classWeights);
+      return rng && this.method.regularizer ? (loss.add(this.method.regularizer()) as tf.Scalar) : loss;
+    });
+  }
+
+  /** Predicted label indices (no dropout), `batchSize` sequences at a time (asynchronous reads: every backend). */
+  async predict(examples: readonly EncodedExample[], padId: number, maxLength: number, batchSize = 64): Promise<Int32Array> {
+    const out = new Int32Array(examples.length);
+    for (let start = 0; start < examples.length; start += batchSize) {
+      const part = examples.slice(start, start + batchSize);
+      const arg = tf.tidy(() => tf.argMax(this.logits(classificationBatch(part, padId, maxLength), null), 1));
+      try {
+        out.set((await arg.data()) as Int32Array, start);
+      } finally {
+        arg.dispose();
+      }
+    }
+    return out;
+  }
+
+  /** The classifier as a Trainer task. */
+  task(): TrainingTask<ClassificationBatch> {
+    return { params: this.trainableSets(), loss: (b, rng) => this.loss(b, rng) };
+  }
+}
+
+/** Batches of labelled sequences in a fresh seeded order every epoch. */
+export class ClassificationBatchSource implements BatchSource<ClassificationBatch> {
+  private readonly sampler: BatchSampler;
+
+  constructor(
+    readonly examples: readonly EncodedExample[],
+    readonly options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }
+  ) {
+    this.sampler = new BatchSampler(examples.length, options.batchSize);
+  }
+
+  next(rng: Rng): DrawnBatch<ClassificationBatch> {
+    const batch = classificationBatch(
+      this.sampler.next(rng).map((i) => this.examples[i]),
+      this.options.padId,
+      this.options.maxLength
+    );
+    let tokens = 0;
+    for (let i = 0; i < batch.attentionMask.length; i++) tokens += batch.attentionMask[i];
+    return { batch, rows: batch.batch, count: batch.batch, tokens };
+  }
+
+  state(): BatchSourceState {
+    return this.sampler.state();
+  }
+
+  restore(state: BatchSourceState): void {
+    this.sampler.restore(state);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Fine-tuning a classifier with the course's one Trainer: the classifier is the task, its training
+ * examples the batch source, AdamW updates only the classifier's trainable sets. The run goes in
+ * chunks of `evalEvery` steps; after each chunk the validation split is scored, and with early
+ * stopping the run ends when it stops improving and the best weights are put back.
+ */
+import type { WeightValue } from "../model/parameters";
+import type { ScheduleOptions } from "../train/schedule";
+import { Trainer, type TrainStepInfo } from "../train/trainer";
+import { ClassificationBatchSource, type SequenceClassifier } from "./classifier";
+import { EarlyStopping, type EarlyStoppingOptions } from "./early-stopping";
+import type { EncodedExample } from "./examples";
+
+export interface FineTuneOptions {
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  /** Warm-up steps (default 10 % of the steps); the rate then decays linearly to 0. */
+  readonly warmupSteps?: number;
+  readonly weightDecay?: number;
+  readonly seed?: number;
+  readonly padId: number;
+  readonly maxLength: number;
+  /** Scored every `evalEvery` steps (and at the end) when given. */
+  readonly validation?: readonly EncodedExample[];
+  readonly evalEvery?: number;
+  /** Validation score to track (default accuracy, from the predictions). */
+  readonly score?: (yTrue: Int32Array, yPred: Int32Array) => number;
+  readonly earlyStopping?: EarlyStoppingOptions;
+  readonly onStep?: (info: TrainStepInfo) => void;
+}
+
+export interface FineTuneEval {
+  readonly step: number;
+  readonly score: number;
+}
+
+export interface FineTuneResult {
+  readonly losses: number[];
+  readonly evals: FineTuneEval[];
+  /** Steps actually run (fewer than asked when early stopping ended the run). */
+  readonly steps: number;
+  /** The evaluation whose weights the classifier holds at the end (the best one with early stopping). */
+  readonly best: FineTuneEval | null;
+  readonly seconds: number;
+  readonly trainableParameters: number;
+}
+
+/** Plain accuracy of label indices. */
+export function indexAccuracy(yTrue: Int32Array, yPred: Int32Array): number {
+  let hits = 0;
+  for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) hits++;
+  return yTrue.length ? hits / yTrue.length : NaN;
+}
+
+function snapshotTrainable(classifier: SequenceClassifier): Map<string, WeightValue>[] {
+  return classifier.trainableSets().map((s) => s.snapshot());
+}
+
+export async function fineTune(classifier: SequenceClassifier, train: readonly EncodedExample[], options: FineTuneOptions): Promise<FineTuneResult> {
+  if (train.length === 0) throw new Error("fineTune: no training examples.");
+  const source = new ClassificationBatchSource(train, { batchSize: options.batchSize, padId: options.padId, maxLength: options.maxLength });
+  const schedule: ScheduleOptions = {
+    peak: options.learningRate,
+    totalSteps: options.steps,
+    warmupSteps: options.warmupSteps ?? Math.floor(options.steps / 10),
+    decay: "linear",
+  };
+  const trainer = new Trainer(classifier.task(), source, {
+    steps: options.steps,
+    schedule,
+    optimizer: { weightDecay: options.weightDecay, learningRateScale: classifier.method.learningRateScale },
+    seed: options.seed ?? 0,
+    workers: 1,
+    label: `fineTune(${classifier.method.name})`,
+  });
+  const validation = options.validation;
+  const truth = validation ? Int32Array.from(validation, (e) => e.label) : null;
+  const score = options.score ?? indexAccuracy;
+  const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : null;
+  const evalEvery = options.evalEvery ?? options.steps;
+  if (!(Number.isInteger(evalEvery) && evalEvery >= 1)) throw new Error(`fineTune: evalEvery must be a positive integer, got ${evalEvery}.`);
+  const losses: number[] = [];
+  const evals: FineTuneEval[] = [];
+  let bestWeights: Map<string, WeightValue>[] | null = null;
+  const method = classifier.method;
+  const onStep = (info: TrainStepInfo): void => {
+    method.afterStep?.(info.step);
+    options.onStep?.(info);
+  };
+  const start = performance.now();
+  try {
+    while (trainer.step < options.steps) {
+      const run = await trainer.run(Math.min(evalEvery, options.steps - trainer.step), { onStep, stopOnInterrupt: true });
+      losses.push(...run.steps.map((s) => s.loss));
+      if (!validation || !truth) continue;
+      const e = { step: trainer.step, score: score(truth, await classifier.predict(validation, options.padId, options.maxLength)) };
+      evals.push(e);
+      if (stopper) {
+        if (stopper.update(e.score, e.step)) bestWeights = snapshotTrainable(classifier);
+        if (stopper.shouldStop) break;
+      }
+    }
+  } finally {
+    trainer.dispose();
+  }
+  if (stopper && bestWeights) {
+    const sets = classifier.trainableSets();
+    sets.forEach((s, i) => s.load((bestWeights as Map<string, WeightValue>[])[i]));
+  }
+  const best = stopper ? (stopper.best ? { step: stopper.best.step, score: stopper.best.value } : null) : (evals[evals.length - 1] ?? null);
+  return { losses, evals, steps: trainer.step, best, seconds: (performance.now() - start) / 1000, trainableParameters: classifier.trainableParameters() };
+}
