@@ -32,6 +32,8 @@ export function cardBlock(run, amazon, config) {
     `| parameters | ${run.parameters.toLocaleString("en-US")} | ${amazon?.parameters ? amazon.parameters.toLocaleString("en-US") : "-"} |`,
     `| training tokens | ${run.trainTokens.toLocaleString("en-US")} | ${amazon?.trainTokens ? amazon.trainTokens.toLocaleString("en-US") : "-"} |`,
     `| wall time | ${run.seconds} s | ${amazon ? `${amazon.seconds} s` : "-"} |`,
+    // Records from before worker threads existed have no count: they ran on the main thread alone.
+    `| gradient workers | ${workerText(run.workers)} | ${amazon ? workerText(amazon.workers) : "-"} |`,
     `| masked-LM perplexity | ${f(run.heldOut.perplexity, 2)} | ${amazon ? f(amazon.heldOut.perplexity, 2) : "-"} |`,
     `| unigram baseline perplexity | ${f(run.unigramPerplexity, 1)} | ${amazon ? f(amazon.unigramPerplexity, 1) : "-"} |`,
     `| ratio (the bar: at most 0.2) | ${f(run.perplexityRatio)} | ${amazon ? f(amazon.perplexityRatio) : "-"} |`,
@@ -43,6 +45,10 @@ export function cardBlock(run, amazon, config) {
     END,
   ];
   return lines.join("\n");
+}
+
+function workerText(n) {
+  return n === undefined || n === 1 ? "1 (the main thread)" : `${n} worker threads`;
 }
 
 function readJson(file) {

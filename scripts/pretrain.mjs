@@ -62,6 +62,8 @@ const metadata = {
   maxLength: profile.model.maxLength,
   seconds: Math.round(run.seconds),
   backend: info.toString(),
+  // The main thread alone unless COURSE_WORKERS asks for gradient workers (their sums differ in the last bits).
+  workers: shoplm.resolveWorkers(undefined),
   trainTexts: text.train.length,
   heldOutTexts: text.heldOut.length,
   trainTokens: run.trainTokens,

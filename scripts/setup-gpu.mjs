@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run setup:gpu`: installs the optional native TensorFlow backend, tfjs-node-gpu when CUDA
+// `npm run setup:gpu`: says what the WebGPU route finds (a hardware adapter, the software one, or
+// none), then installs the optional native TensorFlow backend, tfjs-node-gpu when CUDA
 // is visible, else tfjs-node. Their install scripts download libtensorflow from Google's storage,
 // so on a machine without that network this fails; the course then keeps running on wasm.
 //
@@ -40,6 +41,22 @@ function libraryStillLoads() {
   return { ok: result.status === 0, detail: (result.stderr || result.stdout).trim().split("\n").slice(-5).join("\n") };
 }
 
+/** What the WebGPU route finds here (it installs with the course; no download): a hardware adapter, or why not. */
+function webGpuReport() {
+  const code =
+    "const s = require('shoplm'); s.initBackend({ forced: process.argv[1], reset: true })" +
+    ".then((i) => { console.log(i.toString()); process.exit(0); }, (e) => { console.log(e.message); process.exit(1); });";
+  const hardware = run(process.execPath, ["-e", code, "webgpu"], { cwd: paths.root, timeout: 120_000 });
+  const line = (r) => (r.stdout || r.stderr).trim().split("\n").filter((l) => !l.startsWith("Warning:")).slice(-1)[0] ?? "";
+  if (hardware.status === 0) return `WebGPU: ${line(hardware)} (the picker uses it before wasm)`;
+  const soft = process.platform === "linux" ? run(process.execPath, ["-e", code, "webgpu-soft"], { cwd: paths.root, timeout: 120_000 }) : null;
+  return (
+    `WebGPU: no hardware adapter (${line(hardware)}); ` +
+    (soft ? (soft.status === 0 ? "the software one works (COURSE_BACKEND=webgpu-soft; slower than wasm)" : `no software one either (${line(soft)})`) : "the picker uses wasm")
+  );
+}
+
+console.log(`setup:gpu: ${webGpuReport()}`);
 const cuda = cudaVisible();
 const name = cuda ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
 console.log(`setup:gpu: ${cuda ? `CUDA visible (${cuda})` : "no CUDA visible (no nvidia-smi, no /proc/driver/nvidia)"}; native backend: ${name}@${VERSION}`);
@@ -53,7 +70,8 @@ if (installed(name) === VERSION && before.ok) {
 
 console.log(`setup:gpu: npm install --no-save ${name}@${VERSION} (its install script downloads libtensorflow) ...`);
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-const install = run(npm, ["install", "--no-save", "--no-audit", "--no-fund", `${name}@${VERSION}`], { cwd: paths.root, timeout: 20 * 60_000 });
+// The project's .npmrc skips dependencies' install scripts; this one's script is the point (it fetches libtensorflow).
+const install = run(npm, ["install", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts=false", `${name}@${VERSION}`], { cwd: paths.root, timeout: 20 * 60_000 });
 const after = install.status === 0 ? nativeBackendLoads(name) : { ok: false, detail: "" };
 
 if (install.status === 0 && after.ok) {

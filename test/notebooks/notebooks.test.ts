@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadShop } from "shoplm";
+import { loadShop, resolveWorkers } from "shoplm";
 import { listNotebooks, readRecords, runNotebooksCli, type CliResult } from "../../scripts/lib/notebooks.mjs";
 
 type Records = ReturnType<typeof readRecords>;
@@ -51,6 +51,8 @@ const expectations: Record<string, (r: Records) => void> = {
     expect(Math.abs(num(r, "masking.mask") - 0.8)).toBeLessThan(0.05);
     // The live run learns: its loss falls.
     expect(num(r, "live.loss.last")).toBeLessThan(num(r, "live.loss.first") - 1);
+    // Every core but one (COURSE_WORKERS overrides): on this 2-core machine, the main thread alone.
+    expect(num(r, "live.workers")).toBe(resolveWorkers("auto"));
     expect(num(r, "live.heldOut.last")).toBeLessThan(num(r, "live.heldOut.first"));
     // The shipped model: a fifth of the unigram perplexity and more, and it fills blanks in held-out text.
     expect(num(r, "shipped.perplexity")).toBeLessThan(num(r, "shipped.unigramPerplexity") / 5);

@@ -14,6 +14,8 @@ export interface PretrainRunRecord {
   readonly maxLength: number;
   readonly seconds: number;
   readonly backend: string;
+  /** Gradient worker threads; absent in records from before they existed (the main thread alone). */
+  readonly workers?: number;
   readonly trainTexts: number;
   readonly heldOutTexts: number;
   readonly trainTokens: number;
@@ -36,6 +38,7 @@ export function parsePretrainRun(data: unknown, where = "run.json"): PretrainRun
   };
   for (const f of STRINGS) need(typeof r[f] === "string", f, "a string");
   for (const f of NUMBERS) need(typeof r[f] === "number" && Number.isFinite(r[f]), f, "a finite number");
+  need(r.workers === undefined || (Number.isInteger(r.workers) && (r.workers as number) >= 1), "workers", "a positive integer when present");
   const held = r.heldOut as Record<string, unknown> | undefined;
   need(!!held && typeof held === "object" && ["loss", "perplexity", "accuracy", "maskedTokens"].every((k) => typeof held[k] === "number"), "heldOut", "{ loss, perplexity, accuracy, maskedTokens } numbers");
   const curve = r.lossCurve;
