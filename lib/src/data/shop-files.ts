@@ -7,7 +7,7 @@
  * Gzip headers carry no time stamp (node:zlib writes 0) and a fixed OS byte (zlib writes the
  * build platform's code there; we overwrite it), so the bytes depend on the records only.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../core/hash";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { constants, gunzipSync, gzipSync } from "node:zlib";
@@ -60,10 +60,6 @@ export function gzipDeterministic(data: Buffer | string): Buffer {
   out.writeUInt32LE(0, 4); // MTIME (node writes 0 already; make it a guarantee)
   out[9] = GZIP_OS_UNIX;
   return out;
-}
-
-function sha256Hex(data: Buffer | string): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 /** One JSON object per line, newline-terminated. */

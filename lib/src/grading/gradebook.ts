@@ -7,6 +7,7 @@
  * expected value or the answer's messages on it (they could carry the inputs): only "hidden check
  * N" and the kind of failure. The per-student result files keep the full story for the instructor.
  */
+import { parse } from "csv-parse/sync";
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
 import * as path from "node:path";
 import type { CheckStatus } from "./exercise";
@@ -163,34 +164,7 @@ export function gradebookJson(grades: readonly StudentGrade[], sandbox: string):
   return `${JSON.stringify({ students, rows: gradebookRows(grades), sandbox }, null, 2)}\n`;
 }
 
-/** Parse CSV as written above (for tests and for tools that read the gradebook back). */
+/** Parse CSV as written above (for tests and for tools that read the gradebook back), with the csv-parse the data loaders use. */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else if (c !== "\r") field += c;
-  }
-  if (field !== "" || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
+  return parse(text, { relax_column_count: true, record_delimiter: ["\r\n", "\n"] }) as string[][];
 }

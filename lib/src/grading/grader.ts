@@ -27,7 +27,8 @@ import {
   type GradedCheck,
   type StudentGrade,
 } from "./gradebook";
-import { cellSource, findExerciseCells, parseNotebook, sha256Hex, type ExerciseCells, type Notebook } from "./notebook";
+import { sha256Hex } from "../core/hash";
+import { cellSource, findExerciseCells, parseNotebook, type ExerciseCells, type Notebook } from "./notebook";
 import { runPropertyRemote, type RemoteAnswer, type RemoteResult } from "./replay";
 import {
   candidateIsolation,

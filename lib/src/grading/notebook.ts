@@ -3,7 +3,6 @@
  * file is broken, written the way Jupyter writes them, and searched for an exercise's tagged cells
  * (`exercise:<id>` plus one of `instructions`, `solution`, `check`).
  */
-import { createHash } from "node:crypto";
 
 export type CellType = "code" | "markdown" | "raw";
 
@@ -165,10 +164,6 @@ export function findExerciseCells(nb: Notebook): Map<string, ExerciseCells> {
     else entry[tag.role] = { index, cell, source: cellSource(cell) };
   });
   return found;
-}
-
-export function sha256Hex(text: string | Uint8Array): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 /**

@@ -5,6 +5,7 @@
  * the scripts that need it are left out. Before it is done, the release is searched for every
  * reference solution body and every hidden check (name and arguments) and refused if one is found.
  */
+import { sha256Hex } from "../core/hash";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadExercises } from "./check";
@@ -17,7 +18,6 @@ import {
   LOCKED_ROLES,
   normaliseCellSource,
   parseNotebook,
-  sha256Hex,
   type LockRecord,
   type Notebook,
 } from "./notebook";

@@ -4,6 +4,7 @@
  * exercise; its locked cells (instructions, check) are compared with the instructor's notebook and
  * an edit is flagged, never used.
  */
+import { sha256Hex } from "../core/hash";
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, type Stats } from "node:fs";
 import * as path from "node:path";
 import {
@@ -13,7 +14,6 @@ import {
   lockRecord,
   normaliseCellSource,
   parseNotebook,
-  sha256Hex,
   type ExerciseCells,
   type ExerciseRole,
   type Notebook,

@@ -12,7 +12,7 @@
  * The manifest is written last, so a folder without one is an unfinished write. Reading checks
  * sizes and checksums and names the damaged file and tensor.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../core/hash";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { endianness } from "node:os";
 import * as path from "node:path";
@@ -103,10 +103,6 @@ export interface Checkpoint {
 
 const LITTLE_ENDIAN = endianness() === "LE";
 
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
 function toBytes(values: Float32Array): Uint8Array {
   if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint8Array(values.length * 4);
@@ -133,13 +129,13 @@ export function writeTensorFile(file: string, tensors: ReadonlyArray<readonly [s
     const n = w.shape.reduce((a, b) => a * b, 1);
     if (n !== w.values.length) throw new Error(`writeTensorFile: "${name}" has ${w.values.length} values for shape [${w.shape}].`);
     const bytes = toBytes(w.values);
-    entries.push({ name, shape: w.shape.slice(), dtype: "float32", offset, byteLength: bytes.length, sha256: sha256(bytes) });
+    entries.push({ name, shape: w.shape.slice(), dtype: "float32", offset, byteLength: bytes.length, sha256: sha256Hex(bytes) });
     parts.push(bytes);
     offset += bytes.length;
   }
   const all = Buffer.concat(parts);
   writeFileSync(file, all);
-  return { file: path.basename(file), byteLength: all.length, sha256: sha256(all), tensors: entries };
+  return { file: path.basename(file), byteLength: all.length, sha256: sha256Hex(all), tensors: entries };
 }
 
 /** Read and verify a tensor file against its manifest entry (size, file checksum, each tensor's checksum). */
@@ -153,12 +149,12 @@ export function readTensorFile(dir: string, entry: TensorFileEntry): Map<string,
     );
   }
   const bytes = readFileSync(file);
-  const found = sha256(bytes);
+  const found = sha256Hex(bytes);
   const out = new Map<string, WeightValue>();
   const damaged: string[] = [];
   for (const t of entry.tensors) {
     const slice = bytes.subarray(t.offset, t.offset + t.byteLength);
-    if (sha256(slice) !== t.sha256) damaged.push(t.name);
+    if (sha256Hex(slice) !== t.sha256) damaged.push(t.name);
     out.set(t.name, { shape: t.shape.slice(), values: fromBytes(slice) });
   }
   if (found !== entry.sha256 || damaged.length) {

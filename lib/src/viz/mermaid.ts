@@ -4,7 +4,7 @@
  * (once per page, like plotly), and, with `{ svg: true }`, a static SVG rendered here in headless
  * Chromium, so executed copies and HTML exports show the picture without any JavaScript.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../core/hash";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { displayBundle, escapeHtml, PerPage, type MimeBundle } from "./display";
@@ -95,10 +95,7 @@ const SVG_CONFIG = {
 /** The cache key: same source, same mermaid version and settings, same picture. */
 export function mermaidCacheKey(diagram: string): string {
   const source = validateMermaid(diagram);
-  return createHash("sha256")
-    .update(JSON.stringify([assetVersion(MERMAID_ASSET), SVG_CONFIG, source]))
-    .digest("hex")
-    .slice(0, 32);
+  return sha256Hex(JSON.stringify([assetVersion(MERMAID_ASSET), SVG_CONFIG, source])).slice(0, 32);
 }
 
 interface MermaidPageApi {
