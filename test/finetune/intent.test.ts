@@ -37,6 +37,8 @@ describe("query intent, fine-tuned from the shipped checkpoint", () => {
       expect(tf.memory().numTensors).toBe(before);
       expect(r.lastLoss).toBeLessThan(r.firstLoss - 0.5);
       expect(r.test.accuracy).toBeGreaterThan(r.test.majorityAccuracy + 0.03);
+      expect(r.test.top3Accuracy).toBeGreaterThanOrEqual(r.test.accuracy);
+      expect(r.test.top3Accuracy).toBeLessThanOrEqual(1);
       expect(r.validation.accuracy).toBeGreaterThan(r.validation.majorityAccuracy);
       expect(r.test.macroF1).toBeGreaterThan(0);
       expect(r.encoderUnchanged).toBe(method !== "full");

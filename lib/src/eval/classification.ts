@@ -18,7 +18,7 @@
  *   probabilities must be numbers. No sample at all throws `EmptyInputError` (the library's
  *   empty-input rule). Every function is a loop or a sort (no spread), fine on millions of samples.
  */
-import { checkNonEmpty, shown } from "./validate";
+import { checkNonEmpty, checkNumber, shown } from "./validate";
 
 export type Label = string | number;
 
@@ -65,6 +65,34 @@ export function accuracy<L extends Label>(yTrue: readonly L[], yPred: readonly L
   let correct = 0;
   for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) correct++;
   return correct / yTrue.length;
+}
+
+/**
+ * Top-k accuracy (scikit-learn's `top_k_accuracy_score`): the share of samples whose true class
+ * index is among the k highest of its row of `scores` ([samples][classes]). Ties are ordered as
+ * scikit-learn orders them (a stable ascending sort, reversed: the higher class index first).
+ * Empty input throws `EmptyInputError`; k at least the number of classes gives 1.
+ */
+export function topKAccuracy(yTrue: ArrayLike<number>, scores: readonly ArrayLike<number>[], k: number): number {
+  const what = "topKAccuracy";
+  checkNumber(what, "k", k, { integer: true, min: 1 });
+  checkSameLength(what, yTrue, scores, "yTrue", "scores");
+  checkNonEmpty(what, "yTrue", yTrue.length, "expected at least one sample, got none.");
+  const classes = scores[0].length;
+  let hits = 0;
+  for (let i = 0; i < yTrue.length; i++) {
+    const row = scores[i];
+    const label = yTrue[i];
+    if (row.length !== classes) throw new Error(`${what}: scores row ${i} has ${row.length} classes, row 0 has ${classes}.`);
+    if (!Number.isInteger(label) || label < 0 || label >= classes) throw new Error(`${what}: yTrue[${i}] is ${shown(label)}; expected a class index in [0, ${classes}).`);
+    const own = row[label];
+    if (!Number.isFinite(own)) throw new Error(`${what}: scores[${i}][${label}] is ${shown(own)}; expected a finite number.`);
+    // Classes ranked above the true one: higher scores, and equal scores of a higher index.
+    let above = 0;
+    for (let c = 0; c < classes; c++) if (row[c] > own || (row[c] === own && c > label)) above++;
+    if (above < k) hits++;
+  }
+  return hits / yTrue.length;
 }
 
 export interface ConfusionMatrix<L extends Label> {

@@ -103,6 +103,23 @@ export class SequenceClassifier {
     return out;
   }
 
+  /** Class scores (logits, no dropout) per example, `batchSize` sequences at a time (asynchronous reads). */
+  async scores(examples: readonly EncodedExample[], padId: number, maxLength: number, batchSize = 64): Promise<Float32Array[]> {
+    const rows: Float32Array[] = [];
+    for (let start = 0; start < examples.length; start += batchSize) {
+      const part = examples.slice(start, start + batchSize);
+      const logits = tf.tidy(() => this.logits(classificationBatch(part, padId, maxLength), null));
+      try {
+        const values = (await logits.data()) as Float32Array;
+        const classes = logits.shape[1] as number;
+        for (let i = 0; i < part.length; i++) rows.push(values.slice(i * classes, (i + 1) * classes));
+      } finally {
+        logits.dispose();
+      }
+    }
+    return rows;
+  }
+
   /** The classifier as a Trainer task. */
   task(): TrainingTask<ClassificationBatch> {
     return { params: this.trainableSets(), loss: (b, rng) => this.loss(b, rng) };

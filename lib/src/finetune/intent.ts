@@ -5,7 +5,7 @@
  * baseline, from the evaluation library's metrics.
  */
 import * as path from "node:path";
-import { accuracy, f1Score } from "../eval/classification";
+import { accuracy, f1Score, topKAccuracy } from "../eval/classification";
 import type { Query } from "../data/records";
 import { defaultDataRoot } from "../data/shop-files";
 import { loadEncoder, readCheckpoint, type Checkpoint } from "../model/checkpoint";
@@ -118,6 +118,8 @@ export interface IntentRunOptions extends MethodSettings {
 
 export interface SplitScores {
   readonly accuracy: number;
+  /** The true label among the three highest scores (scikit-learn's top_k_accuracy_score, k = 3). */
+  readonly top3Accuracy: number;
   readonly macroF1: number;
   readonly majorityAccuracy: number;
 }
@@ -141,7 +143,8 @@ export interface IntentRunResult {
 async function scores(classifier: SequenceClassifier, labels: readonly string[], train: readonly LabelledText[], texts: readonly LabelledText[], encoded: readonly EncodedExample[], padId: number, maxLength: number): Promise<SplitScores> {
   const predicted = Array.from(await classifier.predict(encoded, padId, maxLength), (i) => labels[i]);
   const truth = texts.map((e) => e.label);
-  return { accuracy: accuracy(truth, predicted), macroF1: f1Score(truth, predicted, { average: "macro" }), majorityAccuracy: majorityBaseline(train, texts).accuracy };
+  const top3Accuracy = topKAccuracy(encoded.map((e) => e.label), await classifier.scores(encoded, padId, maxLength), 3);
+  return { accuracy: accuracy(truth, predicted), top3Accuracy, macroF1: f1Score(truth, predicted, { average: "macro" }), majorityAccuracy: majorityBaseline(train, texts).accuracy };
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -214,6 +217,7 @@ export interface IntentComparisonRow {
   readonly lastLoss: number;
   readonly validationAccuracy: number;
   readonly testAccuracy: number;
+  readonly testTop3Accuracy: number;
   readonly testMacroF1: number;
   readonly majorityAccuracy: number;
   readonly encoderUnchanged: boolean;
@@ -234,6 +238,7 @@ export async function compareIntentMethods(methods: readonly MethodName[], optio
       lastLoss: r.lastLoss,
       validationAccuracy: r.validation.accuracy,
       testAccuracy: r.test.accuracy,
+      testTop3Accuracy: r.test.top3Accuracy,
       testMacroF1: r.test.macroF1,
       majorityAccuracy: r.test.majorityAccuracy,
       encoderUnchanged: r.encoderUnchanged,
