@@ -1,25 +1,15 @@
 // Run by test/core/webgpu.test.ts in its own Node process (Dawn's threads and the test runner's
 // worker do not mix: inside a vitest fork Dawn aborts with a futex error). Computes, on each
-// backend named in argv: the MLM loss and every gradient of a fixed batch, and eight training
+// backend named in argv (the corpus on stdin): the MLM loss and every gradient of a fixed batch, and eight training
 // steps (AdamW, clipping, dropout) of a tiny model; prints one JSON line.
 "use strict";
 const shoplm = require("../../lib/dist/index.js");
 const tf = require("@tensorflow/tfjs");
 
-const SPECIAL = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 };
-const VOCAB = 45;
-/** The grammar corpus of test/train/grammar.ts: "[CLS] a_i b_i c_i d_i [SEP]", the clause sometimes twice. */
-function grammarCorpus(n, seed) {
-  const rng = new shoplm.Rng(seed);
-  return Array.from({ length: n }, () => {
-    const i = rng.int(10);
-    const inputIds = [SPECIAL.cls, 5 + i, 15 + i];
-    const clauses = rng.bernoulli(0.5) ? 2 : 1;
-    for (let c = 0; c < clauses; c++) inputIds.push(25 + i, 35 + i);
-    inputIds.push(SPECIAL.sep);
-    return { inputIds, wordIds: inputIds.map((_, k) => (k === 0 || k === inputIds.length - 1 ? null : k - 1)) };
-  });
-}
+// The corpus (test/train/grammar.ts) and its special ids come on stdin as JSON from the test.
+const input = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
+const SPECIAL = input.special;
+const VOCAB = input.vocab;
 const config = shoplm.encoderConfig({ vocabSize: VOCAB, hiddenSize: 32, layers: 2, heads: 2, intermediateSize: 64, maxPositions: 8, dropout: 0.1, attentionDropout: 0.1 });
 
 async function lossAndGradients() {
@@ -44,7 +34,7 @@ async function lossAndGradients() {
 async function training() {
   const model = shoplm.MaskedLanguageModel.create(config, 7);
   const before = tf.memory().numTensors;
-  const result = await shoplm.pretrain(model, { train: grammarCorpus(400, 1), heldOut: grammarCorpus(64, 2) }, { steps: 8, batchSize: 16, maxLength: 8, special: SPECIAL, learningRate: 1e-2, warmupSteps: 2, seed: 3 });
+  const result = await shoplm.pretrain(model, { train: input.train, heldOut: input.heldOut }, { steps: 8, batchSize: 16, maxLength: 8, special: SPECIAL, learningRate: 1e-2, warmupSteps: 2, seed: 3 });
   const leaked = tf.memory().numTensors - before;
   model.dispose();
   return { losses: result.steps.map((s) => s.loss), norms: result.steps.map((s) => s.gradNorm), leaked };

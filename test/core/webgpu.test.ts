@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { adapterLabel, describeAdapter, initBackend } from "shoplm";
+import { GRAMMAR_VOCAB, grammarCorpus, SPECIAL } from "../train/grammar";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const MESA = ["/usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0", "/usr/lib/x86_64-linux-gnu/libGLESv2.so.2"];
@@ -30,6 +31,7 @@ interface Side {
 function probe(backends: string[]): Promise<Record<string, Side>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, "webgpu-probe.cjs"), ...backends], { cwd: ROOT, timeout: 540_000 });
+    child.stdin.end(JSON.stringify({ special: SPECIAL, vocab: GRAMMAR_VOCAB, train: grammarCorpus(400, 1), heldOut: grammarCorpus(64, 2) }));
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));

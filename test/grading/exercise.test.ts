@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { captureDisplay, check, compareValues, runChecks, scoreOutcomes, solutionRegion, type MimeBundle } from "shoplm";
 import { exercises } from "../../exercises/index";
 import { solutions } from "../../solutions/index";
+import { wrongAnswers } from "../fixtures/wrong-answers";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -71,15 +72,7 @@ describe("check() in a notebook", () => {
 
   it("a failed case shows its input, and the check's own hint comes first", async () => {
     const restore = capture();
-    const keepsAll = (imps: { position: number; clicked: boolean }[], max: number) => {
-      const n: number[] = new Array(max).fill(0);
-      const c: number[] = new Array(max).fill(0);
-      for (const { position, clicked } of imps) {
-        n[position - 1] = (n[position - 1] ?? 0) + 1;
-        c[position - 1] = (c[position - 1] ?? 0) + (clicked ? 1 : 0);
-      }
-      return n.map((k, i) => (k ? c[i] / k : 0));
-    };
+    const keepsAll = wrongAnswers["0.1"].find((w) => w.mistake.startsWith("keeps positions past maxPosition"))!.answer;
     const result = await check("0.1", keepsAll, { exercises });
     restore();
     const failed = result.outcomes.find((o) => o.name === "positions greater than maxPosition do not count")!;

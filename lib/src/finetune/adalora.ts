@@ -165,8 +165,8 @@ export class AdaLora implements FineTuneMethod {
     return adaloraBudget(step, this.options.initialRank * n, this.options.targetRank * n, this.options.warmupSteps, this.options.finalStep);
   }
 
-  /** After update `step`: smooth the sensitivities from the step's gradients, then mask to the budget. */
-  afterStep(step: number): void {
+  /** After update `step`: smooth the sensitivities from the step's gradients, then mask to the budget (asynchronous reads: every backend). */
+  async afterStep(step: number): Promise<void> {
     const b1 = this.options.beta1 ?? 0.85;
     const b2 = this.options.beta2 ?? 0.85;
     const scores = new Map<string, Float64Array>();
@@ -177,8 +177,8 @@ export class AdaLora implements FineTuneMethod {
         const weight = `${p.name}.adalora_${w}`;
         const g = this.grads.get(weight);
         if (!g) continue;
-        const values = this.params.get(weight).dataSync();
-        const grad = g.dataSync();
+        const values = (await this.params.get(weight).data()) as Float32Array;
+        const grad = (await g.data()) as Float32Array;
         const s = this.smoothed.get(weight) ?? { sens: new Float32Array(values.length), unc: new Float32Array(values.length) };
         for (let i = 0; i < values.length; i++) {
           const sensitivity = Math.abs(values[i] * grad[i]);

@@ -84,8 +84,8 @@ export async function fineTune(classifier: SequenceClassifier, train: readonly E
   const evals: FineTuneEval[] = [];
   let bestWeights: Map<string, WeightValue>[] | null = null;
   const method = classifier.method;
-  const onStep = (info: TrainStepInfo): void => {
-    method.afterStep?.(info.step);
+  const onStep = async (info: TrainStepInfo): Promise<void> => {
+    await method.afterStep?.(info.step);
     options.onStep?.(info);
   };
   const start = performance.now();

@@ -22,8 +22,8 @@ export interface FineTuneMethod {
   readonly learningRateScale?: (name: string) => number;
   /** A penalty added to the training loss (AdaLoRA's orthogonality). */
   regularizer?(): tf.Scalar;
-  /** Called after every optimizer update (AdaLoRA's rank allocation). */
-  afterStep?(step: number): void;
+  /** Called after every optimizer update (AdaLoRA's rank allocation); awaited before the next step. */
+  afterStep?(step: number): void | Promise<void>;
   /** Free the method's own weights (never the encoder's). */
   dispose(): void;
 }
