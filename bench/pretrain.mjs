@@ -47,7 +47,8 @@ if (workerCounts && !workerCounts.every((n) => Number.isInteger(n) && n >= 1)) {
   process.exit(2);
 }
 
-const { initBackend, encoderConfig, MaskedLanguageModel, Pretrainer, mlmTrainingFlops, Rng, unregisterWasmKernelWrappers } = require("shoplm");
+const { initBackend, encoderConfig, MaskedLanguageModel, Pretrainer, mlmTrainingFlops, Rng } = require("shoplm");
+const { unregisterWasmKernelWrappers } = require("shoplm/dist/core/wasm-kernels");
 const tf = require("@tensorflow/tfjs");
 
 function matmulGflops(size = 512, repeats = 20) {

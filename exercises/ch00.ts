@@ -1,5 +1,5 @@
 /** Chapter 0: the shop and the course map. */
-import { defineExercise, type Exercise } from "shoplm";
+import { defineExercise, type Exercise } from "shoplm/instructor";
 
 export interface Impression {
   /** 1 is the top of the result list. */

@@ -1,5 +1,5 @@
 /** Chapter 1: pretraining a shop-language model. */
-import { defineExercise, type Exercise } from "shoplm";
+import { defineExercise, type Exercise } from "shoplm/instructor";
 
 export type WordPieceTokenize = (word: string, vocab: string[]) => string[];
 

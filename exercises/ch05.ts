@@ -1,5 +1,5 @@
 /** Chapter 5: evaluation. */
-import { defineExercise, type Exercise } from "shoplm";
+import { defineExercise, type Exercise } from "shoplm/instructor";
 
 export type NdcgAtK = (rankedGains: number[], judgedGains: number[], k: number) => number;
 

@@ -1,5 +1,5 @@
 /** Every exercise of the course, in chapter order. `check(id, answer)` and the grader read this list. */
-import type { Exercise } from "shoplm";
+import type { Exercise } from "shoplm/instructor";
 import { chapter0 } from "./ch00";
 import { chapter1 } from "./ch01";
 import { chapter5 } from "./ch05";

@@ -33,6 +33,7 @@ const require = createRequire(import.meta.url);
 // The data module alone: no need to load tensorflow for this.
 const data = require(path.join(paths.root, "lib", "dist", "data", "index.js"));
 const { PROFILES } = require(path.join(paths.root, "lib", "dist", "core", "profile.js"));
+const { datasetCardBlock, replaceCardBlock } = require(path.join(paths.root, "lib", "dist", "data", "describe.js"));
 
 const dataRoot = path.join(paths.root, "data");
 const allFiles = new Map();
@@ -54,7 +55,7 @@ if (!existsSync(cardPath)) {
   console.error(`data: ${cardPath} is missing; it holds the dataset card's prose around the generated block.`);
   process.exit(1);
 }
-const card = data.replaceCardBlock(readFileSync(cardPath, "utf8"), data.datasetCardBlock(stats));
+const card = replaceCardBlock(readFileSync(cardPath, "utf8"), datasetCardBlock(stats));
 
 if (check) {
   const differences = [];

@@ -2,7 +2,7 @@
 // `npm run exercises [-- --check]`: write every exercise's three notebook cells (instructions,
 // solution, check) from its one definition (exercises/chNN.ts and the region of solutions/chNN.ts).
 // With --check, change nothing and exit 1 if any cell differs. The work is in
-// lib/dist/grading/exercise-cells.js; this wrapper builds what it needs and does the file I/O.
+// lib/dist/grading/exercise-cells.js (through shoplm/instructor); this wrapper builds what it needs and does the file I/O.
 import { readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -19,7 +19,7 @@ const checkOnly = args.includes("--check");
 
 buildOrExit("exercises");
 const require = createRequire(import.meta.url);
-const grading = require(path.join(paths.root, "lib", "dist", "grading", "index.js"));
+const grading = require(path.join(paths.root, "lib", "dist", "instructor.js"));
 const { exercises } = require(path.join(paths.root, "exercises", "dist", "index.js"));
 const region = (id) => grading.solutionSource(paths.root, id);
 

@@ -1,5 +1,5 @@
 /** Chapter 0 reference solutions and hidden checks. */
-import { defineSolution, type Solution } from "shoplm";
+import { defineSolution, type Solution } from "shoplm/instructor";
 
 // #region solution 0.1
 function ctrByPosition(impressions: { position: number; clicked: boolean }[], maxPosition: number): number[] {

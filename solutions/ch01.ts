@@ -1,5 +1,5 @@
 /** Chapter 1 reference solutions and hidden checks. */
-import { defineSolution, type Solution } from "shoplm";
+import { defineSolution, type Solution } from "shoplm/instructor";
 
 // #region solution 1.1
 function wordPieceTokenize(word: string, vocab: string[]): string[] {

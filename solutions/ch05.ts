@@ -1,5 +1,5 @@
 /** Chapter 5 reference solutions and hidden checks. */
-import { defineSolution, type Solution } from "shoplm";
+import { defineSolution, type Solution } from "shoplm/instructor";
 
 // #region solution 5.1
 function ndcgAtK(rankedGains: number[], judgedGains: number[], k: number): number {

@@ -1,5 +1,5 @@
 /** Reference solutions and hidden checks: left out of the student release. */
-import type { Solution } from "shoplm";
+import type { Solution } from "shoplm/instructor";
 import { chapter0 } from "./ch00";
 import { chapter1 } from "./ch01";
 import { chapter5 } from "./ch05";

@@ -1,13 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import {
-  chooseBackend,
-  initBackend,
-  parseBackendName,
-  unsortedSegmentSumValues,
-  type BackendCandidate,
-  type BackendName,
-} from "shoplm";
+import { initBackend, type BackendName } from "shoplm";
+import { chooseBackend, parseBackendName, type BackendCandidate } from "../../lib/src/core/backend";
+import { unsortedSegmentSumValues } from "../../lib/src/core/wasm-kernels";
 
 function fake(name: BackendName, outcome: "ok" | "fail", log: string[]): BackendCandidate {
   return {

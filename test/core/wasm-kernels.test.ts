@@ -1,6 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collapseTranspose, initBackend, registerWasmTrainingKernels, sumLeadingValues, transposeHandled, transposeValues, Rng } from "shoplm";
+import { initBackend, Rng } from "shoplm";
+import {
+  collapseTranspose,
+  registerWasmTrainingKernels,
+  sumLeadingValues,
+  transposeHandled,
+  transposeValues,
+} from "../../lib/src/core/wasm-kernels";
 
 /** Deterministic pseudo-random values. */
 function values(n: number, seed: number): Float32Array {

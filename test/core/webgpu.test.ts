@@ -10,7 +10,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { adapterLabel, describeAdapter, initBackend } from "shoplm";
+import { initBackend } from "shoplm";
+import { adapterLabel, describeAdapter } from "../../lib/src/core/webgpu";
 import { GRAMMAR_VOCAB, grammarCorpus, SPECIAL } from "../train/grammar";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { RELEASE_ENTRIES, cellSource, parseNotebook } from "shoplm";
+import { RELEASE_ENTRIES, cellSource, parseNotebook } from "shoplm/instructor";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const glossary = readFileSync(path.join(ROOT, "docs", "glossary.md"), "utf8");

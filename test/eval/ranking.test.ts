@@ -5,7 +5,6 @@
  */
 import {
   averagePrecision,
-  compareCodePoints,
   dcgAtK,
   evaluateRun,
   hitAtK,
@@ -20,6 +19,7 @@ import {
   rPrecision,
   type ScoredDoc,
 } from "shoplm";
+import { compareCodePoints } from "../../lib/src/eval/ranking";
 
 // Ranked d1..d5; relevant: d1, d3, d5 retrieved and d9 judged relevant but never retrieved (R = 4).
 const ranked = ["d1", "d2", "d3", "d4", "d5"];

@@ -18,12 +18,10 @@ import {
   brierScore,
   catalogCoverage,
   categoryDiversity,
-  compareCodePoints,
   confusionMatrix,
   cosineDistance,
   dcgAtK,
   embeddingDiversity,
-  entriesOf,
   evaluateRun,
   expectedCalibrationError,
   exposureGini,
@@ -85,6 +83,7 @@ import {
   type ScoredDoc,
   type Session,
 } from "shoplm";
+import { compareCodePoints, entriesOf } from "../../lib/src/eval/ranking";
 
 const N = 1_000_000;
 /** Yields to the event loop, so that the test worker answers vitest between long synchronous steps. */

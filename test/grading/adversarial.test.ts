@@ -12,7 +12,14 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gradeSubmissions, loadExercises, parseCsv, type GradeRun, type StudentGrade, type Notebook } from "shoplm";
+import {
+  gradeSubmissions,
+  loadExercises,
+  parseCsv,
+  type GradeRun,
+  type StudentGrade,
+  type Notebook,
+} from "shoplm/instructor";
 import {
   ADVERSARIAL,
   adversarialCell,

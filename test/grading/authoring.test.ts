@@ -21,7 +21,7 @@ import {
   type CallResult,
   type Notebook,
   type RemoteAnswer,
-} from "shoplm";
+} from "shoplm/instructor";
 import { exercises } from "../../exercises/index";
 import { solutions } from "../../solutions/index";
 import { COURSE_NOTEBOOKS, ROOT } from "../fixtures/submissions/generate";

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../fixtures/submissions/generate";
 
 const BOUND_MS = 60_000;
-const GRADING = path.join(ROOT, "lib", "dist", "grading", "index.js");
+const GRADING = path.join(ROOT, "lib", "dist", "instructor.js");
 
 /** Run `body` (CommonJS, `g` = the compiled grading module) in a child; its last line is JSON. */
 function bounded(body: string): unknown {

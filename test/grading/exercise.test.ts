@@ -3,7 +3,8 @@ import * as path from "node:path";
 import ts from "typescript";
 import * as shoplm from "shoplm";
 import { describe, expect, it } from "vitest";
-import { captureDisplay, check, compareValues, runChecks, scoreOutcomes, solutionRegion, type MimeBundle } from "shoplm";
+import { captureDisplay, check, type MimeBundle } from "shoplm";
+import { compareValues, runChecks, scoreOutcomes, solutionRegion, STALE_DEFINITIONS } from "shoplm/instructor";
 import { exercises } from "../../exercises/index";
 import { solutions } from "../../solutions/index";
 import { wrongAnswers } from "../fixtures/wrong-answers";
@@ -88,7 +89,7 @@ describe("check() in a notebook", () => {
   it("does not pass a definition the kernel marks stale (its latest version did not compile)", async () => {
     const reference = solutions.find((s) => s.id === "0.1")!.reference;
     const registry = new Set(["ctrByPosition"]);
-    (globalThis as Record<symbol, unknown>)[shoplm.STALE_DEFINITIONS] = registry;
+    (globalThis as Record<symbol, unknown>)[STALE_DEFINITIONS] = registry;
     try {
       const stale = await check("0.1", reference, { exercises, quiet: true });
       expect(stale.passed).toBe(0);
@@ -97,7 +98,7 @@ describe("check() in a notebook", () => {
       const fresh = await check("0.1", reference, { exercises, quiet: true });
       expect(fresh.passed).toBe(fresh.total);
     } finally {
-      delete (globalThis as Record<symbol, unknown>)[shoplm.STALE_DEFINITIONS];
+      delete (globalThis as Record<symbol, unknown>)[STALE_DEFINITIONS];
     }
   });
 

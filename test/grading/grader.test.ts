@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gradeSubmissions, loadExercises, parseCsv, type StudentGrade } from "shoplm";
+import { gradeSubmissions, loadExercises, parseCsv, type StudentGrade } from "shoplm/instructor";
 import { COURSE_NOTEBOOKS, expectedGrade, honestSubmissions, ROOT, writeHonest, writeNotebook, submissionNotebook } from "../fixtures/submissions/generate";
 
 /** The exercises the grader grades: the compiled ones it loads. */
@@ -83,7 +83,7 @@ describe("bulk grading: 200 honest submissions, stopped and resumed", () => {
     for (const f of kept) {
       const grade = JSON.parse(readFileSync(path.join(out, "results", f), "utf8")) as StudentGrade;
       expect(grade.exercises.map((e) => e.id)).toEqual(exercises.map((e) => e.id));
-      expect(ex01(grade).points).toBe(expected.get(grade.student));
+      expect(ex01(grade).points, JSON.stringify(ex01(grade))).toBe(expected.get(grade.student));
       expect(grade.exercises.filter((e) => e.id !== "0.1").every((e) => e.status === "missing" && e.points === 0)).toBe(true);
     }
 

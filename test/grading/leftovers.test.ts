@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { killLeftoverSandboxes } from "shoplm";
+import { killLeftoverSandboxes } from "shoplm/instructor";
 
 function alive(pid: number): boolean {
   try {

@@ -10,7 +10,6 @@ import * as shoplm from "shoplm";
 import {
   bootstrapConfidenceInterval,
   clickThroughByPosition,
-  compareValues,
   cumulativeShare,
   learningRateAt,
   ndcgAtK,
@@ -19,9 +18,8 @@ import {
   scaledDotProductAttention,
   topPopularityShare,
   wordPieceSplit,
-  type Check,
-  type AnswerFunction,
 } from "shoplm";
+import { compareValues, type Check, type AnswerFunction } from "shoplm/instructor";
 import { exercises } from "../../exercises/index";
 import { solutions } from "../../solutions/index";
 

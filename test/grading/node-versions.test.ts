@@ -11,7 +11,17 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { candidateIsolation, disposeSandbox, encodeText, permissionFlag, probeSandbox, sandboxCommand, sandboxConfig, SandboxProcess, type SandboxConfig } from "shoplm";
+import {
+  candidateIsolation,
+  disposeSandbox,
+  encodeText,
+  permissionFlag,
+  probeSandbox,
+  sandboxCommand,
+  sandboxConfig,
+  SandboxProcess,
+  type SandboxConfig,
+} from "shoplm/instructor";
 import { ROOT } from "../fixtures/submissions/generate";
 
 const NODE24 = path.join(ROOT, "build", "node24", "bin", "node");

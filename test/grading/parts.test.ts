@@ -29,7 +29,6 @@ import {
   sandboxConfig,
   SandboxProcess,
   scoreHistogram,
-  sha256Hex,
   studentNotebook,
   syncInto,
   tamperFlags,
@@ -40,7 +39,8 @@ import {
   type PropertyCheck,
   type RemoteAnswer,
   type StudentGrade,
-} from "shoplm";
+} from "shoplm/instructor";
+import { sha256Hex } from "../../lib/src/core/hash";
 import { exercises } from "../../exercises/index";
 import { courseNotebook, ROOT, solutionCellOf } from "../fixtures/submissions/generate";
 

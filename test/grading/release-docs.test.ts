@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildRelease } from "shoplm";
+import { buildRelease } from "shoplm/instructor";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

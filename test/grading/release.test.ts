@@ -21,12 +21,12 @@ import {
   readCourseNotebooks,
   relativeLinks,
   releaseSecrets,
-  sha256Hex,
   solutionSource,
   studentMarkdown,
   type Notebook,
   type ReleaseReport,
-} from "shoplm";
+} from "shoplm/instructor";
+import { sha256Hex } from "../../lib/src/core/hash";
 import { exercises } from "../../exercises/index";
 import { solutions } from "../../solutions/index";
 import { COURSE_NOTEBOOKS, courseNotebook, ROOT, writeNotebook } from "../fixtures/submissions/generate";

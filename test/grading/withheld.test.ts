@@ -6,7 +6,14 @@
  */
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { candidateIsolation, disposeSandbox, encodeText, sandboxConfig, SandboxProcess, transpileCell } from "shoplm";
+import {
+  candidateIsolation,
+  disposeSandbox,
+  encodeText,
+  sandboxConfig,
+  SandboxProcess,
+  transpileCell,
+} from "shoplm/instructor";
 import { exercises } from "../../exercises/index";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -4,7 +4,8 @@
  * check that only a stub fails teaches nothing: a student then meets the mistake at grading.)
  */
 import { describe, expect, it } from "vitest";
-import { feedbackText, runChecks, type CheckResult } from "shoplm";
+import { type CheckResult } from "shoplm";
+import { feedbackText, runChecks } from "shoplm/instructor";
 import { exercises } from "../../exercises/index";
 import { wrongAnswers as wrong } from "../fixtures/wrong-answers";
 

@@ -1,19 +1,18 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
+import { initBackend, Rng } from "shoplm";
 import {
   fastExp,
   fusedKernelsActive,
   gelu,
   geluComposite,
-  initBackend,
   layerNorm,
   layerNormComposite,
   maskedSoftmax,
   maskedSoftmaxComposite,
-  Rng,
   sparseCrossEntropy,
   sparseCrossEntropyComposite,
-} from "shoplm";
+} from "../../lib/src/model/fused";
 
 function values(n: number, seed: number, scale = 1): Float32Array {
   const rng = new Rng(seed);

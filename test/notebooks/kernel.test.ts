@@ -2,11 +2,34 @@
  * The library as seen from a notebook: the project's kernel spec starts tslab, which imports
  * "shoplm" from notebooks/ and sees its types (completion, type errors, inspection).
  */
+import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { lastJsonLine, runPython } from "./python";
 
 const root = path.resolve(__dirname, "../..");
+
+/**
+ * The built library's values: the root entry's, the instructor entry's that the root lacks, and
+ * every other value a compiled module exports that neither entry re-exports (the internals).
+ */
+const SCRIPTS = new Set(["train/worker.js", "grading/sandbox-child.js", "grading/compile-worker.js"]);
+
+function libraryNames(): { root: Set<string>; instructorOnly: Set<string>; internal: Set<string> } {
+  const dist = path.join(root, "lib", "dist");
+  const load = (file: string): Record<string, unknown> => require(file) as Record<string, unknown>;
+  const rootNames = new Set(Object.keys(load(path.join(dist, "index.js"))));
+  const instructorOnly = new Set(Object.keys(load(path.join(dist, "instructor.js"))).filter((n) => !rootNames.has(n)));
+  const internal = new Set<string>();
+  for (const entry of readdirSync(dist, { recursive: true, encoding: "utf8" })) {
+    // Skipped: the entries, and the scripts that run when loaded (worker threads, the sandbox's child).
+    if (!entry.endsWith(".js") || path.basename(entry) === "index.js" || SCRIPTS.has(entry) || entry === "instructor.js") continue;
+    for (const name of Object.keys(load(path.join(dist, entry)))) {
+      if (!rootNames.has(name) && !instructorOnly.has(name) && name !== "__esModule" && name !== "default") internal.add(name);
+    }
+  }
+  return { root: rootNames, instructorOnly, internal };
+}
 
 interface Cell {
   stdout: string;
@@ -24,6 +47,7 @@ describe("the course kernel", () => {
     const result = lastJsonLine<{
       import: Cell;
       completion: string[];
+      namespaceCompletion: string[];
       typeError: Cell;
       runtimeError: Cell;
       lastValue: Cell;
@@ -62,5 +86,16 @@ describe("the course kernel", () => {
     expect(JSON.parse(result.staleAfterBadEdit.stdout)).toEqual(["answer2", "n"]);
     expect(JSON.parse(result.staleAfterFix.stdout)).toEqual(["n"]);
     expect(result.session.stdout.trim()).toBe(result.clientSession);
+    // `shoplm.` then Tab: the course's concepts, no instructor tooling, no internal helper.
+    const offered = new Set(result.namespaceCompletion);
+    const api = libraryNames();
+    expect(offered.size).toBeGreaterThan(100);
+    for (const name of ["buildRelease", "gradeSubmissions", "sandboxConfig", "defineExercise"]) expect(api.instructorOnly, name).toContain(name);
+    for (const name of ["entriesOf", "compareCodePoints", "unregisterWasmKernelWrappers", "WorkerPool"]) expect(api.internal, name).toContain(name);
+    for (const name of ["loadShop", "ndcgAtK", "trainCourseModel", "check", "plot", "Lora"]) expect(offered, name).toContain(name);
+    expect([...offered].filter((name) => api.instructorOnly.has(name))).toEqual([]);
+    expect([...offered].filter((name) => api.internal.has(name))).toEqual([]);
+    // Every value the root exports is offered (types are not values and are not listed after a dot).
+    expect([...api.root].filter((name) => !offered.has(name))).toEqual([]);
   }, 300_000);
 });

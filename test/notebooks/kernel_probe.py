@@ -44,6 +44,10 @@ try:
     result["import"] = run(kc, 'import { getProfile, backendInfo } from "shoplm";\nconsole.log(getProfile("fast").name);')
     code = 'getProfile("fast").sh'
     result["completion"] = reply_to(kc, kc.complete(code, len(code))).get("matches", [])
+    # What `shoplm.` then Tab offers in a notebook: the root API, nothing else.
+    run(kc, 'import * as shoplm from "shoplm";')
+    code = "shoplm."
+    result["namespaceCompletion"] = reply_to(kc, kc.complete(code, len(code))).get("matches", [])
     result["typeError"] = run(kc, 'const n: number = getProfile("fast");')
     # A runtime error on the cell's third line, called from its fifth.
     result["runtimeError"] = run(kc, 'function explode(): never {\n  const why = "on purpose";\n  throw new RangeError(why);\n}\nexplode();')

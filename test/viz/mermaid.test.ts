@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MimeBundle } from "../../lib/src/viz";
+import { MERMAID_MIME, MERMAID_EMBED_MARKER, mermaidCacheKey } from "../../lib/src/viz/mermaid";
 
 type Viz = typeof import("../../lib/src/viz");
 
@@ -76,15 +77,15 @@ describe("mermaid display", () => {
       restore();
     }
     expect(bundles).toHaveLength(2);
-    expect(bundles[0][viz.MERMAID_MIME]).toBe("flowchart LR\n  q[Query] --> r{{Ranker <b>}}");
-    expect(bundles[0]["text/plain"]).toBe(bundles[0][viz.MERMAID_MIME]);
+    expect(bundles[0][MERMAID_MIME]).toBe("flowchart LR\n  q[Query] --> r{{Ranker <b>}}");
+    expect(bundles[0]["text/plain"]).toBe(bundles[0][MERMAID_MIME]);
     const first = bundles[0]["text/html"] as string;
     const second = bundles[1]["text/html"] as string;
     // The diagram source is escaped inside the <pre>, and mermaid.js comes inline exactly once.
     expect(first).toContain('<pre class="mermaid"');
     expect(first).toContain("r{{Ranker &lt;b&gt;}}");
-    expect(first.split(viz.MERMAID_EMBED_MARKER).length - 1).toBe(1);
-    expect(second.split(viz.MERMAID_EMBED_MARKER).length - 1).toBe(0);
+    expect(first.split(MERMAID_EMBED_MARKER).length - 1).toBe(1);
+    expect(second.split(MERMAID_EMBED_MARKER).length - 1).toBe(0);
     expect(second).toContain("m.run({ nodes: [el] })");
     expect(second.length).toBeLessThan(10_000);
     expect(/<script[^>]*\bsrc\s*=/i.test(first + second)).toBe(false);
@@ -100,7 +101,7 @@ describe("mermaid display", () => {
     } finally {
       restore();
     }
-    expect(bundles.map((b) => (b["text/html"] as string).split(viz.MERMAID_EMBED_MARKER).length - 1)).toEqual([1, 1, 0]);
+    expect(bundles.map((b) => (b["text/html"] as string).split(MERMAID_EMBED_MARKER).length - 1)).toEqual([1, 1, 0]);
   });
 
   test("an invalid diagram is refused before anything is displayed", async () => {
@@ -127,7 +128,7 @@ describe("mermaid display", () => {
     }
     expect(bundles).toHaveLength(1);
     expect(bundles[0]["image/svg+xml"]).toBeUndefined();
-    expect(bundles[0][viz.MERMAID_MIME]).toBe(COURSE_MAP);
+    expect(bundles[0][MERMAID_MIME]).toBe(COURSE_MAP);
     expect(bundles[0]["text/html"]).toContain('<pre class="mermaid"');
     const text = bundles[0]["text/plain"] as string;
     expect(text.split("\n")[0]).toMatch(/^\[static SVG unavailable.*apt-get install chromium.*\]$/);
@@ -165,7 +166,7 @@ describe.skipIf(!hasChromium)("mermaid SVG in headless Chromium", () => {
     // Labels are SVG text, not HTML in <foreignObject>, so the picture shows outside browsers too.
     expect(svg.includes("<foreignObject")).toBe(false);
     const files = readdirSync(cache).filter((f) => f.endsWith(".svg"));
-    expect(files).toEqual([`${viz.mermaidCacheKey(COURSE_MAP)}.svg`]);
+    expect(files).toEqual([`${mermaidCacheKey(COURSE_MAP)}.svg`]);
     const t1 = performance.now();
     expect(await viz.mermaidSvg(COURSE_MAP, { cacheDir: cache })).toBe(svg);
     const cachedMs = performance.now() - t1;
@@ -185,7 +186,7 @@ describe.skipIf(!hasChromium)("mermaid SVG in headless Chromium", () => {
     expect(svgText(svg).includes("Re-rank")).toBe(true);
     expect(bundle["text/html"]).toBe(`<div class="shoplm-mermaid">${svg}</div>`);
     expect(bundle["text/html"]).not.toContain("<script");
-    expect(bundle[viz.MERMAID_MIME]).toContain("flowchart LR");
+    expect(bundle[MERMAID_MIME]).toContain("flowchart LR");
   }, 120_000);
 
   test("a diagram mermaid cannot parse is an error with mermaid's message, not a silent fallback", async () => {

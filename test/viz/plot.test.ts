@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { MimeBundle } from "../../lib/src/viz";
+import { PLOTLY_MIME, PLOTLY_EMBED_MARKER } from "../../lib/src/viz/plot";
 
 type Viz = typeof import("../../lib/src/viz");
 
@@ -56,7 +57,7 @@ describe("plot", () => {
     }
     expect(bundles).toHaveLength(2);
     const all = bundles.map((b) => html(b.bundle)).join("\n");
-    expect(count(all, viz.PLOTLY_EMBED_MARKER)).toBe(1);
+    expect(count(all, PLOTLY_EMBED_MARKER)).toBe(1);
     expect(count(all, plotlyBanner)).toBe(1);
     expect(count(html(bundles[0].bundle), plotlyBanner)).toBe(1);
     // The guard: the bundle only runs when the page has no Plotly yet.
@@ -76,7 +77,7 @@ describe("plot", () => {
     } finally {
       restore();
     }
-    expect(bundles.map((b) => count(html(b.bundle), viz.PLOTLY_EMBED_MARKER))).toEqual([1, 1, 0]);
+    expect(bundles.map((b) => count(html(b.bundle), PLOTLY_EMBED_MARKER))).toEqual([1, 1, 0]);
   });
 
   test("the bundle carries the figure as plotly JSON, HTML and a one-line summary", async () => {
@@ -89,7 +90,7 @@ describe("plot", () => {
       restore();
     }
     const bundle = bundles[0].bundle;
-    const json = bundle[viz.PLOTLY_MIME] as { data: { y: unknown; x: unknown }[] };
+    const json = bundle[PLOTLY_MIME] as { data: { y: unknown; x: unknown }[] };
     expect(json.data[0].y).toEqual([4, 2, 1]); // typed array became a plain array
     expect(json.data[0].x).toEqual([10, 20, 30]);
     expect(bundle["text/plain"]).toBe('plot: 2 scatter (train, val) - "MLM loss"');
@@ -211,7 +212,7 @@ describe("LivePlot", () => {
     expect(new Set(bundles.map((b) => b.id)).size).toBe(1);
     expect(bundles[0].id).toBeTruthy();
     expect(bundles.map((b) => b.update)).toEqual([false, true, true, true, true]);
-    const points = bundles.map((b) => (b.bundle[viz.PLOTLY_MIME] as { data: { y: number[] }[] }).data[0].y.length);
+    const points = bundles.map((b) => (b.bundle[PLOTLY_MIME] as { data: { y: number[] }[] }).data[0].y.length);
     expect(points).toEqual([1, 4, 7, 10, 10]);
     expect(bundles[4].bundle["text/plain"]).toContain("last: train 1.0000 @ 9");
   });
@@ -239,7 +240,7 @@ describe("plotly.js reaches every page", () => {
     const viz = await import("../../lib/src/viz");
     const sent: boolean[] = [];
     const restore = viz.captureDisplay((bundle) => {
-      if (typeof bundle["text/html"] === "string") sent.push(bundle["text/html"].includes(viz.PLOTLY_EMBED_MARKER));
+      if (typeof bundle["text/html"] === "string") sent.push(bundle["text/html"].includes(PLOTLY_EMBED_MARKER));
     });
     const g = globalThis as Record<symbol, unknown>;
     try {

@@ -1,6 +1,9 @@
-export * from "./profile";
-export * from "./backend";
-export * from "./wasm-kernels";
-export * from "./random";
-export * from "./webgpu";
-export * from "./hash";
+/** Core: course profiles, the compute backend (native, WebGPU, wasm, cpu) and seeded random numbers. */
+export {
+  isProfileName, getProfile, type ProfileName, type Profile, PROFILES, PROFILE_NAMES,
+} from "./profile";
+export {
+  initBackend, backendInfo, type BackendName, BACKEND_NAMES, type BackendAttempt, type BackendInfo,
+} from "./backend";
+export { type RngState, type Seed, Rng } from "./random";
+export { type WebGpuMode, type GpuAdapterDescription } from "./webgpu";

@@ -3,7 +3,7 @@
  * users with hidden preferences, and their sessions. Each part draws from its own seeded
  * stream, so changing the number of users does not change the catalog.
  */
-import { getProfile, type Profile } from "../core/profile";
+import type { Profile } from "../core/profile";
 import { generateProducts } from "./products";
 import { generateQueries } from "./queries";
 import type { Judgment, Product, Query, Session, User } from "./records";
@@ -24,8 +24,8 @@ export interface ShopWorld {
 /** Bumped whenever the generator's output changes on purpose; written to the manifest. */
 export const GENERATOR_VERSION = 1;
 
-/** Generates the shop for `settings` (a profile's `shop` section, or the current profile's). */
-export function generateWorld(settings: ShopSettings = getProfile().shop): ShopWorld {
+/** Generates the shop for `settings` (a profile's `shop` section, e.g. `getProfile("fast").shop`). */
+export function generateWorld(settings: ShopSettings): ShopWorld {
   const products = generateProducts(settings.products, settings.seed);
   const { queries, judgments } = generateQueries(products, settings.queries, settings.judgedPerQuery, settings.seed);
   const users = generateUsers(settings.users, settings.seed);

@@ -1,15 +1,2 @@
-export * from "./compare";
-export * from "./exercise";
-export * from "./check";
-export * from "./notebook";
-export * from "./transfer";
-export * from "./sandbox";
-export * from "./replay";
-export * from "./submission";
-export * from "./gradebook";
-export * from "./feedback";
-export * from "./compile";
-export * from "./grader";
-export * from "./release";
-export * from "./cli";
-export * from "./exercise-cells";
+/** What a student uses from grading: `check()` runs an exercise's checks in the notebook. The instructor's tooling is in `shoplm/instructor`. */
+export { findCourseRoot, check, type CheckResult } from "./check";

@@ -1,7 +1,7 @@
 /**
  * The encoder's sizes (a BERT-style transformer encoder) and its parameter count.
  */
-import { getProfile, type Profile } from "../core/profile";
+import type { Profile } from "../core/profile";
 
 export interface EncoderConfig {
   /** Token ids are 0 .. vocabSize-1. */
@@ -71,7 +71,7 @@ export function encoderConfig(options: Partial<EncoderConfig> & { vocabSize: num
 }
 
 /** The course profile's model sizes (fast or full) as an encoder config. */
-export function encoderConfigFromProfile(profile: Profile = getProfile(), overrides: Partial<EncoderConfig> = {}): EncoderConfig {
+export function encoderConfigFromProfile(profile: Profile, overrides: Partial<EncoderConfig> = {}): EncoderConfig {
   const m = profile.model;
   return encoderConfig({
     vocabSize: m.vocabSize,

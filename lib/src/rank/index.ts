@@ -1,2 +1,4 @@
 /** Chapter 4, ranking and recommendation (baselines so far). */
-export * from "./baselines";
+export {
+  judgedPools, judgmentQrels, randomRanker, popularityRanker, keywordRanker, type PoolRanker,
+} from "./baselines";

@@ -1,12 +1,33 @@
-export * from "./batches";
-export * from "./masking";
-export * from "./schedule";
-export * from "./adamw";
-export * from "./clip";
-export * from "./metrics";
-export * from "./pretrain";
-export * from "./callbacks";
-export * from "./course-model";
-export * from "./trainer";
-export * from "./mlm-task";
-export type { Shard, WorkerTaskSpec } from "./worker-pool";
+/** Chapter 1, training: masking, batches, AdamW, schedules, clipping, the one Trainer (asynchronous step, worker threads) and the course model's recipe. */
+export { padBatch, type TokenSequence, type PaddedBatch, type PadOptions, BatchSampler } from "./batches";
+export { maskTokens, type SpecialTokens, type MaskingOptions, MASK_KIND, type MaskedTokens } from "./masking";
+export {
+  validateSchedule, learningRateAt, scheduleCurve, type Decay, type ScheduleOptions,
+} from "./schedule";
+export {
+  decaysByDefault, adamwUpdateValues, adamwUpdateComposite, type AdamWOptions, type AdamWStep,
+  type AdamWState, AdamW,
+} from "./adamw";
+export { sumOfSquares, globalNorm, clipScale, clipByGlobalNorm } from "./clip";
+export { perplexity, unigramPerplexity, MlmMetrics } from "./metrics";
+export {
+  evaluateMlm, pretrain, type PretrainOptions, type StepInfo, type EvalInfo, type PretrainResult,
+  type TrainingState, Pretrainer, type MlmEvaluateOptions,
+} from "./pretrain";
+export { stepSummary, trainingDisplay, type TrainingDisplayOptions, type TrainingDisplay } from "./callbacks";
+export {
+  shopTextSplit, specialTokenIds, encodeTexts, encodeWindows, trainCourseModel, type TextSplit,
+  type CourseModelOptions, type CourseModelRun,
+} from "./course-model";
+export {
+  defaultWorkerCount, resolveWorkers, splitRows, type TrainingTask, type DrawnBatch, type BatchSourceState,
+  type BatchSource, type TrainStepInfo, type TrainerOptions, type TrainerRunOptions, type TrainerRunResult,
+  Trainer,
+} from "./trainer";
+export {
+  sliceMlmBatch, mlmTrainingTask, mlmWorkerTask, mlmWorkerSpec, type MlmBatchOptions, MlmBatchSource,
+} from "./mlm-task";
+export {
+  type WorkerTaskSpec, type Shard, type WeightSlot, type WorkerSetup, type ToWorker, type FromWorker,
+  type WorkerPoolOptions,
+} from "./worker-pool";
