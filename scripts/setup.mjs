@@ -125,6 +125,7 @@ const OPTIONAL_DEBS = [
     why: "a software GPU: COURSE_BACKEND=webgpu-soft and the webgpu tests",
     without: "no software GPU (the webgpu tests skip)",
   },
+  { deb: "jupyter-notebook", file: "/usr/bin/jupyter-notebook", why: "a Jupyter server for the real-browser test (test/browser)", without: "the real-browser Jupyter test skips" },
 ];
 
 function optionalDebs() {

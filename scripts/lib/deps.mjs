@@ -59,6 +59,7 @@ export const PYTHON_NEEDS = [
   { module: "statsmodels", deb: "python3-statsmodels", pip: "statsmodels", why: "reference power analysis in tests" },
   { module: "mpmath", deb: "python3-mpmath", pip: "mpmath", why: "high-precision reference quantiles in tests" },
   { module: "jupyter_kernel_test", deb: "python3-jupyter-kernel-test", pip: "jupyter_kernel_test", why: "kernel conformance tests" },
+  { module: "xapian", deb: "python3-xapian", pip: "xapian-bindings", why: "reference BM25 ranking (Xapian) in tests" },
 ];
 
 /** The PYTHON_NEEDS entries whose module the course's python cannot find (find_spec: no slow imports). */

@@ -2,6 +2,7 @@
  * Figures about a shop world, computed from its records: the counts and rates the dataset card
  * prints (data/README.md, between the generated markers) and chapter 0 shows.
  */
+import { ATTRIBUTE_TAGS, ATTRIBUTE_TAG_TYPES, attributeTagRows, countAttributeSpans, type AttributeTagRow, type AttributeTagType } from "./attribute-tags";
 import { LOG_START } from "./calendar";
 import { ESCI_LABELS, esciGrade } from "./esci";
 import { KeywordIndex } from "./keyword-match";
@@ -83,6 +84,29 @@ export interface ShopStats {
   readonly price: { readonly min: number; readonly median: number; readonly max: number };
   readonly smallestCategory: number;
   readonly largestCategory: number;
+  /** The attribute tags (attributes.jsonl.gz) of queries and of titles. */
+  readonly attributeTags: Record<AttributeTagRow["source"], AttributeTagStats>;
+}
+
+export interface AttributeTagStats {
+  readonly texts: number;
+  readonly words: number;
+  readonly splits: Record<Split, number>;
+  /** Spans per type. */
+  readonly spans: Record<AttributeTagType, number>;
+  /** Words per tag. */
+  readonly tags: Readonly<Record<string, number>>;
+}
+
+/** Counts of the attribute-tag rows of one source. */
+export function attributeTagStats(rows: readonly AttributeTagRow[]): AttributeTagStats {
+  return {
+    texts: rows.length,
+    words: rows.reduce((n, r) => n + r.words.length, 0),
+    splits: countBy(SPLITS, rows.map((r) => r.split)),
+    spans: countAttributeSpans(rows),
+    tags: countBy(ATTRIBUTE_TAGS, rows.flatMap((r) => r.tags)),
+  };
 }
 
 function countBy<K extends string>(keys: readonly K[], values: Iterable<K>): Record<K, number> {
@@ -107,6 +131,7 @@ export function describeShop(world: ShopWorld): ShopStats {
   const top = Math.max(1, Math.round(pops.length / 100));
   const prices = world.products.map((p) => p.price).sort((a, b) => a - b);
   const logStartDay = LOG_START.slice(0, 10);
+  const tagRows = attributeTagRows(world);
   return {
     counts: {
       departments: new Set(world.products.map((p) => p.categoryPath[0])).size,
@@ -136,6 +161,7 @@ export function describeShop(world: ShopWorld): ShopStats {
     // Reductions, not Math.min(...sizes): no argument-count limit.
     smallestCategory: sizes.reduce((m, x) => Math.min(m, x), Infinity),
     largestCategory: sizes.reduce((m, x) => Math.max(m, x), -Infinity),
+    attributeTags: { query: attributeTagStats(tagRows.filter((r) => r.source === "query")), title: attributeTagStats(tagRows.filter((r) => r.source === "title")) },
   };
 }
 
@@ -173,6 +199,13 @@ export function datasetCardBlock(stats: ReadonlyArray<{ readonly profile: string
   }
   out += `\n### Click-through rate by position (logging ranker / shuffled exploration traffic)\n\n| position | ${stats.map((s) => `${s.profile}: ranker | ${s.profile}: shuffle`).join(" | ")} |\n|---|${stats.map(() => "---:|---:").join("|")}|\n`;
   for (let i = 0; i < 10; i++) out += `| ${i + 1} | ${stats.map((s) => `${dec(s.stats.ctrByPosition.ranker[i])} | ${dec(s.stats.ctrByPosition.shuffle[i])}`).join(" | ")} |\n`;
+  out += `\n### Attribute tags (attributes.jsonl.gz): spans per type and words per tag\n\n| | ${stats.map((s) => `${s.profile}: queries | ${s.profile}: titles`).join(" | ")} |\n|---|${stats.map(() => "---:|---:").join("|")}|\n`;
+  const both = (label: string, f: (a: AttributeTagStats) => number): string => `| ${label} | ${stats.map((s) => `${fmt(f(s.stats.attributeTags.query))} | ${fmt(f(s.stats.attributeTags.title))}`).join(" | ")} |\n`;
+  out += both("texts", (a) => a.texts);
+  for (const split of SPLITS) out += both(`texts: ${split}`, (a) => a.splits[split]);
+  out += both("words", (a) => a.words);
+  for (const type of ATTRIBUTE_TAG_TYPES) out += both(`spans: ${type}`, (a) => a.spans[type]);
+  for (const tag of ATTRIBUTE_TAGS) out += both(`words tagged ${tag}`, (a) => a.tags[tag]);
   return `${out}\n${CARD_END}`;
 }
 

@@ -69,3 +69,6 @@ export {
   recordsFrame, productsFrame, queriesFrame, judgmentsFrame, usersFrame, sessionsFrame, impressionsFrame,
   interactionsFrame, searchJudgmentsFrame, itemsFrame, sequencesFrame,
 } from "./frames";
+export { ATTRIBUTE_TAG_TYPES, ATTRIBUTE_TAGS, splitWords, wordSpans, tagTitle, tagQuery, titleSplit, attributeTagRows, countAttributeSpans, type AttributeTagType, type AttributeTagRow, type WordSpan } from "./attribute-tags";
+export { loadAttributeTags } from "./shop-files";
+export { type AttributeTagStats } from "./describe";

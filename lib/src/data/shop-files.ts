@@ -3,7 +3,9 @@
  * machine, and reading them back into typed records.
  *
  * Layout: manifest.json, taxonomy.json, vocabulary.json (plain JSON) and products, queries,
- * judgments, users, sessions as gzip'd JSON Lines (one record per line, keys in a fixed order).
+ * judgments, users, sessions as gzip'd JSON Lines (one record per line, keys in a fixed order),
+ * and attributes.jsonl.gz: the BIO attribute tags of every query and title, derived from those
+ * records without a random draw (attribute-tags.ts), so the other files do not change with it.
  * Gzip headers carry no time stamp (node:zlib writes 0) and a fixed OS byte (zlib writes the
  * build platform's code there; we overwrite it), so the bytes depend on the records only.
  */
@@ -12,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { constants, gunzipSync, gzipSync } from "node:zlib";
 import { isProfileName, type ProfileName } from "../core/profile";
+import { attributeTagRows, parseAttributeTags, type AttributeTagRow } from "./attribute-tags";
 import { BRANDS } from "./brands";
 import { LOG_END, LOG_START, SPLIT_BOUNDARIES } from "./calendar";
 import type { Judgment, Product, Query, Session, User } from "./records";
@@ -22,6 +25,9 @@ import { GENERATOR_VERSION, type ShopSettings, type ShopWorld } from "./world";
 /** The record files of a shop, in the order they are written. */
 export const SHOP_RECORD_FILES = ["products", "queries", "judgments", "users", "sessions"] as const;
 export type ShopRecordFile = (typeof SHOP_RECORD_FILES)[number];
+
+/** The attribute tags' file, written after the record files. */
+export const ATTRIBUTE_TAGS_FILE = "attributes.jsonl.gz";
 
 export interface ShopRecords {
   products: Product;
@@ -108,6 +114,9 @@ export function serializeWorld(world: ShopWorld, profile: string): Map<string, B
     files.set(fileName, gzipDeterministic(text));
     manifestFiles.push({ name: fileName, rows: rows.length, contentSha256: sha256Hex(text) });
   }
+  const tagged = toJsonLines(attributeTagRows(world));
+  files.set(ATTRIBUTE_TAGS_FILE, gzipDeterministic(tagged));
+  manifestFiles.push({ name: ATTRIBUTE_TAGS_FILE, rows: world.queries.length + world.products.length, contentSha256: sha256Hex(tagged) });
   const taxonomy = prettyJson(taxonomyData());
   const vocabulary = prettyJson(vocabularyData());
   files.set("taxonomy.json", Buffer.from(taxonomy, "utf8"));
@@ -176,17 +185,19 @@ export function readManifest(dir: string): ShopManifest {
   }
 }
 
-/** The records of one shop file, checked against the manifest's row count. */
-export function readShopFile<K extends ShopRecordFile>(dir: string, name: K, manifest: ShopManifest = readManifest(dir)): ShopRecords[K][] {
-  const file = path.join(dir, `${name}.jsonl.gz`);
-  let text: string;
+function gunzipText(file: string): string {
   try {
-    text = gunzipSync(readBytes(file)).toString("utf8");
+    return gunzipSync(readBytes(file)).toString("utf8");
   } catch (error) {
     if ((error as Error).message.startsWith("Shop file not found")) throw error;
     throw new Error(`${file}: expected gzip'd JSON Lines, could not decompress (${(error as Error).message}).`);
   }
-  const rows = parseJsonLines<ShopRecords[K]>(text, file);
+}
+
+/** The records of one shop file, checked against the manifest's row count. */
+export function readShopFile<K extends ShopRecordFile>(dir: string, name: K, manifest: ShopManifest = readManifest(dir)): ShopRecords[K][] {
+  const file = path.join(dir, `${name}.jsonl.gz`);
+  const rows = parseJsonLines<ShopRecords[K]>(gunzipText(file), file);
   const expected = manifest.files.find((f) => f.name === `${name}.jsonl.gz`);
   if (expected && expected.rows !== rows.length) throw new Error(`${file}: the manifest says ${expected.rows} rows, the file has ${rows.length}.`);
   return rows;
@@ -205,4 +216,18 @@ export function loadShop(profileOrDir: ProfileName | string = "fast"): LoadedSho
     users: readShopFile(dir, "users", manifest),
     sessions: readShopFile(dir, "sessions", manifest),
   };
+}
+
+/**
+ * The attribute tags of a shipped world (one row per query, then per product title), every row
+ * checked: a malformed line, a tag outside the tag set or a tags/words length mismatch is an error
+ * naming the file, line, column and field.
+ */
+export function loadAttributeTags(profileOrDir: ProfileName | string = "fast"): AttributeTagRow[] {
+  const dir = shopDir(profileOrDir);
+  const file = path.join(dir, ATTRIBUTE_TAGS_FILE);
+  const rows = parseAttributeTags(gunzipText(file), file);
+  const expected = readManifest(dir).files.find((f) => f.name === ATTRIBUTE_TAGS_FILE);
+  if (expected && expected.rows !== rows.length) throw new Error(`${file}: the manifest says ${expected.rows} rows, the file has ${rows.length}.`);
+  return rows;
 }

@@ -55,3 +55,4 @@ export {
 } from "./ab-test";
 export { topSlotLog, type ReRanker, type TopSlotLog } from "./counterfactual";
 export { type EvalWarning, type EvalWarningCode, EmptyInputError } from "./validate";
+export { bioSpans, spanScores, type Span, type SpanScores, type SpanReport } from "./spans";

@@ -165,6 +165,23 @@ export class AdaLora implements FineTuneMethod {
     return adaloraBudget(step, this.options.initialRank * n, this.options.targetRank * n, this.options.warmupSteps, this.options.finalStep);
   }
 
+  /** The rank masks (1 kept, 0 pruned) per projection: what a checkpoint keeps beside the weights. */
+  exportState(): Record<string, number[]> {
+    return Object.fromEntries(this.projections.map((p) => [p.name, Array.from(p.mask)]));
+  }
+
+  restoreState(state: Readonly<Record<string, readonly number[]>>): void {
+    for (const p of this.projections) {
+      const mask = state[p.name];
+      if (!mask || mask.length !== p.mask.length || mask.some((m) => m !== 0 && m !== 1)) {
+        throw new Error(`AdaLoRA: the saved rank mask of ${p.name} is ${mask ? `[${mask.join(", ")}]` : "missing"}; expected ${p.mask.length} values of 0 or 1.`);
+      }
+      p.mask.set(mask);
+      this.masks.get(p.name)?.dispose();
+      this.masks.set(p.name, tf.keep(tf.tensor1d(p.mask)));
+    }
+  }
+
   /** After update `step`: smooth the sensitivities from the step's gradients, then mask to the budget (asynchronous reads: every backend). */
   async afterStep(step: number): Promise<void> {
     const b1 = this.options.beta1 ?? 0.85;

@@ -124,6 +124,16 @@ export class SequenceClassifier {
   task(): TrainingTask<ClassificationBatch> {
     return { params: this.trainableSets(), loss: (b, rng) => this.loss(b, rng) };
   }
+
+  /** Training batches over `examples` (what `fineTune` draws from). */
+  batchSource(examples: readonly EncodedExample[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): ClassificationBatchSource {
+    return new ClassificationBatchSource(examples, options);
+  }
+
+  /** One label index per example (what `predict` is scored against). */
+  labelsOf(examples: readonly EncodedExample[]): Int32Array {
+    return Int32Array.from(examples, (e) => e.label);
+  }
 }
 
 /** Batches of labelled sequences in a fresh seeded order every epoch. */

@@ -4,14 +4,31 @@
  * chunks of `evalEvery` steps; after each chunk the validation split is scored, and with early
  * stopping the run ends when it stops improving and the best weights are put back.
  */
-import type { WeightValue } from "../model/parameters";
+import type { Parameters, WeightValue } from "../model/parameters";
 import type { ScheduleOptions } from "../train/schedule";
-import { Trainer, type TrainStepInfo } from "../train/trainer";
-import { ClassificationBatchSource, type SequenceClassifier } from "./classifier";
+import { Trainer, type BatchSource, type TrainingTask, type TrainStepInfo } from "../train/trainer";
 import { EarlyStopping, type EarlyStoppingOptions } from "./early-stopping";
 import type { EncodedExample } from "./examples";
+import type { FineTuneMethod } from "./method";
 
-export interface FineTuneOptions {
+/**
+ * What `fineTune` trains: the sequence classifier (one label per example), the token classifier
+ * (one label per word), or any classifier with the same surface.
+ */
+export interface FineTunable<E, B> {
+  readonly method: FineTuneMethod;
+  task(): TrainingTask<B>;
+  trainableSets(): Parameters[];
+  trainableParameters(): number;
+  /** Training batches over `examples` in a fresh seeded order every epoch. */
+  batchSource(examples: readonly E[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): BatchSource<B>;
+  /** The labels `predict` is scored against, in example order (flattened for token labels). */
+  labelsOf(examples: readonly E[]): Int32Array;
+  /** Predicted label indices, aligned with `labelsOf`. */
+  predict(examples: readonly E[], padId: number, maxLength: number): Promise<Int32Array>;
+}
+
+export interface FineTuneOptions<E = EncodedExample> {
   readonly steps: number;
   readonly batchSize: number;
   readonly learningRate: number;
@@ -22,7 +39,7 @@ export interface FineTuneOptions {
   readonly padId: number;
   readonly maxLength: number;
   /** Scored every `evalEvery` steps (and at the end) when given. */
-  readonly validation?: readonly EncodedExample[];
+  readonly validation?: readonly E[];
   readonly evalEvery?: number;
   /** Validation score to track (default accuracy, from the predictions). */
   readonly score?: (yTrue: Int32Array, yPred: Int32Array) => number;
@@ -53,13 +70,13 @@ export function indexAccuracy(yTrue: Int32Array, yPred: Int32Array): number {
   return yTrue.length ? hits / yTrue.length : NaN;
 }
 
-function snapshotTrainable(classifier: SequenceClassifier): Map<string, WeightValue>[] {
+function snapshotTrainable<E, B>(classifier: FineTunable<E, B>): Map<string, WeightValue>[] {
   return classifier.trainableSets().map((s) => s.snapshot());
 }
 
-export async function fineTune(classifier: SequenceClassifier, train: readonly EncodedExample[], options: FineTuneOptions): Promise<FineTuneResult> {
+export async function fineTune<E, B>(classifier: FineTunable<E, B>, train: readonly E[], options: FineTuneOptions<E>): Promise<FineTuneResult> {
   if (train.length === 0) throw new Error("fineTune: no training examples.");
-  const source = new ClassificationBatchSource(train, { batchSize: options.batchSize, padId: options.padId, maxLength: options.maxLength });
+  const source = classifier.batchSource(train, { batchSize: options.batchSize, padId: options.padId, maxLength: options.maxLength });
   const schedule: ScheduleOptions = {
     peak: options.learningRate,
     totalSteps: options.steps,
@@ -75,7 +92,7 @@ export async function fineTune(classifier: SequenceClassifier, train: readonly E
     label: `fineTune(${classifier.method.name})`,
   });
   const validation = options.validation;
-  const truth = validation ? Int32Array.from(validation, (e) => e.label) : null;
+  const truth = validation ? classifier.labelsOf(validation) : null;
   const score = options.score ?? indexAccuracy;
   const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : null;
   const evalEvery = options.evalEvery ?? options.steps;

@@ -17,7 +17,29 @@ export { adapters, type AdapterOptions, Adapters } from "./adapter";
 export { prefixTuning, type PrefixTuningOptions, PrefixTuning } from "./prefix";
 export { adaloraBudget, adalora, type AdaLoraOptions, AdaLora } from "./adalora";
 export {
-  shippedCheckpointDir, intentData, majorityBaseline, fineTuneIntent, compareIntentMethods, type IntentField,
-  type IntentData, type MethodSettings, DEFAULT_LEARNING_RATES, type IntentRunOptions, type SplitScores,
+  intentData, majorityBaseline, fineTuneIntent, compareIntentMethods, type IntentField,
+  type IntentData, type IntentRunOptions, type SplitScores,
   type IntentRunResult, type IntentComparisonRow,
 } from "./intent";
+export { type FineTunable } from "./fine-tune";
+export { encodeTaggedExamples, tokenClassificationBatch, TokenClassifier, type TaggedWords, type EncodedTaggedExample, type EncodeTaggedOptions, type TokenClassificationBatch } from "./token-classifier";
+export { attributeData, majorityTags, lexiconTags, fineTuneAttributes, type AttributeSource, type AttributeExample, type AttributeData, type AttributeRunOptions, type AttributeScores, type AttributeSplitScores, type AttributeRunResult } from "./attributes";
+export {
+  type GradedPair, type CandidatePool, type RelevanceScale, ESCI_SCALE, shopRelevancePairs, candidatePools, CrossEncoder,
+  type CrossEncoderOptions, type TrainedCrossEncoder, trainCrossEncoder, gradeRmse, type RelevanceRow,
+  type ShopRelevanceResult, type ShopRelevanceOptions, fineTuneShopRelevance, relevanceScaleOf,
+  type CrossEncoderScorerOptions, crossEncoderScorer,
+} from "./relevance";
+export {
+  FINE_TUNED_FORMAT, type FineTunedManifest, type SaveFineTunedOptions, saveFineTuned, readFineTunedManifest,
+  type LoadedFineTuned, loadFineTuned, loadCrossEncoder, saveCrossEncoder,
+} from "./fine-tuned-checkpoint";
+export {
+  shippedCheckpointDir, type MethodSettings, DEFAULT_LEARNING_RATES, type TrainedModel, type FineTuneObserver,
+  type RunSetup, lossEnds,
+} from "./run";
+export { type ForgettingOptions, fineTunedMlm } from "./forgetting";
+export {
+  type ShopTask, SHOP_TASKS, type MethodComparisonOptions, type MethodComparisonRow, type MethodComparison,
+  compareFineTuningMethods,
+} from "./compare-methods";

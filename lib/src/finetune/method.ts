@@ -24,6 +24,10 @@ export interface FineTuneMethod {
   regularizer?(): tf.Scalar;
   /** Called after every optimizer update (AdaLoRA's rank allocation); awaited before the next step. */
   afterStep?(step: number): void | Promise<void>;
+  /** State beyond `params` that a fine-tuned checkpoint must keep (AdaLoRA's rank masks), as plain numbers. */
+  exportState?(): Record<string, number[]>;
+  /** Puts back what `exportState` gave (loading a fine-tuned checkpoint). */
+  restoreState?(state: Readonly<Record<string, readonly number[]>>): void;
   /** Free the method's own weights (never the encoder's). */
   dispose(): void;
 }

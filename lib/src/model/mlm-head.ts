@@ -6,6 +6,7 @@
  * 15 % of the tokens instead of all of them.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { EncoderHooks } from "./hooks";
 import { Rng, type Seed } from "../core/random";
 import { validateEncoderConfig, type EncoderConfig } from "./config";
 import { dense, denseSpecs } from "./dense";
@@ -96,7 +97,7 @@ export class MaskedLanguageModel {
   }
 
   /** Scores [positions, vocab] at flat positions (row * length + column) of the inputs. */
-  logitsAt(inputs: EncoderInputs, positions: ArrayLike<number>, options: { training?: boolean; rng?: Rng } = {}): tf.Tensor2D {
+  logitsAt(inputs: EncoderInputs, positions: ArrayLike<number>, options: { training?: boolean; rng?: Rng; hooks?: EncoderHooks } = {}): tf.Tensor2D {
     return tf.tidy(() => {
       const { rows } = this.encoder.forwardRows(inputs, options);
       return this.logits(tf.gather(rows, tf.tensor1d(Int32Array.from(positions), "int32")) as tf.Tensor2D);

@@ -2,3 +2,5 @@
 export {
   judgedPools, judgmentQrels, randomRanker, popularityRanker, keywordRanker, type PoolRanker,
 } from "./baselines";
+export { Bm25Index, DEFAULT_BM25_PARAMS, productBm25Index, type Bm25Document, type Bm25Hit, type Bm25IndexOptions, type Bm25Params, type Bm25Tokenizer } from "./bm25";
+export { bm25FixedScorer, bm25RelevanceScorer, compareRelevanceScorers, DEFAULT_BM25_GRID, evaluateRelevanceFolds, foldSplit, loadRelevanceFolds, meanGradeScorer, pairScorer, randomRelevanceScorer, relevanceFolds, relevanceGrade, relevanceProducts, relevanceTable, type Bm25Grid, type FoldModel, type PoolScores, type RelevanceEvaluationOptions, type RelevanceFoldOptions, type RelevanceFolds, type RelevanceItem, type RelevancePool, type RelevanceReport, type RelevanceScorer, type ScorerComparison, type ScorerFoldResult, type ScorerResult } from "./relevance-folds";

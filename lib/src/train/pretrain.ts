@@ -7,6 +7,7 @@
  * `Trainer` (asynchronous reads, optional data-parallel workers) with the MLM task of `mlm-task.ts`.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { EncoderHooks } from "../model/hooks";
 import { Rng } from "../core/random";
 import type { TrainingState } from "../model/checkpoint";
 import { sparseCrossEntropy } from "../model/fused";
@@ -215,6 +216,8 @@ export interface MlmEvaluateOptions {
   readonly maxBatches?: number;
   /** Reported back in the result. */
   readonly step?: number;
+  /** A fine-tuning method's hooks in the encoder (how much a fine-tuned encoder still models language). */
+  readonly hooks?: EncoderHooks;
 }
 
 /** The held-out batches in order, masked from `seed` (the same masks every time). */
@@ -243,7 +246,7 @@ export function evaluateMlm(model: MaskedLanguageModel, sequences: readonly Toke
  * The model's loss sum and correct top-1 predictions on one batch, as `MaskedLanguageModel.evaluate`
  * computes them (the same ops, so the same numbers) but read asynchronously, once.
  */
-export async function evaluateMlmBatch(model: MaskedLanguageModel, batch: MlmBatch): Promise<MlmEvaluation> {
+export async function evaluateMlmBatch(model: MaskedLanguageModel, batch: MlmBatch, hooks?: EncoderHooks): Promise<MlmEvaluation> {
   if (batch.positions.length === 0) return { lossSum: 0, correct: 0, count: 0 };
   const shape: [number, number] = [batch.batch, batch.length];
   const both = tf.tidy(() => {
@@ -252,7 +255,7 @@ export async function evaluateMlmBatch(model: MaskedLanguageModel, batch: MlmBat
       attentionMask: tf.tensor2d(batch.attentionMask, shape, "float32"),
       tokenTypeIds: batch.tokenTypeIds ? tf.tensor2d(batch.tokenTypeIds, shape, "int32") : undefined,
     };
-    const logits = model.logitsAt(inputs, batch.positions);
+    const logits = model.logitsAt(inputs, batch.positions, { hooks });
     const labels = tf.tensor1d(batch.labels, "int32");
     const loss = sparseCrossEntropy(logits, labels).sum();
     // Counts below 2^24 are exact in float32.
@@ -270,7 +273,7 @@ export async function evaluateMlmBatch(model: MaskedLanguageModel, batch: MlmBat
 /** `evaluateMlm` with asynchronous reads (every backend; the same numbers). */
 export async function evaluateMlmAsync(model: MaskedLanguageModel, sequences: readonly TokenSequence[], options: MlmEvaluateOptions): Promise<EvalInfo> {
   const metrics = new MlmMetrics();
-  for (const batch of evaluationBatches(sequences, options)) metrics.add(await evaluateMlmBatch(model, batch));
+  for (const batch of evaluationBatches(sequences, options)) metrics.add(await evaluateMlmBatch(model, batch, options.hooks));
   return evalInfo(metrics, options);
 }
 

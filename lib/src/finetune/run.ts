@@ -1,0 +1,136 @@
+/**
+ * The steps every fine-tuning task shares (intent, attributes, relevance): read the checkpoint and
+ * its tokenizer and check they fit, load the encoder and build the method on it; afterwards, the
+ * loss at both ends of the run, whether frozen weights stayed bit for bit, and an observer that
+ * sees every step and the trained model before it is freed (the comparison runner's memory and
+ * forgetting measurements, saving a checkpoint).
+ */
+import { loadEncoder, readCheckpoint, type Checkpoint } from "../model/checkpoint";
+import type { Encoder } from "../model/encoder";
+import { loadTokenizer } from "../text/io";
+import type { WordPieceTokenizer } from "../text/wordpiece";
+import type { TrainStepInfo } from "../train/trainer";
+import { checkTokenizerFits } from "./examples";
+import * as path from "node:path";
+import { defaultDataRoot } from "../data/shop-files";
+import { adalora } from "./adalora";
+import { adapters } from "./adapter";
+import { fullFineTuning } from "./full";
+import { lora } from "./lora";
+import type { FineTuneMethod, MethodName } from "./method";
+import { prefixTuning } from "./prefix";
+import { linearProbe } from "./probe";
+
+/** The shipped pretrained checkpoint (chapter 1's model card). */
+export function shippedCheckpointDir(): string {
+  return path.join(defaultDataRoot(), "models", "full");
+}
+
+export interface MethodSettings {
+  /** LoRA rank (default 8), alpha (default 2 x rank), targets query and value. */
+  readonly loraRank?: number;
+  readonly adapterSize?: number;
+  readonly prefixLength?: number;
+  readonly layerDecay?: number;
+  /** AdaLoRA: rank at the start (default 12; the budget ends at loraRank per projection), pruning start and end steps. */
+  readonly adaloraInitialRank?: number;
+  readonly adaloraWarmup?: number;
+  readonly adaloraFinalStep?: number;
+}
+
+/** A fine-tuning method by name on `encoder`. */
+export function makeMethod(name: MethodName, encoder: Encoder, settings: MethodSettings = {}, seed = 0): FineTuneMethod {
+  switch (name) {
+    case "probe":
+      return linearProbe();
+    case "full":
+      return fullFineTuning(encoder.config, { layerDecay: settings.layerDecay });
+    case "lora": {
+      const rank = settings.loraRank ?? 8;
+      return lora(encoder, { rank, alpha: 2 * rank, targets: ["query", "value"], seed });
+    }
+    case "adapter":
+      return adapters(encoder, { size: settings.adapterSize ?? 16, seed });
+    case "adalora":
+      return adalora(encoder, { initialRank: settings.adaloraInitialRank ?? 12, targetRank: settings.loraRank ?? 8, alpha: 2 * (settings.adaloraInitialRank ?? 12), warmupSteps: settings.adaloraWarmup ?? 50, finalStep: settings.adaloraFinalStep ?? 300, pruneEvery: 10, seed });
+    case "prefix":
+      return prefixTuning(encoder, { length: settings.prefixLength ?? 8, seed });
+    default:
+      throw new Error(`makeMethod: unknown method "${name as string}"; expected probe, full, lora, adalora, adapter or prefix.`);
+  }
+}
+
+/** Peak learning rates that work for each method on the course model (few weights train faster). */
+export const DEFAULT_LEARNING_RATES: Readonly<Record<MethodName, number>> = { probe: 1e-2, full: 5e-4, lora: 5e-3, adapter: 3e-3, prefix: 1e-2, adalora: 5e-3 };
+
+/** The trained model a run shows its observer before freeing it. */
+export interface TrainedModel {
+  readonly base: Checkpoint;
+  readonly tokenizer: WordPieceTokenizer;
+  readonly encoder: Encoder;
+  readonly method: FineTuneMethod;
+}
+
+export interface FineTuneObserver {
+  readonly onStep?: (info: TrainStepInfo) => void;
+  readonly inspect?: (trained: TrainedModel) => void | Promise<void>;
+}
+
+export interface RunSetup extends MethodSettings {
+  readonly method: MethodName;
+  /** A checkpoint folder (default the shipped one) or one already read. */
+  readonly checkpoint?: string | Checkpoint;
+  /** Default: the checkpoint's tokenizer. */
+  readonly tokenizer?: WordPieceTokenizer;
+  readonly seed?: number;
+}
+
+export interface PreparedRun {
+  readonly base: Checkpoint;
+  readonly tokenizer: WordPieceTokenizer;
+  readonly seed: number;
+  readonly encoder: Encoder;
+  readonly method: FineTuneMethod;
+}
+
+/** The checkpoint read once (a path, or already read), or the shipped one. */
+export function baseCheckpoint(source: string | Checkpoint | undefined): Checkpoint {
+  return typeof source === "object" ? source : readCheckpoint(source ?? shippedCheckpointDir());
+}
+
+/** The checkpoint's tokenizer (or the one given), checked against its vocabulary. */
+export function runTokenizer(what: string, base: Checkpoint, tokenizer?: WordPieceTokenizer): WordPieceTokenizer {
+  const t = tokenizer ?? (base.tokenizerPath ? loadTokenizer(base.tokenizerPath) : null);
+  if (!t) throw new Error(`${what}: checkpoint ${base.dir} has no tokenizer.json; pass \`tokenizer\`.`);
+  checkTokenizerFits(t, base.config, `checkpoint ${base.dir}`);
+  return t;
+}
+
+/** Encoder and method from the setup; the caller frees them (`method.dispose()`, `encoder.dispose()`). */
+export function prepareRun(what: string, setup: RunSetup, base = baseCheckpoint(setup.checkpoint), tokenizer = runTokenizer(what, base, setup.tokenizer)): PreparedRun {
+  const seed = setup.seed ?? 0;
+  const encoder = loadEncoder(base);
+  try {
+    return { base, tokenizer, seed, encoder, method: makeMethod(setup.method, encoder, setup, seed) };
+  } catch (error) {
+    encoder.dispose();
+    throw error;
+  }
+}
+
+/** Mean training loss over the first and the last tenth of the steps. */
+export function lossEnds(losses: readonly number[]): { readonly firstLoss: number; readonly lastLoss: number } {
+  const tenth = Math.max(1, Math.floor(losses.length / 10));
+  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { firstLoss: mean(losses.slice(0, tenth)), lastLoss: mean(losses.slice(-tenth)) };
+}
+
+/** Whether every encoder weight is bit for bit what the checkpoint holds (asynchronous reads). */
+export async function encoderUnchanged(encoder: Encoder, base: Checkpoint): Promise<boolean> {
+  for (const [name, v] of encoder.params.entries()) {
+    const original = base.weights.get(name)?.values;
+    const now = (await v.data()) as Float32Array;
+    if (!original || original.length !== now.length || original.some((x, i) => !Object.is(x, now[i]))) return false;
+  }
+  return true;
+}

@@ -1,0 +1,224 @@
+/**
+ * A token classifier being fine-tuned (attribute extraction, named entities): words with one tag
+ * each, aligned to WordPiece tokens, the encoder + method + token head, its loss and its per-word
+ * predictions. It has the surface `fineTune` trains (FineTunable), like the sequence classifier.
+ *
+ * Alignment: each word is split into sub-tokens by the tokenizer on its own; the word's tag is the
+ * label of its FIRST sub-token, and the other sub-tokens, [CLS], [SEP] and padding get the ignore
+ * index -1 (PyTorch's convention is -100; the library's loss ignores -1). A word the tokenizer
+ * drops entirely (only control characters) becomes [UNK], so every word keeps one labelled token.
+ * Words that do not fit in `maxLength` tokens are cut: they are not trained on, and `predictTags`
+ * gives them "O".
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../core/random";
+import type { Encoder } from "../model/encoder";
+import type { Parameters } from "../model/parameters";
+import type { WordPieceTokenizer } from "../text/wordpiece";
+import { BatchSampler, padBatch } from "../train/batches";
+import type { BatchSource, BatchSourceState, DrawnBatch, TrainingTask } from "../train/trainer";
+import type { FineTunable } from "./fine-tune";
+import { classificationLoss, type TokenClassificationHead } from "./heads";
+import { countScalars, type FineTuneMethod } from "./method";
+
+/** Words and one tag per word. */
+export interface TaggedWords {
+  readonly words: readonly string[];
+  readonly tags: readonly string[];
+}
+
+export interface EncodedTaggedExample {
+  readonly inputIds: Int32Array;
+  readonly tokenTypeIds: Int32Array;
+  /** Per token: the tag index on a word's first sub-token, -1 elsewhere. */
+  readonly labels: Int32Array;
+  /** Token position of each word that fits (its first sub-token). */
+  readonly firstTokens: Int32Array;
+  /** Words in the text (some may have been cut). */
+  readonly wordCount: number;
+}
+
+export interface EncodeTaggedOptions {
+  /** The tag set, in label-index order. */
+  readonly labels: readonly string[];
+  /** Tokens per sequence, [CLS] and [SEP] included. */
+  readonly maxLength: number;
+  /** Named in errors ("train", "test"). */
+  readonly what?: string;
+}
+
+/**
+ * Tagged words to token sequences; no words, a tags/words length mismatch or a tag outside the
+ * tag set is an error naming the example, the field and the value.
+ */
+export function encodeTaggedExamples(tokenizer: WordPieceTokenizer, examples: readonly TaggedWords[], options: EncodeTaggedOptions): EncodedTaggedExample[] {
+  const what = options.what ?? "examples";
+  if (!(Number.isInteger(options.maxLength) && options.maxLength >= 3)) throw new Error(`encodeTaggedExamples: maxLength must be an integer >= 3, got ${options.maxLength}.`);
+  const index = new Map(options.labels.map((l, i) => [l, i]));
+  return examples.map((e, i) => {
+    if (!Array.isArray(e.words) || e.words.length === 0 || e.words.every((w) => typeof w !== "string" || w.trim() === "")) {
+      throw new Error(`${what}[${i}].words: expected a non-empty list of words (the text must not be empty), got ${JSON.stringify(e.words)}.`);
+    }
+    if (!Array.isArray(e.tags) || e.tags.length !== e.words.length) {
+      throw new Error(`${what}[${i}].tags: expected one tag per word (${e.words.length} words), got ${Array.isArray(e.tags) ? `${e.tags.length} tags` : JSON.stringify(e.tags)}.`);
+    }
+    const ids = [tokenizer.clsId];
+    const labels = [-1];
+    const firstTokens: number[] = [];
+    for (let w = 0; w < e.words.length; w++) {
+      const tag = index.get(e.tags[w]);
+      if (tag === undefined) {
+        const shown = options.labels.length > 8 ? `${options.labels.slice(0, 8).join(", ")}, ... (${options.labels.length} tags)` : options.labels.join(", ");
+        throw new Error(`${what}[${i}].tags[${w}]: "${e.tags[w]}" (word "${e.words[w]}") is not in the tag set {${shown}}.`);
+      }
+      const pieces = tokenizer.tokenize(e.words[w]).map((t) => tokenizer.tokenToId(t) as number);
+      if (pieces.length === 0) pieces.push(tokenizer.unkId);
+      if (ids.length + pieces.length > options.maxLength - 1) continue; // cut: checked tags, no tokens
+      firstTokens.push(ids.length);
+      pieces.forEach((id, k) => {
+        ids.push(id);
+        labels.push(k === 0 ? tag : -1);
+      });
+    }
+    ids.push(tokenizer.sepId);
+    labels.push(-1);
+    return { inputIds: Int32Array.from(ids), tokenTypeIds: new Int32Array(ids.length), labels: Int32Array.from(labels), firstTokens: Int32Array.from(firstTokens), wordCount: e.words.length };
+  });
+}
+
+/** A padded batch with one label per token (-1: ignored). */
+export interface TokenClassificationBatch {
+  readonly batch: number;
+  readonly length: number;
+  readonly inputIds: Int32Array;
+  readonly attentionMask: Float32Array;
+  readonly tokenTypeIds: Int32Array;
+  /** [batch * length]. */
+  readonly labels: Int32Array;
+}
+
+export function tokenClassificationBatch(examples: readonly EncodedTaggedExample[], padId: number, maxLength: number): TokenClassificationBatch {
+  const b = padBatch(examples, { padId, maxLength });
+  const labels = new Int32Array(b.batch * b.length).fill(-1);
+  examples.forEach((e, i) => labels.set(e.labels.subarray(0, b.length), i * b.length));
+  return { batch: b.batch, length: b.length, inputIds: b.ids, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds ?? new Int32Array(b.ids.length), labels };
+}
+
+export class TokenClassifier implements FineTunable<EncodedTaggedExample, TokenClassificationBatch> {
+  constructor(
+    readonly encoder: Encoder,
+    readonly method: FineTuneMethod,
+    readonly head: TokenClassificationHead,
+    /** Per-tag loss weights; none: plain mean over labelled tokens. */
+    readonly classWeights?: Float32Array
+  ) {
+    if (classWeights && classWeights.length !== head.labels.length) throw new Error(`TokenClassifier: classWeights has ${classWeights.length} entries for ${head.labels.length} tags.`);
+  }
+
+  trainableSets(): Parameters[] {
+    const sets: Parameters[] = [this.head.params];
+    if (this.method.params) sets.push(this.method.params);
+    if (this.method.trainsEncoder) sets.push(this.encoder.params);
+    return sets;
+  }
+
+  trainableParameters(): number {
+    return countScalars(this.trainableSets());
+  }
+
+  totalParameters(): number {
+    return this.encoder.params.count() + (this.method.params?.count() ?? 0) + this.head.params.count();
+  }
+
+  /** Scores [batch * length, tags]. */
+  logits(b: TokenClassificationBatch, rng: Rng | null): tf.Tensor2D {
+    return tf.tidy(() => {
+      const shape: [number, number] = [b.batch, b.length];
+      const encoderRng = rng && this.method.encoderDropout ? rng : null;
+      const { rows } = this.encoder.forwardRows(
+        { inputIds: tf.tensor2d(b.inputIds, shape, "int32"), attentionMask: tf.tensor2d(b.attentionMask, shape, "float32"), tokenTypeIds: tf.tensor2d(b.tokenTypeIds, shape, "int32") },
+        encoderRng ? { training: true, rng: encoderRng, hooks: this.method.hooks } : { hooks: this.method.hooks }
+      );
+      return this.head.logits(rows, rng);
+    });
+  }
+
+  loss(b: TokenClassificationBatch, rng: Rng | null): tf.Scalar {
+    return tf.tidy(() => {
+      const loss = classificationLoss(this.logits(b, rng), b.labels, this.classWeights);
+      return rng && this.method.regularizer ? (loss.add(this.method.regularizer()) as tf.Scalar) : loss;
+    });
+  }
+
+  /** Predicted tag index of every word that fits, example after example (asynchronous reads: every backend). */
+  async predict(examples: readonly EncodedTaggedExample[], padId: number, maxLength: number, batchSize = 64): Promise<Int32Array> {
+    const out: number[] = [];
+    for (let start = 0; start < examples.length; start += batchSize) {
+      const part = examples.slice(start, start + batchSize);
+      const b = tokenClassificationBatch(part, padId, maxLength);
+      const arg = tf.tidy(() => tf.argMax(this.logits(b, null), 1));
+      try {
+        const best = (await arg.data()) as Int32Array;
+        part.forEach((e, i) => e.firstTokens.forEach((t) => out.push(best[i * b.length + t])));
+      } finally {
+        arg.dispose();
+      }
+    }
+    return Int32Array.from(out);
+  }
+
+  /** Predicted tags per example, one per word; words cut by `maxLength` get "O". */
+  async predictTags(examples: readonly EncodedTaggedExample[], padId: number, maxLength: number): Promise<string[][]> {
+    const flat = await this.predict(examples, padId, maxLength);
+    let at = 0;
+    return examples.map((e) => {
+      const tags = new Array<string>(e.wordCount).fill("O");
+      for (let w = 0; w < e.firstTokens.length; w++) tags[w] = this.head.labels[flat[at++]];
+      return tags;
+    });
+  }
+
+  /** The true tag index of every word that fits, aligned with `predict`. */
+  labelsOf(examples: readonly EncodedTaggedExample[]): Int32Array {
+    const out: number[] = [];
+    for (const e of examples) for (const t of e.firstTokens) out.push(e.labels[t]);
+    return Int32Array.from(out);
+  }
+
+  batchSource(examples: readonly EncodedTaggedExample[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): TokenClassificationBatchSource {
+    return new TokenClassificationBatchSource(examples, options);
+  }
+
+  task(): TrainingTask<TokenClassificationBatch> {
+    return { params: this.trainableSets(), loss: (b, rng) => this.loss(b, rng) };
+  }
+}
+
+/** Batches of tagged sequences in a fresh seeded order every epoch; the loss averages over labelled tokens. */
+export class TokenClassificationBatchSource implements BatchSource<TokenClassificationBatch> {
+  private readonly sampler: BatchSampler;
+
+  constructor(
+    readonly examples: readonly EncodedTaggedExample[],
+    readonly options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }
+  ) {
+    this.sampler = new BatchSampler(examples.length, options.batchSize);
+  }
+
+  next(rng: Rng): DrawnBatch<TokenClassificationBatch> {
+    const batch = tokenClassificationBatch(this.sampler.next(rng).map((i) => this.examples[i]), this.options.padId, this.options.maxLength);
+    let labelled = 0;
+    for (let i = 0; i < batch.labels.length; i++) if (batch.labels[i] >= 0) labelled++;
+    let tokens = 0;
+    for (let i = 0; i < batch.attentionMask.length; i++) tokens += batch.attentionMask[i];
+    return { batch, rows: batch.batch, count: labelled, tokens };
+  }
+
+  state(): BatchSourceState {
+    return this.sampler.state();
+  }
+
+  restore(state: BatchSourceState): void {
+    this.sampler.restore(state);
+  }
+}

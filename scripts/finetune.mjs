@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// `npm run finetune -- --task intent|attributes|relevance [--methods probe,full,lora,adapter,prefix,adalora]
+//    [--steps N] [--batch N] [--max-length N] [--seed N] [--profile fast|full] [--out FILE.json]`
+// Chapter 2's comparison runner: every method on one shop task from the shipped checkpoint
+// (data/models/full), the same steps, batch and seed for all: trainable parameters, seconds per
+// epoch, memory between steps, validation and test quality beside the task's baseline, and the
+// encoder's held-out masked-LM perplexity after fine-tuning (forgetting). --out writes the record
+// the results card is generated from (scripts/finetune-card.mjs).
+import { spawnSync } from "node:child_process";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const known = new Set(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "out"]);
+const values = new Map();
+for (let i = 0; i < args.length; i += 2) {
+  const name = args[i].startsWith("--") ? args[i].slice(2) : "";
+  if (!known.has(name) || i + 1 >= args.length) {
+    console.error(`finetune: unexpected argument ${JSON.stringify(args[i])}; expected --${[...known].join(" VALUE, --")} VALUE.`);
+    process.exit(2);
+  }
+  values.set(name, args[i + 1]);
+}
+const integer = (name, fallback) => {
+  if (!values.has(name)) return fallback;
+  const v = Number(values.get(name));
+  if (!(Number.isInteger(v) && v >= 0)) {
+    console.error(`finetune: --${name} must be a whole number, got ${JSON.stringify(values.get(name))}.`);
+    process.exit(2);
+  }
+  return v;
+};
+const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
+const require = createRequire(import.meta.url);
+const shoplm = require("shoplm");
+
+const task = values.get("task") ?? "intent";
+if (!shoplm.SHOP_TASKS.includes(task)) {
+  console.error(`finetune: --task must be one of ${shoplm.SHOP_TASKS.join(", ")}, got ${JSON.stringify(task)}.`);
+  process.exit(2);
+}
+const profile = shoplm.getProfile(values.get("profile") ?? "full");
+const methods = (values.get("methods") ?? "probe,full,lora,adapter,prefix,adalora").split(",");
+const steps = integer("steps", profile.train.finetuneSteps);
+const batchSize = integer("batch", profile.train.batchSize);
+const seed = integer("seed", 0);
+const maxLength = values.has("max-length") ? integer("max-length") : undefined;
+const info = await shoplm.initBackend();
+const shop = shoplm.loadShop(profile.name);
+const attributeRows = task === "attributes" ? shoplm.loadAttributeTags(profile.name) : undefined;
+const command = `npm run finetune -- ${args.join(" ")}`.trim();
+console.log(`${command}\n${task} on the ${profile.name} shop, ${steps} steps of batch ${batchSize}, seed ${seed}; ${info.toString()}`);
+const started = Date.now();
+const f = (x, d = 3) => (x === null ? "-" : Number(x).toFixed(d));
+const comparison = await shoplm.compareFineTuningMethods({
+  task,
+  methods,
+  shop,
+  attributeRows,
+  steps,
+  batchSize,
+  maxLength,
+  seed,
+  // AdaLoRA's pruning runs from 10 % to 80 % of the steps, whatever their number.
+  adaloraWarmup: Math.floor(steps / 10),
+  adaloraFinalStep: Math.floor((steps * 8) / 10),
+  onRow: (r) =>
+    console.log(
+      `${r.method}: ${r.trainableParameters} trainable (${(100 * r.trainableShare).toFixed(2)} %), loss ${f(r.firstLoss)} -> ${f(r.lastLoss)}, ` +
+        `validation ${f(r.validation)}, test ${f(r.test)}, ${f(r.secondsPerEpoch, 1)} s/epoch, ${(r.peakBytes / 2 ** 20).toFixed(1)} MiB, MLM perplexity ${f(r.mlmPerplexity, 2)}`
+    ),
+});
+const seconds = Math.round((Date.now() - started) / 1000);
+console.log(`\n${comparison.metric}; baseline ${comparison.baseline.name}: ${f(comparison.baseline.test)}; base MLM perplexity ${f(comparison.basePerplexity, 2)}; ${seconds} s`);
+if (values.has("out")) {
+  const out = path.resolve(values.get("out"));
+  mkdirSync(path.dirname(out), { recursive: true });
+  const record = { command, profile: profile.name, backend: info.name, workers: 1, seconds, date: new Date().toISOString().slice(0, 10), ...comparison };
+  writeFileSync(`${out}.partial`, `${JSON.stringify(record, null, 1)}\n`);
+  renameSync(`${out}.partial`, out);
+  console.log(`wrote ${out}`);
+}
