@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run finetune -- --task intent|attributes|relevance [--methods probe,full,lora,adapter,prefix,adalora]
-//    [--steps N] [--batch N] [--max-length N] [--seed N] [--profile fast|full] [--out FILE.json]`
+//    [--steps N] [--batch N] [--max-length N] [--seed N] [--profile fast|full] [--out FILE.json] [--save DIR]`
 // Chapter 2's comparison runner: every method on one shop task from the shipped checkpoint
 // (data/models/full), the same steps, batch and seed for all: trainable parameters, seconds per
 // epoch, memory between steps, validation and test quality beside the task's baseline, and the
 // encoder's held-out masked-LM perplexity after fine-tuning (forgetting). --out writes the record
-// the results card is generated from (scripts/finetune-card.mjs).
+// the results card is generated from (scripts/finetune-card.mjs); --save keeps each trained model
+// (intent, relevance) as a fine-tuned checkpoint in DIR/<task>-<method>.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
-const known = new Set(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "out"]);
+const known = new Set(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "out", "save"]);
 const values = new Map();
 for (let i = 0; i < args.length; i += 2) {
   const name = args[i].startsWith("--") ? args[i].slice(2) : "";
@@ -65,6 +66,7 @@ const comparison = await shoplm.compareFineTuningMethods({
   batchSize,
   maxLength,
   seed,
+  saveDir: values.has("save") ? path.resolve(values.get("save")) : undefined,
   // AdaLoRA's pruning runs from 10 % to 80 % of the steps, whatever their number.
   adaloraWarmup: Math.floor(steps / 10),
   adaloraFinalStep: Math.floor((steps * 8) / 10),

@@ -18,6 +18,9 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
                        the data comes as fold-1, fold-2, ... files, else 5)
   --method NAME        probe | full | lora | adapter | prefix | adalora | none (baselines only); default lora
   --checkpoint DIR     the pretrained checkpoint to start from (default data/models/full)
+  --init NAME          pretrained (default) | scratch: random weights of the checkpoint's sizes
+  --dapt-steps N       first continue the checkpoint's masked-LM pretraining for N steps on the
+                       data's own product texts (domain-adaptive pretraining; no labels used)
   --steps N            fine-tuning steps per fold (default: the profile's finetuneSteps)
   --batch N            pairs per step (default: the profile's batch size)
   --lr X               peak learning rate (default: the method's)
@@ -29,7 +32,7 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
   --force              replace an earlier --out folder written by this command`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const VALUED = new Set(["data", "format", "folds", "method", "checkpoint", "steps", "batch", "lr", "max-length", "k", "seed", "only-folds", "out"]);
+const VALUED = new Set(["data", "format", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "max-length", "k", "seed", "only-folds", "out"]);
 const FLAGS = new Set(["force", "help"]);
 const fail = (message) => {
   console.error(`relevance: ${message}`);
@@ -61,6 +64,8 @@ if (!existsSync(data)) fail(`no file or folder at ${data} (--data).`);
 const METHODS = ["probe", "full", "lora", "adapter", "prefix", "adalora", "none"];
 const method = values.get("method") ?? "lora";
 if (!METHODS.includes(method)) fail(`--method must be one of ${METHODS.join(", ")}, got ${JSON.stringify(method)}.`);
+const init = values.get("init") ?? "pretrained";
+if (!["pretrained", "scratch"].includes(init)) fail(`--init must be pretrained or scratch, got ${JSON.stringify(init)}.`);
 const out = values.has("out") ? path.resolve(values.get("out")) : null;
 const MARKER = "report.json";
 if (out && existsSync(out) && readdirSync(out).length > 0) {
@@ -112,6 +117,30 @@ console.log(
     `${dropped ? `; ${dropped} rows dropped (${folds.dropped.map((d) => `${d.count} ${d.reason}`).join("; ")})` : ""}. Backend ${backend.name}.`
 );
 
+// Domain-adaptive pretraining: the checkpoint's masked-LM training continued on the data's product
+// texts (titles and descriptions, every fold's: unlabelled text), saved to a temporary checkpoint.
+let checkpoint = values.get("checkpoint");
+let dapt = null;
+const daptSteps = number("dapt-steps", 0, (v) => Number.isInteger(v) && v >= 0);
+if (daptSteps > 0 && method !== "none") {
+  const base = shoplm.readCheckpoint(checkpoint ?? shoplm.shippedCheckpointDir());
+  const tokenizer = shoplm.loadTokenizer(base.tokenizerPath);
+  const texts = shoplm.relevanceProducts(folds).map((p) => `${p.title}. ${p.description}`);
+  const bar = shoplm.progress(daptSteps, { label: "domain-adaptive pretraining", unit: "steps" });
+  const adapted = await shoplm.adaptToDomain(base, tokenizer, texts, { steps: daptSteps, batchSize, seed, onStep: (s) => bar.tick(1, `loss ${s.loss.toFixed(3)}`) });
+  bar.done();
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  checkpoint = mkdtempSync(path.join(tmpdir(), "relevance-dapt-"));
+  shoplm.saveCheckpoint(checkpoint, adapted.model, { tokenizer: base.tokenizerPath, metadata: { adaptedFrom: base.dir, steps: daptSteps } });
+  adapted.model.params.dispose();
+  dapt = { steps: daptSteps, texts: adapted.trainTexts, heldOutTexts: adapted.heldOutTexts, piecesPerWord: adapted.piecesPerWord, perplexityBefore: adapted.before.perplexity, perplexityAfter: adapted.after.perplexity, seconds: adapted.seconds };
+  console.log(
+    `domain-adaptive pretraining: ${daptSteps} steps on ${adapted.trainTexts} product texts (${adapted.piecesPerWord.toFixed(2)} pieces per word); ` +
+      `held-out masked-LM perplexity ${adapted.before.perplexity.toFixed(1)} -> ${adapted.after.perplexity.toFixed(1)} (${adapted.seconds.toFixed(0)} s)`
+  );
+}
+
 const predictions = [];
 // The baselines of the same run: random, the training mean grade (the RMSE a grade predictor must beat),
 // BM25F with its usual parameters and BM25F tuned on each fold's training part.
@@ -120,7 +149,9 @@ let crossEncoder = null;
 if (method !== "none") {
   crossEncoder = shoplm.crossEncoderScorer({
     method,
-    checkpoint: values.get("checkpoint"),
+    checkpoint,
+    fromScratch: init === "scratch",
+    name: `cross-encoder (${method}${init === "scratch" ? ", from scratch" : dapt ? `, +${daptSteps} domain steps` : ""})`,
     steps,
     batchSize,
     learningRate,
@@ -132,7 +163,7 @@ if (method !== "none") {
     },
   });
   scorers.push(crossEncoder);
-  console.log(`cross-encoder: ${method} from ${values.get("checkpoint") ?? "data/models/full"}, ${steps} steps per fold, batch ${batchSize}, max length ${maxLength}`);
+  console.log(`cross-encoder: ${method} from ${init === "scratch" ? "random weights of the sizes of " : ""}${dapt ? "the domain-adapted " : ""}${values.get("checkpoint") ?? "data/models/full"}, ${steps} steps per fold, batch ${batchSize}, max length ${maxLength}`);
 }
 let report;
 try {
@@ -145,6 +176,7 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 } finally {
   crossEncoder?.dispose();
+  if (dapt) rmSync(checkpoint, { recursive: true, force: true });
 }
 const seconds = (performance.now() - started) / 1000;
 const table = shoplm.relevanceTable(report);
@@ -183,6 +215,8 @@ if (out) {
       pairs: folds.pairs,
       queries: folds.queries,
       method,
+      init,
+      dapt,
       steps,
       batchSize,
       maxLength,

@@ -11,6 +11,7 @@ import {
   f1Score,
   logLoss,
   maxCalibrationError,
+  mostConfused,
   precisionRecallCurve,
   precisionRecallFscore,
   precisionRecallFscorePerClass,
@@ -22,6 +23,22 @@ import {
 describe("label metrics", () => {
   const yTrue = [2, 0, 2, 2, 0, 1];
   const yPred = [0, 0, 2, 2, 0, 2];
+
+  it("most confused pairs: off-diagonal cells by count, ties by label; the rate is per true label", () => {
+    const t = ["a", "a", "a", "a", "b", "b", "c", "c", "c"];
+    const p = ["b", "b", "c", "a", "a", "c", "a", "b", "c"];
+    expect(mostConfused(t, p)).toEqual([
+      { truth: "a", predicted: "b", count: 2, rate: 0.5 },
+      { truth: "a", predicted: "c", count: 1, rate: 0.25 },
+      { truth: "b", predicted: "a", count: 1, rate: 0.5 },
+      { truth: "b", predicted: "c", count: 1, rate: 0.5 },
+      { truth: "c", predicted: "a", count: 1, rate: 1 / 3 },
+      { truth: "c", predicted: "b", count: 1, rate: 1 / 3 },
+    ]);
+    expect(mostConfused(t, p, 1)).toEqual([{ truth: "a", predicted: "b", count: 2, rate: 0.5 }]);
+    expect(mostConfused(["x", "y"], ["x", "y"])).toEqual([]);
+    expect(() => mostConfused(t, p, -1)).toThrow(/k must be an integer >= 0, got -1/);
+  });
 
   it("confusion matrix: rows are true labels, columns predicted", () => {
     expect(confusionMatrix(yTrue, yPred)).toEqual({

@@ -267,3 +267,38 @@ describe("fine-tuning methods on a tiny encoder", () => {
     }
   });
 });
+
+describe("a frozen encoder skips its weights' gradients", () => {
+  beforeAll(async () => {
+    await initBackend({ forced: "wasm", reset: true });
+  });
+
+  it("a classifier marks the encoder's variables frozen unless the method trains them; the frozen path computes the same outputs and the same gradients of what trains", () => {
+    const encoder = tinyEncoder(3);
+    const head = new SequenceClassificationHead({ hiddenSize: d, labels: LABELS, seed: 1 });
+    const probe = linearProbe();
+    const b = classificationBatch(syntheticExamples(6, 4), PAD, 12);
+    try {
+      new SequenceClassifier(encoder, fullFineTuning(TINY), head);
+      expect(encoder.params.variables().every((v) => v.trainable)).toBe(true);
+      // The probe's loss and head gradients through the fused path (encoder variables forced trainable) ...
+      const trainable = new SequenceClassifier(encoder, probe, head);
+      for (const v of encoder.params.variables()) v.trainable = true;
+      const fused = tf.variableGrads(() => trainable.loss(b, null), head.params.variables());
+      // ... and through the frozen path the probe's classifier selects.
+      const frozenClassifier = new SequenceClassifier(encoder, probe, head);
+      expect(encoder.params.variables().some((v) => v.trainable)).toBe(false);
+      const plain = tf.variableGrads(() => frozenClassifier.loss(b, null), head.params.variables());
+      expect(Math.abs(plain.value.dataSync()[0] - fused.value.dataSync()[0])).toBeLessThan(1e-5);
+      for (const name of Object.keys(fused.grads)) {
+        const a = fused.grads[name].dataSync();
+        const c = plain.grads[name].dataSync();
+        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - c[i])).toBeLessThan(1e-5);
+      }
+      tf.dispose([fused.value, plain.value, ...Object.values(fused.grads), ...Object.values(plain.grads)]);
+    } finally {
+      head.dispose();
+      encoder.dispose();
+    }
+  });
+});

@@ -64,6 +64,10 @@ describe("npm run relevance on a new relevance file", () => {
     const report = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8"));
     expect(report.scorers.map((s: { name: string }) => s.name)).toContain("cross-encoder (probe)");
     expect(report.scorers.find((s: { name: string }) => s.name === "cross-encoder (probe)").rmse).toBeGreaterThan(0);
+    // From scratch: random weights of the checkpoint's sizes, named as such.
+    const scratch = relevance(["--data", path.join(dir, "judged.csv"), "--folds", "3", "--only-folds", "1", "--method", "probe", "--init", "scratch", "--steps", "2", "--batch", "8", "--max-length", "24"]);
+    expect(scratch.code, scratch.stderr).toBe(0);
+    expect(scratch.stdout).toMatch(/\| cross-encoder \(probe, from scratch\)/);
     // A second run into the same folder needs --force.
     const again = relevance(["--data", path.join(dir, "judged.csv"), "--method", "none", "--folds", "3", "--out", out]);
     expect(again.code).toBe(2);

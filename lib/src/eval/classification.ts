@@ -123,6 +123,34 @@ export function confusionMatrix<L extends Label>(yTrue: readonly L[], yPred: rea
   return { labels, matrix };
 }
 
+export interface ConfusedPair<L extends Label> {
+  readonly truth: L;
+  readonly predicted: L;
+  readonly count: number;
+  /** The share of `truth`'s examples predicted as `predicted`. */
+  readonly rate: number;
+}
+
+/**
+ * The `k` most frequent confusions (true label predicted as another), most frequent first; ties
+ * by true label, then predicted label (code point order), so the list is reproducible.
+ */
+export function mostConfused<L extends Label>(yTrue: readonly L[], yPred: readonly L[], k = 10): ConfusedPair<L>[] {
+  if (!Number.isInteger(k) || k < 0) throw new Error(`mostConfused: k must be an integer >= 0, got ${shown(k)}.`);
+  const { labels, matrix } = confusionMatrix(yTrue, yPred);
+  const pairs: ConfusedPair<L>[] = [];
+  labels.forEach((t, i) => {
+    const total = matrix[i].reduce((a, b) => a + b, 0);
+    labels.forEach((p, j) => {
+      if (i !== j && matrix[i][j] > 0) pairs.push({ truth: t, predicted: p, count: matrix[i][j], rate: matrix[i][j] / total });
+    });
+  });
+  const key = (l: L): string => String(l);
+  return pairs
+    .sort((a, b) => b.count - a.count || (key(a.truth) < key(b.truth) ? -1 : key(a.truth) > key(b.truth) ? 1 : key(a.predicted) < key(b.predicted) ? -1 : key(a.predicted) > key(b.predicted) ? 1 : 0))
+    .slice(0, k);
+}
+
 export type Average = "micro" | "macro" | "weighted" | "binary";
 
 export interface PrfOptions<L extends Label> {

@@ -15,7 +15,7 @@ export {
   type FormatRunOptions,
 } from "./trec";
 export {
-  uniqueLabels, accuracy, topKAccuracy, confusionMatrix, precisionRecallFscorePerClass,
+  uniqueLabels, accuracy, topKAccuracy, confusionMatrix, mostConfused, type ConfusedPair, precisionRecallFscorePerClass,
   precisionRecallFscore, f1Score, precisionScore, recallScore, rocCurve, rocAuc, rocAucOneVsRest,
   precisionRecallCurve, averagePrecisionScore, logLoss, type Label, type BinaryLabels, type ConfusionMatrix,
   type Average, type PrfOptions, type PerClassScores, type AveragedScores, type RocCurve,

@@ -9,13 +9,9 @@
  */
 import { ATTRIBUTE_TAGS, type AttributeTagRow } from "../data/attribute-tags";
 import { spanScores, type SpanReport } from "../eval/spans";
-import { loadEncoder, readCheckpoint, type Checkpoint } from "../model/checkpoint";
-import { loadTokenizer } from "../text/io";
-import type { WordPieceTokenizer } from "../text/wordpiece";
-import { checkTokenizerFits } from "./examples";
 import { fineTune, type FineTuneResult } from "./fine-tune";
 import { balancedClassWeights, TokenClassificationHead } from "./heads";
-import { baseCheckpoint, DEFAULT_LEARNING_RATES, encoderUnchanged, lossEnds, prepareRun, type FineTuneObserver, type RunSetup } from "./run";
+import { baseCheckpoint, encoderUnchanged, fineTuneSettings, lossEnds, prepareRun, type RunSetup, type TrainingSettings } from "./run";
 import type { MethodName } from "./method";
 import { encodeTaggedExamples, TokenClassifier, type EncodedTaggedExample, type TaggedWords } from "./token-classifier";
 
@@ -64,20 +60,11 @@ export function lexiconTags(train: readonly TaggedWords[], examples: readonly Ta
   return examples.map((e) => e.words.map((w) => best.get(w.toLowerCase()) ?? "O"));
 }
 
-export interface AttributeRunOptions extends RunSetup {
+export interface AttributeRunOptions extends RunSetup, TrainingSettings {
   /** Rows of `loadAttributeTags(...)`. */
   readonly rows: readonly AttributeTagRow[];
-  /** Which texts to train and evaluate on (default both). */
+  /** Which texts to train and evaluate on (default both). Sequences default to 48 tokens: every shop query and nearly every title fits. */
   readonly sources?: readonly AttributeSource[];
-  readonly steps: number;
-  readonly batchSize?: number;
-  readonly learningRate?: number;
-  /** Tokens per sequence (default 48: every shop query and nearly every title fits). */
-  readonly maxLength?: number;
-  readonly classWeights?: boolean;
-  readonly evalEvery?: number;
-  readonly patience?: number;
-  readonly observer?: FineTuneObserver;
 }
 
 /** Span scores of the model and of the two baselines on one set of texts. */
@@ -111,7 +98,6 @@ export interface AttributeRunResult {
   readonly encoderUnchanged: boolean;
 }
 
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Span micro-F1 of flattened per-word label indices, cut back into texts of the given lengths. */
 function flatSpanF1(labels: readonly string[], lengths: readonly number[]): (yTrue: Int32Array, yPred: Int32Array) => number {
@@ -165,19 +151,7 @@ export async function fineTuneAttributes(options: AttributeRunOptions): Promise<
     const test = enc(data.test, "test");
     const weights = options.classWeights ? balancedClassWeights(Int32Array.from(train.flatMap((e) => Array.from(e.labels).filter((l) => l >= 0))), data.labels.length) : undefined;
     const classifier = new TokenClassifier(encoder, method, head, weights);
-    const training = await fineTune(classifier, train, {
-      steps: options.steps,
-      batchSize: options.batchSize ?? 32,
-      learningRate: options.learningRate ?? DEFAULT_LEARNING_RATES[options.method],
-      padId: tokenizer.padId,
-      maxLength,
-      validation,
-      score: flatSpanF1(data.labels, validation.map((e) => e.firstTokens.length)),
-      evalEvery: options.evalEvery,
-      earlyStopping: options.patience ? { patience: options.patience } : undefined,
-      seed,
-      onStep: options.observer?.onStep,
-    });
+    const training = await fineTune(classifier, train, fineTuneSettings(options, run, maxLength, validation, flatSpanF1(data.labels, validation.map((e) => e.firstTokens.length))));
     await options.observer?.inspect?.(run);
     return {
       method: options.method,

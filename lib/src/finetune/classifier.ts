@@ -6,20 +6,15 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/random";
 import type { Encoder } from "../model/encoder";
-import type { Parameters } from "../model/parameters";
 import { BatchSampler, padBatch } from "../train/batches";
 import type { BatchSource, BatchSourceState, DrawnBatch, TrainingTask } from "../train/trainer";
 import type { EncodedExample } from "./examples";
-import { classificationLoss, SequenceClassificationHead } from "./heads";
-import { countScalars, type FineTuneMethod } from "./method";
+import { HeadedEncoder, type PaddedBatch } from "./headed-encoder";
+import type { SequenceClassificationHead } from "./heads";
+import type { FineTuneMethod } from "./method";
 
 /** A padded batch of labelled sequences (flat row-major arrays). */
-export interface ClassificationBatch {
-  readonly batch: number;
-  readonly length: number;
-  readonly inputIds: Int32Array;
-  readonly attentionMask: Float32Array;
-  readonly tokenTypeIds: Int32Array;
+export interface ClassificationBatch extends PaddedBatch {
   /** [batch] label indices. */
   readonly labels: Int32Array;
 }
@@ -36,56 +31,26 @@ export function classificationBatch(examples: readonly EncodedExample[], padId: 
   };
 }
 
-export class SequenceClassifier {
+export class SequenceClassifier extends HeadedEncoder<ClassificationBatch> {
   constructor(
-    readonly encoder: Encoder,
-    readonly method: FineTuneMethod,
+    encoder: Encoder,
+    method: FineTuneMethod,
     readonly head: SequenceClassificationHead,
-    /** Per-class loss weights (imbalanced labels); none: plain mean. */
-    readonly classWeights?: Float32Array
+    classWeights?: Float32Array
   ) {
-    if (classWeights && classWeights.length !== head.labels.length) {
-      throw new Error(`SequenceClassifier: classWeights has ${classWeights.length} entries for ${head.labels.length} labels.`);
-    }
-  }
-
-  /** The sets the optimizer updates: the head, the method's own weights, and the encoder's only in full fine-tuning. */
-  trainableSets(): Parameters[] {
-    const sets: Parameters[] = [this.head.params];
-    if (this.method.params) sets.push(this.method.params);
-    if (this.method.trainsEncoder) sets.push(this.encoder.params);
-    return sets;
-  }
-
-  /** Trainable scalars, counted from the tensors the optimizer updates. */
-  trainableParameters(): number {
-    return countScalars(this.trainableSets());
-  }
-
-  /** All scalars the classifier computes with (encoder, method, head). */
-  totalParameters(): number {
-    return this.encoder.params.count() + (this.method.params?.count() ?? 0) + this.head.params.count();
+    super(encoder, method, head, classWeights, "SequenceClassifier");
   }
 
   /** Scores [batch, labels]; dropout (encoder where the method allows it, and head) when `rng` is given. */
   logits(b: ClassificationBatch, rng: Rng | null): tf.Tensor2D {
     return tf.tidy(() => {
-      const shape: [number, number] = [b.batch, b.length];
-      const attentionMask = tf.tensor2d(b.attentionMask, shape, "float32");
-      const encoderRng = rng && this.method.encoderDropout ? rng : null;
-      const { rows } = this.encoder.forwardRows(
-        { inputIds: tf.tensor2d(b.inputIds, shape, "int32"), attentionMask, tokenTypeIds: tf.tensor2d(b.tokenTypeIds, shape, "int32") },
-        encoderRng ? { training: true, rng: encoderRng, hooks: this.method.hooks } : { hooks: this.method.hooks }
-      );
+      const { rows, attentionMask } = this.encode(b, rng);
       return this.head.logits(rows, b.batch, b.length, attentionMask, rng);
     });
   }
 
-  loss(b: ClassificationBatch, rng: Rng | null): tf.Scalar {
-    return tf.tidy(() => {
-      const loss = classificationLoss(this.logits(b, rng), b.labels, this.classWeights);
-      return rng && this.method.regularizer ? (loss.add(this.method.regularizer()) as tf.Scalar) : loss;
-    });
+  protected targets(b: ClassificationBatch): Int32Array {
+    return b.labels;
   }
 
   /** Predicted label indices (no dropout), `batchSize` sequences at a time (asynchronous reads: every backend). */

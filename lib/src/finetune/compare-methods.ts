@@ -9,6 +9,7 @@
  * `tf.memory()` read after every step, the largest value kept. Activations live only inside a step.
  */
 import * as tf from "@tensorflow/tfjs";
+import * as path from "node:path";
 import type { AttributeTagRow } from "../data/attribute-tags";
 import type { Judgment, Product, Query } from "../data/records";
 import { loadEncoder, type Checkpoint } from "../model/checkpoint";
@@ -40,6 +41,8 @@ export interface MethodComparisonOptions extends MethodSettings {
   /** Held-out texts for the forgetting measurement (default chapter 1's held-out shop text) and how many batches of them. */
   readonly forgettingTexts?: readonly string[];
   readonly forgettingBatches?: number;
+  /** Save each trained model (tasks with a sequence head) as a fine-tuned checkpoint in `saveDir/<task>-<method>`. */
+  readonly saveDir?: string;
   /** Called as each method finishes. */
   readonly onRow?: (row: MethodComparisonRow) => void;
 }
@@ -151,6 +154,7 @@ export async function compareFineTuningMethods(options: MethodComparisonOptions)
       },
       inspect: async (trained: TrainedModel) => {
         mlmPerplexity = (await fineTunedMlm(trained.base, trained.encoder, trained.method, forgetting)).perplexity;
+        if (options.saveDir && trained.save) trained.save(path.join(options.saveDir, `${options.task}-${method}`), { steps: options.steps, batchSize: options.batchSize ?? 32 });
       },
     };
     outcome = await runTask(options, method, base, observer);

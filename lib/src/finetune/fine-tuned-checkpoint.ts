@@ -19,7 +19,6 @@ import { SequenceClassifier } from "./classifier";
 import { SequenceClassificationHead, type Pooling } from "./heads";
 import { makeMethod, type MethodSettings } from "./run";
 import type { MethodName } from "./method";
-import { CrossEncoder, type RelevanceScale, type TrainedCrossEncoder } from "./relevance";
 
 export const FINE_TUNED_FORMAT = "shoplm-finetuned";
 export const FINE_TUNED_VERSION = 1;
@@ -164,24 +163,4 @@ export function loadFineTuned(dir: string, options: { readonly base?: string | C
     encoder.dispose();
     throw error;
   }
-}
-
-/** A saved cross-encoder, ready to score pairs. */
-export function loadCrossEncoder(dir: string, options: { readonly base?: string | Checkpoint; readonly tokenizer?: WordPieceTokenizer } = {}): CrossEncoder {
-  const loaded = loadFineTuned(dir, options);
-  const grades = loaded.manifest.grades;
-  if (!grades) {
-    loaded.classifier.method.dispose();
-    loaded.classifier.head.dispose();
-    loaded.classifier.encoder.dispose();
-    throw new Error(`Fine-tuned checkpoint ${dir} (task ${loaded.manifest.task}) has no grade scale: it is not a cross-encoder.`);
-  }
-  const scale: RelevanceScale = { labels: loaded.manifest.head.labels, grades };
-  return new CrossEncoder(loaded.classifier, loaded.tokenizer, scale, loaded.manifest.maxLength);
-}
-
-/** Save a trained cross-encoder (its base, method settings and grade scale come with it). */
-export function saveCrossEncoder(dir: string, trained: TrainedCrossEncoder, metadata: Record<string, unknown> = {}): FineTunedManifest {
-  const ce = trained.crossEncoder;
-  return saveFineTuned(dir, ce.classifier, { base: trained.base, task: "relevance", settings: trained.settings, seed: trained.seed, maxLength: ce.maxLength, grades: ce.scale.grades, metadata });
 }

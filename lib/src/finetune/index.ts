@@ -28,15 +28,15 @@ export {
   type GradedPair, type CandidatePool, type RelevanceScale, ESCI_SCALE, shopRelevancePairs, candidatePools, CrossEncoder,
   type CrossEncoderOptions, type TrainedCrossEncoder, trainCrossEncoder, gradeRmse, type RelevanceRow,
   type ShopRelevanceResult, type ShopRelevanceOptions, fineTuneShopRelevance, relevanceScaleOf,
-  type CrossEncoderScorerOptions, crossEncoderScorer,
+  type CrossEncoderScorerOptions, crossEncoderScorer, saveCrossEncoder, loadCrossEncoder,
 } from "./relevance";
 export {
   FINE_TUNED_FORMAT, type FineTunedManifest, type SaveFineTunedOptions, saveFineTuned, readFineTunedManifest,
-  type LoadedFineTuned, loadFineTuned, loadCrossEncoder, saveCrossEncoder,
+  type LoadedFineTuned, loadFineTuned,
 } from "./fine-tuned-checkpoint";
 export {
   shippedCheckpointDir, type MethodSettings, DEFAULT_LEARNING_RATES, type TrainedModel, type FineTuneObserver,
-  type RunSetup, lossEnds,
+  type RunSetup, type TrainingSettings, lossEnds,
 } from "./run";
 export { type ForgettingOptions, fineTunedMlm } from "./forgetting";
 export {

@@ -12,7 +12,8 @@ import { encodeExamples, type EncodedExample, type LabelledText } from "./exampl
 import { fineTune, type FineTuneResult } from "./fine-tune";
 import { balancedClassWeights, SequenceClassificationHead, type Pooling } from "./heads";
 import type { MethodName } from "./method";
-import { baseCheckpoint, DEFAULT_LEARNING_RATES, encoderUnchanged, lossEnds, prepareRun, type FineTuneObserver, type RunSetup } from "./run";
+import { saveFineTuned } from "./fine-tuned-checkpoint";
+import { baseCheckpoint, encoderUnchanged, fineTuneSettings, lossEnds, methodSettingsOf, prepareRun, type RunSetup, type TrainingSettings } from "./run";
 
 export type IntentField = "category" | "kind";
 
@@ -45,21 +46,16 @@ export function majorityBaseline(train: readonly LabelledText[], examples: reado
   return { label, accuracy: accuracy(examples.map((e) => e.label), examples.map(() => label)) };
 }
 
-export interface IntentRunOptions extends RunSetup {
+export interface IntentRunOptions extends RunSetup, TrainingSettings {
   readonly field?: IntentField;
   readonly queries: readonly Query[];
-  readonly steps: number;
-  readonly batchSize?: number;
-  readonly learningRate?: number;
-  readonly maxLength?: number;
   readonly pooling?: Pooling;
-  readonly classWeights?: boolean;
-  readonly evalEvery?: number;
-  readonly patience?: number;
-  readonly observer?: FineTuneObserver;
 }
 
 export interface SplitScores {
+  /** Each text's true and predicted label, in split order (for a confusion matrix). */
+  readonly truth: readonly string[];
+  readonly predicted: readonly string[];
   readonly accuracy: number;
   /** The true label among the three highest scores (scikit-learn's top_k_accuracy_score, k = 3). */
   readonly top3Accuracy: number;
@@ -87,7 +83,7 @@ async function scores(classifier: SequenceClassifier, labels: readonly string[],
   const predicted = Array.from(await classifier.predict(encoded, padId, maxLength), (i) => labels[i]);
   const truth = texts.map((e) => e.label);
   const top3Accuracy = topKAccuracy(encoded.map((e) => e.label), await classifier.scores(encoded, padId, maxLength), 3);
-  return { accuracy: accuracy(truth, predicted), top3Accuracy, macroF1: f1Score(truth, predicted, { average: "macro" }), majorityAccuracy: majorityBaseline(train, texts).accuracy };
+  return { truth, predicted, accuracy: accuracy(truth, predicted), top3Accuracy, macroF1: f1Score(truth, predicted, { average: "macro" }), majorityAccuracy: majorityBaseline(train, texts).accuracy };
 }
 
 /** Fine-tune one method on query intent and score it on the validation and test splits. */
@@ -106,19 +102,11 @@ export async function fineTuneIntent(options: IntentRunOptions): Promise<IntentR
     const test = enc(data.test, "test");
     const weights = options.classWeights ? balancedClassWeights(Int32Array.from(train, (e) => e.label), data.labels.length) : undefined;
     const classifier = new SequenceClassifier(encoder, method, head, weights);
-    const training = await fineTune(classifier, train, {
-      steps: options.steps,
-      batchSize: options.batchSize ?? 32,
-      learningRate: options.learningRate ?? DEFAULT_LEARNING_RATES[options.method],
-      padId: tokenizer.padId,
-      maxLength,
-      validation,
-      evalEvery: options.evalEvery,
-      earlyStopping: options.patience ? { patience: options.patience } : undefined,
-      seed,
-      onStep: options.observer?.onStep,
+    const training = await fineTune(classifier, train, fineTuneSettings(options, run, maxLength, validation));
+    await options.observer?.inspect?.({
+      ...run,
+      save: (dir, metadata) => void saveFineTuned(dir, classifier, { base, task: `intent:${field}`, settings: methodSettingsOf(options), seed, maxLength, metadata: { labels: "leaf category ids", ...metadata } }),
     });
-    await options.observer?.inspect?.(run);
     return {
       method: options.method,
       field,

@@ -16,16 +16,16 @@ import { productText } from "../data/keyword-match";
 import type { Judgment, Product, Query } from "../data/records";
 import { evaluateRun, type RunEvaluation } from "../eval/ranking";
 import { holmCorrection, pairedRandomisationTest, pairedTTest } from "../eval/significance";
-import { loadEncoder, readCheckpoint, type Checkpoint } from "../model/checkpoint";
+import type { Checkpoint } from "../model/checkpoint";
 import { judgedPools, judgmentQrels, keywordRanker, popularityRanker, randomRanker, type PoolRanker } from "../rank/baselines";
 import type { FoldModel, RelevancePool, RelevanceScorer } from "../rank/relevance-folds";
-import { loadTokenizer } from "../text/io";
 import type { WordPieceTokenizer } from "../text/wordpiece";
 import { classificationBatch, SequenceClassifier } from "./classifier";
-import { checkTokenizerFits, encodeExamples, type EncodedExample, type LabelledText } from "./examples";
+import { encodeExamples, type EncodedExample, type LabelledText } from "./examples";
 import { fineTune, type FineTuneResult } from "./fine-tune";
 import { balancedClassWeights, SequenceClassificationHead, type Pooling } from "./heads";
-import { baseCheckpoint, DEFAULT_LEARNING_RATES, lossEnds, prepareRun, type FineTuneObserver, type MethodSettings, type RunSetup } from "./run";
+import { loadFineTuned, saveFineTuned, type FineTunedManifest } from "./fine-tuned-checkpoint";
+import { baseCheckpoint, fineTuneSettings, lossEnds, methodSettingsOf, prepareRun, type MethodSettings, type RunSetup, type TrainingSettings } from "./run";
 import type { MethodName } from "./method";
 
 /** One judged (query, product) pair. */
@@ -160,23 +160,12 @@ export class CrossEncoder {
   }
 }
 
-export interface CrossEncoderOptions extends RunSetup {
+export interface CrossEncoderOptions extends RunSetup, TrainingSettings {
   readonly train: readonly GradedPair[];
-  /** Scored (accuracy of the grade label) every `evalEvery` steps; early stopping with `patience`. */
+  /** Scored (accuracy of the grade label) every `evalEvery` steps; early stopping with `patience`. Pairs default to 64 tokens (the longer text is cut first). */
   readonly validation?: readonly GradedPair[];
   readonly scale?: RelevanceScale;
-  readonly steps: number;
-  readonly batchSize?: number;
-  readonly learningRate?: number;
-  /** Tokens per pair, special tokens included (default 64; the longer text is cut first). */
-  readonly maxLength?: number;
   readonly pooling?: Pooling;
-  /** Weight the loss by inverse label frequency (judgments are imbalanced). */
-  readonly classWeights?: boolean;
-  readonly evalEvery?: number;
-  readonly patience?: number;
-  /** Sees every step, and the trained model (`fineTuneShopRelevance`) before it is freed. */
-  readonly observer?: FineTuneObserver;
 }
 
 export interface TrainedCrossEncoder {
@@ -189,8 +178,6 @@ export interface TrainedCrossEncoder {
   readonly trainableParameters: number;
   readonly totalParameters: number;
 }
-
-const METHOD_SETTINGS = ["loraRank", "adapterSize", "prefixLength", "layerDecay", "adaloraInitialRank", "adaloraWarmup", "adaloraFinalStep"] as const satisfies readonly (keyof MethodSettings)[];
 
 const toLabelled = (pairs: readonly GradedPair[]): LabelledText[] => pairs.map((p) => ({ text: p.query, pair: p.text, label: p.label }));
 
@@ -210,19 +197,8 @@ export async function trainCrossEncoder(options: CrossEncoderOptions): Promise<T
     const weights = options.classWeights ? balancedClassWeights(Int32Array.from(train, (e) => e.label), scale.labels.length) : undefined;
     const classifier = new SequenceClassifier(encoder, method, head, weights);
     crossEncoder = new CrossEncoder(classifier, tokenizer, scale, maxLength);
-    const training = await fineTune(classifier, train, {
-      steps: options.steps,
-      batchSize: options.batchSize ?? 32,
-      learningRate: options.learningRate ?? DEFAULT_LEARNING_RATES[options.method],
-      padId: tokenizer.padId,
-      maxLength,
-      validation,
-      evalEvery: options.evalEvery,
-      earlyStopping: options.patience ? { patience: options.patience } : undefined,
-      seed,
-      onStep: options.observer?.onStep,
-    });
-    const settings = Object.fromEntries(METHOD_SETTINGS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]])) as MethodSettings;
+    const training = await fineTune(classifier, train, fineTuneSettings(options, run, maxLength, validation));
+    const settings = methodSettingsOf(options);
     return { crossEncoder, base, settings, seed, training, trainableParameters: classifier.trainableParameters(), totalParameters: classifier.totalParameters() };
   } catch (error) {
     if (crossEncoder) crossEncoder.dispose();
@@ -294,7 +270,13 @@ export async function fineTuneShopRelevance(options: ShopRelevanceOptions): Prom
   const trained = await trainCrossEncoder({ ...options, train, validation, scale: ESCI_SCALE });
   try {
     const { classifier } = trained.crossEncoder;
-    await options.observer?.inspect?.({ base: trained.base, tokenizer: trained.crossEncoder.tokenizer, encoder: classifier.encoder, method: classifier.method });
+    await options.observer?.inspect?.({
+      base: trained.base,
+      tokenizer: trained.crossEncoder.tokenizer,
+      encoder: classifier.encoder,
+      method: classifier.method,
+      save: (dir, metadata) => void saveCrossEncoder(dir, trained, metadata),
+    });
     const { run } = await trained.crossEncoder.rerank(candidatePools(test));
     const testQueries = shop.queries.filter((q) => q.split === "test");
     const testJudgments = shop.judgments.filter((j) => run.has(j.query));
@@ -410,4 +392,23 @@ function relevanceItemText(item: { readonly id: string; readonly title: string; 
   const text = `${item.title} ${item.description}`.trim();
   if (text === "") throw new Error(`relevance item ${item.id}: empty title and description; a cross-encoder needs the product's text.`);
   return text;
+}
+
+/** Save a trained cross-encoder as a fine-tuned checkpoint (its base, method settings and grade scale come with it). */
+export function saveCrossEncoder(dir: string, trained: TrainedCrossEncoder, metadata: Record<string, unknown> = {}): FineTunedManifest {
+  const ce = trained.crossEncoder;
+  return saveFineTuned(dir, ce.classifier, { base: trained.base, task: "relevance", settings: trained.settings, seed: trained.seed, maxLength: ce.maxLength, grades: ce.scale.grades, metadata });
+}
+
+/** A saved cross-encoder, ready to score pairs. */
+export function loadCrossEncoder(dir: string, options: { readonly base?: string | Checkpoint; readonly tokenizer?: WordPieceTokenizer } = {}): CrossEncoder {
+  const loaded = loadFineTuned(dir, options);
+  const grades = loaded.manifest.grades;
+  if (!grades) {
+    loaded.classifier.method.dispose();
+    loaded.classifier.head.dispose();
+    loaded.classifier.encoder.dispose();
+    throw new Error(`Fine-tuned checkpoint ${dir} (task ${loaded.manifest.task}) has no grade scale: it is not a cross-encoder.`);
+  }
+  return new CrossEncoder(loaded.classifier, loaded.tokenizer, { labels: loaded.manifest.head.labels, grades }, loaded.manifest.maxLength);
 }

@@ -6,7 +6,7 @@
  * forgetting measurements, saving a checkpoint).
  */
 import { loadEncoder, readCheckpoint, type Checkpoint } from "../model/checkpoint";
-import type { Encoder } from "../model/encoder";
+import { Encoder } from "../model/encoder";
 import { loadTokenizer } from "../text/io";
 import type { WordPieceTokenizer } from "../text/wordpiece";
 import type { TrainStepInfo } from "../train/trainer";
@@ -17,6 +17,7 @@ import { adalora } from "./adalora";
 import { adapters } from "./adapter";
 import { fullFineTuning } from "./full";
 import { lora } from "./lora";
+import type { FineTuneOptions } from "./fine-tune";
 import type { FineTuneMethod, MethodName } from "./method";
 import { prefixTuning } from "./prefix";
 import { linearProbe } from "./probe";
@@ -69,6 +70,8 @@ export interface TrainedModel {
   readonly tokenizer: WordPieceTokenizer;
   readonly encoder: Encoder;
   readonly method: FineTuneMethod;
+  /** Saves the trained model as a fine-tuned checkpoint (tasks with a sequence head: intent, relevance). */
+  readonly save?: (dir: string, metadata?: Record<string, unknown>) => void;
 }
 
 export interface FineTuneObserver {
@@ -83,6 +86,48 @@ export interface RunSetup extends MethodSettings {
   /** Default: the checkpoint's tokenizer. */
   readonly tokenizer?: WordPieceTokenizer;
   readonly seed?: number;
+  /** Random weights of the checkpoint's sizes instead of its pretrained ones (what pretraining buys). */
+  readonly fromScratch?: boolean;
+}
+
+/** How long and how a task trains: the settings every task run takes. */
+export interface TrainingSettings {
+  readonly steps: number;
+  readonly batchSize?: number;
+  /** Peak learning rate (default the method's, `DEFAULT_LEARNING_RATES`). */
+  readonly learningRate?: number;
+  /** Tokens per sequence, special tokens included (each task has its default). */
+  readonly maxLength?: number;
+  /** Weight the loss by inverse label frequency (imbalanced labels). */
+  readonly classWeights?: boolean;
+  /** Score the validation split every `evalEvery` steps; with `patience`, stop early when it stops improving. */
+  readonly evalEvery?: number;
+  readonly patience?: number;
+  /** Sees every step, and the trained model before the run frees it. */
+  readonly observer?: FineTuneObserver;
+}
+
+/** `fineTune`'s options from a task's settings (the method's default learning rate, early stopping from patience). */
+export function fineTuneSettings<E>(
+  settings: TrainingSettings & { readonly method: MethodName },
+  run: { readonly tokenizer: WordPieceTokenizer; readonly seed: number },
+  maxLength: number,
+  validation?: readonly E[],
+  score?: (yTrue: Int32Array, yPred: Int32Array) => number
+): FineTuneOptions<E> {
+  return {
+    steps: settings.steps,
+    batchSize: settings.batchSize ?? 32,
+    learningRate: settings.learningRate ?? DEFAULT_LEARNING_RATES[settings.method],
+    padId: run.tokenizer.padId,
+    maxLength,
+    validation,
+    score,
+    evalEvery: settings.evalEvery,
+    earlyStopping: settings.patience ? { patience: settings.patience } : undefined,
+    seed: run.seed,
+    onStep: settings.observer?.onStep,
+  };
 }
 
 export interface PreparedRun {
@@ -109,13 +154,20 @@ export function runTokenizer(what: string, base: Checkpoint, tokenizer?: WordPie
 /** Encoder and method from the setup; the caller frees them (`method.dispose()`, `encoder.dispose()`). */
 export function prepareRun(what: string, setup: RunSetup, base = baseCheckpoint(setup.checkpoint), tokenizer = runTokenizer(what, base, setup.tokenizer)): PreparedRun {
   const seed = setup.seed ?? 0;
-  const encoder = loadEncoder(base);
+  const encoder = setup.fromScratch ? Encoder.create(base.config, seed) : loadEncoder(base);
   try {
     return { base, tokenizer, seed, encoder, method: makeMethod(setup.method, encoder, setup, seed) };
   } catch (error) {
     encoder.dispose();
     throw error;
   }
+}
+
+const METHOD_SETTINGS = ["loraRank", "adapterSize", "prefixLength", "layerDecay", "adaloraInitialRank", "adaloraWarmup", "adaloraFinalStep"] as const satisfies readonly (keyof MethodSettings)[];
+
+/** The method settings among `options` (what a fine-tuned checkpoint records to rebuild the method). */
+export function methodSettingsOf(options: MethodSettings): MethodSettings {
+  return Object.fromEntries(METHOD_SETTINGS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]])) as MethodSettings;
 }
 
 /** Mean training loss over the first and the last tenth of the steps. */

@@ -13,13 +13,13 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/random";
 import type { Encoder } from "../model/encoder";
-import type { Parameters } from "../model/parameters";
 import type { WordPieceTokenizer } from "../text/wordpiece";
 import { BatchSampler, padBatch } from "../train/batches";
 import type { BatchSource, BatchSourceState, DrawnBatch, TrainingTask } from "../train/trainer";
 import type { FineTunable } from "./fine-tune";
-import { classificationLoss, type TokenClassificationHead } from "./heads";
-import { countScalars, type FineTuneMethod } from "./method";
+import { HeadedEncoder, type PaddedBatch } from "./headed-encoder";
+import type { TokenClassificationHead } from "./heads";
+import type { FineTuneMethod } from "./method";
 
 /** Words and one tag per word. */
 export interface TaggedWords {
@@ -87,12 +87,7 @@ export function encodeTaggedExamples(tokenizer: WordPieceTokenizer, examples: re
 }
 
 /** A padded batch with one label per token (-1: ignored). */
-export interface TokenClassificationBatch {
-  readonly batch: number;
-  readonly length: number;
-  readonly inputIds: Int32Array;
-  readonly attentionMask: Float32Array;
-  readonly tokenTypeIds: Int32Array;
+export interface TokenClassificationBatch extends PaddedBatch {
   /** [batch * length]. */
   readonly labels: Int32Array;
 }
@@ -104,50 +99,24 @@ export function tokenClassificationBatch(examples: readonly EncodedTaggedExample
   return { batch: b.batch, length: b.length, inputIds: b.ids, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds ?? new Int32Array(b.ids.length), labels };
 }
 
-export class TokenClassifier implements FineTunable<EncodedTaggedExample, TokenClassificationBatch> {
+export class TokenClassifier extends HeadedEncoder<TokenClassificationBatch> implements FineTunable<EncodedTaggedExample, TokenClassificationBatch> {
   constructor(
-    readonly encoder: Encoder,
-    readonly method: FineTuneMethod,
+    encoder: Encoder,
+    method: FineTuneMethod,
     readonly head: TokenClassificationHead,
     /** Per-tag loss weights; none: plain mean over labelled tokens. */
-    readonly classWeights?: Float32Array
+    classWeights?: Float32Array
   ) {
-    if (classWeights && classWeights.length !== head.labels.length) throw new Error(`TokenClassifier: classWeights has ${classWeights.length} entries for ${head.labels.length} tags.`);
-  }
-
-  trainableSets(): Parameters[] {
-    const sets: Parameters[] = [this.head.params];
-    if (this.method.params) sets.push(this.method.params);
-    if (this.method.trainsEncoder) sets.push(this.encoder.params);
-    return sets;
-  }
-
-  trainableParameters(): number {
-    return countScalars(this.trainableSets());
-  }
-
-  totalParameters(): number {
-    return this.encoder.params.count() + (this.method.params?.count() ?? 0) + this.head.params.count();
+    super(encoder, method, head, classWeights, "TokenClassifier");
   }
 
   /** Scores [batch * length, tags]. */
   logits(b: TokenClassificationBatch, rng: Rng | null): tf.Tensor2D {
-    return tf.tidy(() => {
-      const shape: [number, number] = [b.batch, b.length];
-      const encoderRng = rng && this.method.encoderDropout ? rng : null;
-      const { rows } = this.encoder.forwardRows(
-        { inputIds: tf.tensor2d(b.inputIds, shape, "int32"), attentionMask: tf.tensor2d(b.attentionMask, shape, "float32"), tokenTypeIds: tf.tensor2d(b.tokenTypeIds, shape, "int32") },
-        encoderRng ? { training: true, rng: encoderRng, hooks: this.method.hooks } : { hooks: this.method.hooks }
-      );
-      return this.head.logits(rows, rng);
-    });
+    return tf.tidy(() => this.head.logits(this.encode(b, rng).rows, rng));
   }
 
-  loss(b: TokenClassificationBatch, rng: Rng | null): tf.Scalar {
-    return tf.tidy(() => {
-      const loss = classificationLoss(this.logits(b, rng), b.labels, this.classWeights);
-      return rng && this.method.regularizer ? (loss.add(this.method.regularizer()) as tf.Scalar) : loss;
-    });
+  protected targets(b: TokenClassificationBatch): Int32Array {
+    return b.labels;
   }
 
   /** Predicted tag index of every word that fits, example after example (asynchronous reads: every backend). */

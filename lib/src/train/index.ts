@@ -31,3 +31,4 @@ export {
   type WorkerTaskSpec, type Shard, type WeightSlot, type WorkerSetup, type ToWorker, type FromWorker,
   type WorkerPoolOptions,
 } from "./worker-pool";
+export { type DomainAdaptationOptions, type DomainAdaptation, adaptToDomain } from "./domain-adaptation";

@@ -20,3 +20,4 @@ export {
   formatDuration, formatRate, progress, trackProgress, type ProgressMode, type ProgressOptions,
   type ProgressState,
 } from "./progress";
+export { taggedText, type TaggedTextRow, type TaggedTextOptions } from "./tagged-text";

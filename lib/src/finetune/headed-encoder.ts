@@ -1,0 +1,83 @@
+/**
+ * What the sequence and token classifiers share: an encoder, a fine-tuning method and a task head;
+ * which weights train (the head's, the method's, and the encoder's only when the method trains
+ * it), how many scalars that is, the encoder's rows for a padded batch (dropout where the method
+ * allows it, the method's hooks always), and the loss with the method's regulariser.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../core/random";
+import type { Encoder } from "../model/encoder";
+import type { Parameters } from "../model/parameters";
+import { classificationLoss } from "./heads";
+import { countScalars, type FineTuneMethod } from "./method";
+
+/** A padded batch as flat row-major arrays. */
+export interface PaddedBatch {
+  readonly batch: number;
+  readonly length: number;
+  readonly inputIds: Int32Array;
+  readonly attentionMask: Float32Array;
+  readonly tokenTypeIds: Int32Array;
+}
+
+export abstract class HeadedEncoder<B extends PaddedBatch> {
+  constructor(
+    readonly encoder: Encoder,
+    readonly method: FineTuneMethod,
+    /** The task head's weights and label set. */
+    private readonly headParts: { readonly params: Parameters; readonly labels: readonly string[] },
+    /** Per-label loss weights (imbalanced labels); none: plain mean. */
+    readonly classWeights: Float32Array | undefined,
+    what: string
+  ) {
+    if (classWeights && classWeights.length !== headParts.labels.length) {
+      throw new Error(`${what}: classWeights has ${classWeights.length} entries for ${headParts.labels.length} labels.`);
+    }
+    // A frozen encoder's variables say so: no gradient is computed for them (see `dense`), and
+    // tf.variableGrads would refuse to return one. Full fine-tuning marks them trainable again.
+    for (const v of encoder.params.variables()) v.trainable = method.trainsEncoder;
+  }
+
+  /** The sets the optimizer updates: the head, the method's own weights, and the encoder's only in full fine-tuning. */
+  trainableSets(): Parameters[] {
+    const sets: Parameters[] = [this.headParts.params];
+    if (this.method.params) sets.push(this.method.params);
+    if (this.method.trainsEncoder) sets.push(this.encoder.params);
+    return sets;
+  }
+
+  /** Trainable scalars, counted from the tensors the optimizer updates. */
+  trainableParameters(): number {
+    return countScalars(this.trainableSets());
+  }
+
+  /** All scalars the classifier computes with (encoder, method, head). */
+  totalParameters(): number {
+    return this.encoder.params.count() + (this.method.params?.count() ?? 0) + this.headParts.params.count();
+  }
+
+  /** The encoder's rows [batch * length, hidden] and the attention mask, inside the caller's tidy. */
+  protected encode(b: B, rng: Rng | null): { rows: tf.Tensor2D; attentionMask: tf.Tensor2D } {
+    const shape: [number, number] = [b.batch, b.length];
+    const attentionMask = tf.tensor2d(b.attentionMask, shape, "float32");
+    const encoderRng = rng && this.method.encoderDropout ? rng : null;
+    const { rows } = this.encoder.forwardRows(
+      { inputIds: tf.tensor2d(b.inputIds, shape, "int32"), attentionMask, tokenTypeIds: tf.tensor2d(b.tokenTypeIds, shape, "int32") },
+      encoderRng ? { training: true, rng: encoderRng, hooks: this.method.hooks } : { hooks: this.method.hooks }
+    );
+    return { rows, attentionMask };
+  }
+
+  /** Scores [examples or tokens, labels]; dropout when `rng` is given. */
+  abstract logits(b: B, rng: Rng | null): tf.Tensor2D;
+
+  /** The labels the loss is scored against (-1: ignored). */
+  protected abstract targets(b: B): Int32Array;
+
+  loss(b: B, rng: Rng | null): tf.Scalar {
+    return tf.tidy(() => {
+      const loss = classificationLoss(this.logits(b, rng), this.targets(b), this.classWeights);
+      return rng && this.method.regularizer ? (loss.add(this.method.regularizer()) as tf.Scalar) : loss;
+    });
+  }
+}
