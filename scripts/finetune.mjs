@@ -10,6 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -56,6 +57,7 @@ const attributeRows = task === "attributes" ? shoplm.loadAttributeTags(profile.n
 const command = `npm run finetune -- ${args.join(" ")}`.trim();
 console.log(`${command}\n${task} on the ${profile.name} shop, ${steps} steps of batch ${batchSize}, seed ${seed}; ${info.toString()}`);
 const started = Date.now();
+const loadStart = Number(os.loadavg()[0].toFixed(2));
 const f = (x, d = 3) => (x === null ? "-" : Number(x).toFixed(d));
 const comparison = await shoplm.compareFineTuningMethods({
   task,
@@ -81,7 +83,8 @@ console.log(`\n${comparison.metric}; baseline ${comparison.baseline.name}: ${f(c
 if (values.has("out")) {
   const out = path.resolve(values.get("out"));
   mkdirSync(path.dirname(out), { recursive: true });
-  const record = { command, profile: profile.name, backend: info.name, workers: 1, seconds, date: new Date().toISOString().slice(0, 10), ...comparison };
+  // Timings depend on what else the machine ran: the load average says how busy it was.
+  const record = { command, profile: profile.name, backend: info.name, workers: 1, seconds, loadAverage: loadStart, date: new Date().toISOString().slice(0, 10), ...comparison };
   writeFileSync(`${out}.partial`, `${JSON.stringify(record, null, 1)}\n`);
   renameSync(`${out}.partial`, out);
   console.log(`wrote ${out}`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run grade -- SUBMISSIONS --out DIR [options]`: grade a folder of submitted notebooks in a
+// `npm run grade -- SUBMISSIONS --out DIR [--assignment NAME] [options]`: grade a folder of submitted notebooks in a
 // sandbox against the public and hidden checks (see docs/grading.md). The work is done by
 // lib/dist/grading/cli.js; this wrapper only makes sure the library, exercises and solutions are built.
 import { createRequire } from "node:module";

@@ -3,8 +3,9 @@
 // the runs saved: data/models/full/run.json (`npm run pretrain -- --profile full`) and
 // data/models/amazon-scientific.json (`npm run bench -- pretrain-amazon ... --out ...`).
 // `--check` fails instead of writing when the card is out of date (the tests use it).
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { cardCli } from "./lib/card.mjs";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -67,17 +68,5 @@ export function expectedCard(card) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const file = path.join(dir, "README.md");
-  const card = readFileSync(file, "utf8");
-  const next = expectedCard(card);
-  if (process.argv.includes("--check")) {
-    if (next !== card) {
-      console.error("data/models/README.md is out of date: run `node scripts/model-card.mjs`.");
-      process.exit(1);
-    }
-    console.log("model card up to date");
-  } else {
-    writeFileSync(file, next);
-    console.log(`wrote ${path.relative(root, file)}`);
-  }
+  cardCli(path.join(dir, "README.md"), expectedCard, "node scripts/model-card.mjs", root);
 }

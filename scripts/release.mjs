@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run release -- --out DIR [--force]`: build the student release (solution cells replaced
+// `npm run release -- --out DIR [--force] [--assignment NAME | --exercises 5.1,5.2]`: build the student release (solution cells replaced
 // by stubs, no solutions/, no hidden checks; see docs/grading.md). The work is done by
 // lib/dist/grading/cli.js; this wrapper only makes sure the library, exercises and solutions are built.
 import { createRequire } from "node:module";

@@ -31,7 +31,10 @@ function nodeModules() {
     // onnxruntime-node's install script (run by npm versions that run install scripts) would fetch
     // CUDA providers from a host this setup cannot assume; its CPU binaries ship in the package.
     const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" };
-    const result = run(npm, ["ci"], { cwd: paths.root, env, stdio: ["ignore", quiet ? "ignore" : "inherit", "inherit"] });
+    // Below the supported lines npm warns "EBADENGINE" for the course and its dependencies (mermaid
+    // needs 22.12), which reads as a failure; the one line printed below says it plainly instead.
+    const args = supportedNode ? ["ci"] : ["ci", "--loglevel=error"];
+    const result = run(npm, args, { cwd: paths.root, env, stdio: ["ignore", quiet ? "ignore" : "inherit", "inherit"] });
     if (result.status !== 0) {
       problems.push(`npm ci failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ""}); see its output above.`);
       return false;
@@ -144,8 +147,11 @@ function optionalDebs() {
   }
 }
 
-const major = Number(process.versions.node.split(".")[0]);
-if (major < 20) problems.push(`Node ${process.versions.node} is too old: the course needs Node 20.19 or newer.`);
+const [major, minor] = process.versions.node.split(".").map(Number);
+// The supported lines (package.json "engines"); 20.19+ still installs and runs, past its end of life.
+const supportedNode = major > 22 || (major === 22 && minor >= 12);
+if (major < 20) problems.push(`Node ${process.versions.node} is too old: the course needs Node 22.12 or newer (22 or 24).`);
+else if (!supportedNode) say(`setup: note: Node ${process.versions.node} is past its end of life; the course supports Node 22.12+ and 24. It still runs here; install Node 22 or 24 when you can.`);
 const haveNodeModules = nodeModules();
 if (haveNodeModules) builds();
 pythonPackages();

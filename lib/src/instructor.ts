@@ -63,3 +63,9 @@ export { releaseMain, gradeMain, RELEASE_USAGE, GRADE_USAGE } from "./grading/cl
 export {
   instructionsCellSource, exerciseCellSources, syncExerciseCells, type CellDrift,
 } from "./grading/exercise-cells";
+export {
+  parseAssignment, loadAssignment, assignmentFromOptions, assignmentContext, ALWAYS_RELEASED, AssignmentError,
+  type Assignment, type AssignmentContext,
+} from "./grading/assignment";
+export { scoresCsv, type ScoreSheet, type GradebookAssignment } from "./grading/gradebook";
+export { assignmentSheets } from "./grading/grader";

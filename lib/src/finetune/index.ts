@@ -28,7 +28,8 @@ export {
   type GradedPair, type CandidatePool, type RelevanceScale, ESCI_SCALE, shopRelevancePairs, candidatePools, CrossEncoder,
   type CrossEncoderOptions, type TrainedCrossEncoder, trainCrossEncoder, gradeRmse, type RelevanceRow,
   type ShopRelevanceResult, type ShopRelevanceOptions, fineTuneShopRelevance, relevanceScaleOf,
-  type CrossEncoderScorerOptions, crossEncoderScorer, saveCrossEncoder, loadCrossEncoder,
+  type CrossEncoderScorerOptions, crossEncoderScorer, saveCrossEncoder, loadCrossEncoder, evaluateShopReranking,
+  rankingsSideBySide,
 } from "./relevance";
 export {
   FINE_TUNED_FORMAT, type FineTunedManifest, type SaveFineTunedOptions, saveFineTuned, readFineTunedManifest,

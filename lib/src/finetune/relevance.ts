@@ -11,9 +11,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../core/random";
-import { ESCI_GAINS, ESCI_GRADES, ESCI_LABELS } from "../data/esci";
+import { ESCI_GAINS, ESCI_GRADES, ESCI_LABELS, ESCI_NAMES } from "../data/esci";
 import { productText } from "../data/keyword-match";
-import type { Judgment, Product, Query } from "../data/records";
+import type { EsciLabel, Judgment, Product, Query } from "../data/records";
 import { evaluateRun, type RunEvaluation } from "../eval/ranking";
 import { holmCorrection, pairedRandomisationTest, pairedTTest } from "../eval/significance";
 import type { Checkpoint } from "../model/checkpoint";
@@ -278,41 +278,11 @@ export async function fineTuneShopRelevance(options: ShopRelevanceOptions): Prom
       save: (dir, metadata) => void saveCrossEncoder(dir, trained, metadata),
     });
     const { run } = await trained.crossEncoder.rerank(candidatePools(test));
-    const testQueries = shop.queries.filter((q) => q.split === "test");
-    const testJudgments = shop.judgments.filter((j) => run.has(j.query));
-    const qrels = judgmentQrels(testJudgments, ESCI_GAINS);
-    const pools = judgedPools(testJudgments);
-    const baselines: [string, PoolRanker][] = [
-      ["random", randomRanker(pools, seed)],
-      ["popularity", popularityRanker(pools, shop.products)],
-      ["keyword", keywordRanker(pools, shop.products)],
-    ];
-    // ESCI gains are 1 / 0.1 / 0.01 / 0: only an Exact product reaches the relevance threshold of 1.
-    const evaluate = (r: ReadonlyMap<string, readonly string[]>): RunEvaluation<"ndcg@10" | "rr"> =>
-      evaluateRun(r, qrels, ["ndcg@10", "rr"], { relevanceThreshold: 1, scale: { min: 0, max: 1 } });
-    const ours = evaluate(run);
-    const perQuery = (e: RunEvaluation<"ndcg@10" | "rr">): number[] => e.queries.map((q) => (e.perQuery.get(q) as Record<"ndcg@10", number>)["ndcg@10"]);
-    const oursNdcg = perQuery(ours);
-    const compared = baselines.map(([name, ranker]) => {
-      const e = evaluate(new Map(testQueries.map((q) => [q.id, ranker(q)])));
-      if (e.queries.join() !== ours.queries.join()) throw new Error("fineTuneShopRelevance: the baselines were evaluated on other queries than the cross-encoder.");
-      const theirs = perQuery(e);
-      return { name, e, t: pairedTTest(oursNdcg, theirs).pValue, r: pairedRandomisationTest(oursNdcg, theirs, { seed }).pValue, diff: mean(oursNdcg) - mean(theirs) };
-    });
-    const holm = holmCorrection(compared.map((c) => c.r));
-    const rows: RelevanceRow[] = [
-      { ranker: `cross-encoder (${options.method})`, ndcg10: ours.mean["ndcg@10"], mrr: ours.mean.rr },
-      ...compared.map((c, i) => ({
-        ranker: c.name,
-        ndcg10: c.e.mean["ndcg@10"],
-        mrr: c.e.mean.rr,
-        versusCrossEncoder: { meanDifference: c.diff, tTestP: c.t, randomisationP: c.r, holmP: holm.adjusted[i] },
-      })),
-    ];
+    const rows = evaluateShopReranking(shop, run, `cross-encoder (${options.method})`, seed);
     return {
       method: options.method,
       trainPairs: train.length,
-      testQueries: ours.queries.length,
+      testQueries: run.size,
       trainableParameters: trained.trainableParameters,
       totalParameters: trained.totalParameters,
       ...lossEnds(trained.training.losses),
@@ -323,6 +293,70 @@ export async function fineTuneShopRelevance(options: ShopRelevanceOptions): Prom
   } finally {
     trained.crossEncoder.dispose();
   }
+}
+
+/**
+ * A re-ranking of some queries' judged pools (query id -> product ids, best first) against the
+ * chapter 5 baselines on the same pools: NDCG@10 with the shop's ESCI gains, MRR of the first
+ * Exact, and paired tests on per-query NDCG@10 (t-test, randomisation; Holm over the baselines).
+ * The first row is the run's; every query of the run must be judged.
+ */
+export function evaluateShopReranking(
+  shop: { readonly queries: readonly Query[]; readonly products: readonly Product[]; readonly judgments: readonly Judgment[] },
+  run: ReadonlyMap<string, readonly string[]>,
+  name: string,
+  seed = 0
+): RelevanceRow[] {
+  const queries = shop.queries.filter((q) => run.has(q.id));
+  if (queries.length !== run.size) throw new Error(`evaluateShopReranking: ${run.size - queries.length} of the run's query ids are not queries of this shop.`);
+  const judgments = shop.judgments.filter((j) => run.has(j.query));
+  const qrels = judgmentQrels(judgments, ESCI_GAINS);
+  const pools = judgedPools(judgments);
+  const baselines: [string, PoolRanker][] = [
+    ["random", randomRanker(pools, seed)],
+    ["popularity", popularityRanker(pools, shop.products)],
+    ["keyword", keywordRanker(pools, shop.products)],
+  ];
+  // ESCI gains are 1 / 0.1 / 0.01 / 0: only an Exact product reaches the relevance threshold of 1.
+  const evaluate = (r: ReadonlyMap<string, readonly string[]>): RunEvaluation<"ndcg@10" | "rr"> =>
+    evaluateRun(r, qrels, ["ndcg@10", "rr"], { relevanceThreshold: 1, scale: { min: 0, max: 1 } });
+  const ours = evaluate(run);
+  const perQuery = (e: RunEvaluation<"ndcg@10" | "rr">): number[] => e.queries.map((q) => (e.perQuery.get(q) as Record<"ndcg@10", number>)["ndcg@10"]);
+  const oursNdcg = perQuery(ours);
+  const compared = baselines.map(([baseline, ranker]) => {
+    const e = evaluate(new Map(queries.map((q) => [q.id, ranker(q)])));
+    const theirs = perQuery(e);
+    return { baseline, e, t: pairedTTest(oursNdcg, theirs).pValue, r: pairedRandomisationTest(oursNdcg, theirs, { seed }).pValue, diff: mean(oursNdcg) - mean(theirs) };
+  });
+  const holm = holmCorrection(compared.map((c) => c.r));
+  return [
+    { ranker: name, ndcg10: ours.mean["ndcg@10"], mrr: ours.mean.rr },
+    ...compared.map((c, i) => ({
+      ranker: c.baseline,
+      ndcg10: c.e.mean["ndcg@10"],
+      mrr: c.e.mean.rr,
+      versusCrossEncoder: { meanDifference: c.diff, tTestP: c.t, randomisationP: c.r, holmP: holm.adjusted[i] },
+    })),
+  ];
+}
+
+/** The top `k` of several rankings of one query side by side: each cell the product's title and its judged label. */
+export function rankingsSideBySide(
+  shop: { readonly products: readonly Product[]; readonly judgments: readonly Judgment[] },
+  queryId: string,
+  rankings: Readonly<Record<string, readonly string[]>>,
+  k = 5
+): Record<string, string | number>[] {
+  const titles = new Map(shop.products.map((p) => [p.id, p.title]));
+  const labels = new Map(shop.judgments.filter((j) => j.query === queryId).map((j) => [j.product, j.label]));
+  return Array.from({ length: k }, (_, i) => {
+    const row: Record<string, string | number> = { rank: i + 1 };
+    for (const [name, ids] of Object.entries(rankings)) {
+      const id = ids[i];
+      row[name] = id === undefined ? "" : `${titles.get(id) ?? id} (${labels.has(id) ? ESCI_NAMES[labels.get(id) as EsciLabel] : "not judged"})`;
+    }
+    return row;
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  * no script, no network; every student-controlled string is escaped.
  */
 import { escapeHtml } from "../viz/display";
-import { FAILURE_TEXT, type ExerciseGrade, type ExerciseStatus, type GradedCheck, type StudentGrade } from "./gradebook";
+import { FAILURE_TEXT, type ExerciseGrade, type ExerciseStatus, type GradebookAssignment, type GradedCheck, type StudentGrade } from "./gradebook";
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.6rem}code{background:#f6f8fa;padding:0 .2em;border-radius:3px;white-space:pre-wrap}
@@ -53,10 +53,14 @@ function exerciseSection(e: ExerciseGrade): string {
   );
 }
 
-export function feedbackPage(grade: StudentGrade): string {
+/** A student's page; with an assignment, its title and due date head the page (the grade covers it only). */
+export function feedbackPage(grade: StudentGrade, assignment: GradebookAssignment | null = null): string {
   const flags = grade.flags.map((f) => `<div class="flag">${escapeHtml(f)}</div>`).join("\n");
+  const heading = assignment
+    ? `<p>Assignment <b>${escapeHtml(assignment.title)}</b> (${escapeHtml(assignment.name)}): exercises ${escapeHtml(assignment.exercises.join(", "))}${assignment.due ? `, due ${escapeHtml(assignment.due)}` : ""}.</p>\n`
+    : "";
   const body =
-    `<h1>Feedback for ${escapeHtml(grade.student)}</h1>\n<p><b>${fmt(grade.points)} / ${fmt(grade.max)} points</b></p>\n${flags}\n` +
+    `<h1>Feedback for ${escapeHtml(grade.student)}</h1>\n${heading}<p><b>${fmt(grade.points)} / ${fmt(grade.max)} points</b></p>\n${flags}\n` +
     `<p>Public checks are the ones <code>check()</code> runs in the notebook; hidden checks test more cases and show only whether they passed and how they failed.</p>\n` +
     grade.exercises.map(exerciseSection).join("\n");
   return page(`Feedback: ${grade.student}`, body);

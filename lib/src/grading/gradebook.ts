@@ -153,7 +153,16 @@ export function gradebookCsv(grades: readonly StudentGrade[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function gradebookJson(grades: readonly StudentGrade[], sandbox: string): string {
+/** What a gradebook records of the assignment it grades (null: the whole course). */
+export interface GradebookAssignment {
+  readonly name: string;
+  readonly title: string;
+  readonly exercises: readonly string[];
+  readonly points: number;
+  readonly due: string | null;
+}
+
+export function gradebookJson(grades: readonly StudentGrade[], sandbox: string, assignment: GradebookAssignment | null = null): string {
   const students = grades.map((g) => ({
     student: g.student,
     points: g.points,
@@ -161,7 +170,42 @@ export function gradebookJson(grades: readonly StudentGrade[], sandbox: string):
     flags: g.flags,
     exercises: g.exercises.map((e) => ({ id: e.id, points: e.points, max: e.max, status: e.status, reason: e.reason, flags: e.flags })),
   }));
-  return `${JSON.stringify({ students, rows: gradebookRows(grades), sandbox }, null, 2)}\n`;
+  return `${JSON.stringify({ ...(assignment ? { assignment } : {}), students, rows: gradebookRows(grades), sandbox }, null, 2)}\n`;
+}
+
+/** One gradebook of a combined table: its label (the assignment's name, or "" for the whole course) and its students. */
+export interface ScoreSheet {
+  readonly label: string;
+  readonly exercises: readonly string[];
+  readonly points: number;
+  readonly students: readonly { readonly student: string; readonly points: number; readonly exercises: readonly { readonly id: string; readonly points: number }[] }[];
+}
+
+/**
+ * The wide table a spreadsheet wants: one row per student, one column per exercise of each sheet,
+ * a total per sheet and, with more than one sheet, an overall total. A student absent from a
+ * sheet gets empty cells there (not handed in), which counts 0 in the overall total.
+ */
+export function scoresCsv(sheets: readonly ScoreSheet[]): string {
+  const prefix = (s: ScoreSheet) => (sheets.length > 1 ? `${s.label}:` : "");
+  const header = ["student"];
+  for (const s of sheets) header.push(...s.exercises.map((id) => `${prefix(s)}${id}`), `${prefix(s)}total`, `${prefix(s)}max`);
+  if (sheets.length > 1) header.push("total", "max");
+  const names = [...new Set(sheets.flatMap((s) => s.students.map((g) => g.student)))].sort();
+  const lines = [header.map(csvField).join(",")];
+  for (const name of names) {
+    const row: (string | number)[] = [name];
+    let total = 0;
+    for (const s of sheets) {
+      const g = s.students.find((x) => x.student === name);
+      for (const id of s.exercises) row.push(g ? (g.exercises.find((e) => e.id === id)?.points ?? 0) : "");
+      row.push(g ? g.points : "", s.points);
+      total += g ? g.points : 0;
+    }
+    if (sheets.length > 1) row.push(Math.round(total * 1000) / 1000, Math.round(sheets.reduce((t, s) => t + s.points, 0) * 1000) / 1000);
+    lines.push(row.map(csvField).join(","));
+  }
+  return `${lines.join("\n")}\n`;
 }
 
 /** Parse CSV as written above (for tests and for tools that read the gradebook back), with the csv-parse the data loaders use. */

@@ -11,6 +11,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { Assignment } from "./assignment";
 import { findCourseRoot, loadExercises } from "./check";
 import { cloneArgs, compareValues, type Tolerance } from "./compare";
 import { scoreOutcomes, type AnswerFunction, type Check, type CheckOutcome, type Exercise, type PropertyCheck, type Solution } from "./exercise";
@@ -20,6 +21,9 @@ import {
   gradebookCsv,
   gradebookJson,
   RESULT_VERSION,
+  scoresCsv,
+  type GradebookAssignment,
+  type ScoreSheet,
   writeFileAtomic,
   type ExerciseGrade,
   type ExerciseStatus,
@@ -152,8 +156,12 @@ export async function prepareExercise(exercise: Exercise, solution: Solution): P
   return { exercise, checks };
 }
 
-export async function prepareCourse(root: string, notebooksDir = path.join(root, "notebooks")): Promise<Course> {
-  const exercises = loadExercises(root);
+/** The course as the grader sees it; with `only`, just those exercises (an assignment's). */
+export async function prepareCourse(root: string, notebooksDir = path.join(root, "notebooks"), only?: readonly string[]): Promise<Course> {
+  const all = loadExercises(root);
+  const missing = (only ?? []).filter((id) => !all.some((e) => e.id === id));
+  if (missing.length) throw new Error(`No exercise ${missing.join(", ")} in the course (it has ${all.map((e) => e.id).join(", ")}).`);
+  const exercises = only ? all.filter((e) => only.includes(e.id)) : all;
   const solutions = loadSolutions(root);
   const prepared: PreparedExercise[] = [];
   for (const exercise of exercises) {
@@ -164,7 +172,7 @@ export async function prepareCourse(root: string, notebooksDir = path.join(root,
   const originals = originalCells(readCourseNotebooks(notebooksDir).map((n) => n.notebook));
   const compiled = [...filesUnder(path.join(root, "exercises", "dist"), /\.js$/), ...filesUnder(path.join(root, "solutions", "dist"), /\.js$/)];
   const hash = sha256Hex(
-    [GRADER_VERSION, ...compiled.map((f) => `${path.relative(root, f)}\n${sha256Hex(readFileSync(f))}`), JSON.stringify([...originals.entries()])].join("\n")
+    [GRADER_VERSION, JSON.stringify(only ?? null), ...compiled.map((f) => `${path.relative(root, f)}\n${sha256Hex(readFileSync(f))}`), JSON.stringify([...originals.entries()])].join("\n")
   );
   return { root, exercises: prepared, originals, fingerprint: hash };
 }
@@ -583,6 +591,8 @@ export interface GradeOptions {
   readonly isolation?: IsolationLevel | "auto";
   /** Grade even when only `none` isolation (no network isolation) is available. */
   readonly allowWeakSandbox?: boolean;
+  /** Grade only this assignment's exercises, into `<out>/<name>/`, and rebuild `<out>/assignments.csv`. */
+  readonly assignment?: Assignment;
   readonly log?: (line: string) => void;
 }
 
@@ -598,7 +608,17 @@ export interface GradeRun {
   /** Plain files beside the submissions that are not notebooks (left alone). */
   readonly ignored: readonly string[];
   readonly sandbox: string;
-  readonly files: { readonly csv: string; readonly json: string; readonly summary: string; readonly feedback: string; readonly results: string };
+  readonly files: {
+    readonly csv: string;
+    readonly json: string;
+    /** One row per student, one column per exercise, the total. */
+    readonly scores: string;
+    readonly summary: string;
+    readonly feedback: string;
+    readonly results: string;
+    /** With an assignment: every assignment graded into the same --out, side by side. */
+    readonly combined: string | null;
+  };
 }
 
 const PROBE = (direct: string, viaLink: string) => `
@@ -685,19 +705,39 @@ export function defaultJobs(): number {
   return Math.max(1, Math.min(cores, 4));
 }
 
+/** The gradebooks of every assignment graded into `dir` (its subfolders' gradebook.json), by name. */
+export function assignmentSheets(dir: string): ScoreSheet[] {
+  const sheets: ScoreSheet[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const file = path.join(dir, name, "gradebook.json");
+    if (!existsSync(file)) continue;
+    try {
+      const book = JSON.parse(readFileSync(file, "utf8")) as { assignment?: GradebookAssignment; students?: ScoreSheet["students"] };
+      if (!book.assignment || book.assignment.name !== name || !Array.isArray(book.students)) continue;
+      sheets.push({ label: name, exercises: book.assignment.exercises, points: book.assignment.points, students: book.students });
+    } catch {
+      // a gradebook being rewritten by another run, or not ours: left out of the combined table
+    }
+  }
+  return sheets;
+}
+
 /** Grade a folder of submissions into `out`: results/, gradebook.csv/.json, feedback/, summary.html. */
 export async function gradeSubmissions(options: GradeOptions): Promise<GradeRun> {
   const log = options.log ?? (() => undefined);
   const root = realpathSync(options.root ?? findCourseRoot());
   const submissionsDir = realpathSync(options.submissions);
+  const assignment = options.assignment ?? null;
   mkdirSync(options.out, { recursive: true });
-  const out = realpathSync(options.out);
+  // Each assignment has its own folder, so that grading another one into the same --out keeps this one.
+  const out = assignment ? path.join(realpathSync(options.out), assignment.name) : realpathSync(options.out);
+  mkdirSync(out, { recursive: true });
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const submissionMs = options.submissionMs ?? 120_000;
   if (inside(out, submissionsDir)) throw new Error(`The output folder ${out} is inside the submissions folder ${submissionsDir}; put it elsewhere.`);
   if (inside(submissionsDir, out)) throw new Error(`The submissions folder ${submissionsDir} is inside the output folder ${out}; put it elsewhere.`);
 
-  const course = await prepareCourse(root, options.notebooks);
+  const course = await prepareCourse(root, options.notebooks, assignment?.exercises);
   const cpuSeconds = Math.ceil(submissionMs / 1000) + 30;
   const levels = options.isolation && options.isolation !== "auto" ? [options.isolation] : candidateIsolation();
   let config: SandboxConfig | null = null;
@@ -798,16 +838,23 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRun>
     const files = {
       csv: path.join(out, "gradebook.csv"),
       json: path.join(out, "gradebook.json"),
+      scores: path.join(out, "scores.csv"),
       summary: path.join(out, "summary.html"),
       feedback: feedbackDir,
       results: resultsDir,
+      combined: assignment ? path.join(path.dirname(out), "assignments.csv") : null,
     };
     const all = rows.map((r) => r.grade);
+    const ids = course.exercises.map((p) => p.exercise.id);
+    const points = round3(course.exercises.reduce((t, p) => t + p.exercise.points, 0));
+    const recorded: GradebookAssignment | null = assignment ? { name: assignment.name, title: assignment.title, exercises: ids, points, due: assignment.due } : null;
     writeFileAtomic(files.csv, gradebookCsv(all));
-    writeFileAtomic(files.json, gradebookJson(all, sandbox));
+    writeFileAtomic(files.json, gradebookJson(all, sandbox, recorded));
+    writeFileAtomic(files.scores, scoresCsv([{ label: assignment?.name ?? "", exercises: ids, points, students: all }]));
+    if (files.combined) writeFileAtomic(files.combined, scoresCsv(assignmentSheets(path.dirname(out))));
     for (const { grade, stem } of rows) {
       try {
-        writeFileAtomic(path.join(feedbackDir, `${stem}.html`), feedbackPage(grade));
+        writeFileAtomic(path.join(feedbackDir, `${stem}.html`), feedbackPage(grade, recorded));
       } catch (error) {
         problems.push(`${grade.student}: the feedback page could not be written: ${(error as Error).message}`);
       }

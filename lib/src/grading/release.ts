@@ -8,6 +8,7 @@
 import { sha256Hex } from "../core/hash";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { ALWAYS_RELEASED, type Assignment } from "./assignment";
 import { loadExercises } from "./check";
 import { solutionRegion, type Exercise, type Solution } from "./exercise";
 import { loadSolutions } from "./grader";
@@ -54,6 +55,8 @@ export interface ReleaseOptions {
   readonly notebooks?: string;
   /** Replace an earlier release in `out` (only a folder this builder wrote). */
   readonly force?: boolean;
+  /** Ship only this assignment's notebooks (and ALWAYS_RELEASED); default every notebook. */
+  readonly assignment?: Assignment;
 }
 
 export interface ReleaseReport {
@@ -63,6 +66,8 @@ export interface ReleaseReport {
   readonly exercises: readonly string[];
   readonly warnings: readonly string[];
   readonly files: number;
+  /** The assignment the release was built for, or null for the whole course. */
+  readonly assignment: string | null;
 }
 
 export class ReleaseError extends Error {
@@ -322,7 +327,9 @@ export function buildRelease(options: ReleaseOptions): ReleaseReport {
   const regions = new Map(exercises.map((e) => [e.id, solutionSource(root, e.id)]));
   const warnings: string[] = [];
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, RELEASE_MARKER), `${JSON.stringify({ release: 1, note: "student release built by npm run release" })}\n`);
+  const assignment = options.assignment ?? null;
+  const marker = { release: 1, note: "student release built by npm run release", ...(assignment ? { assignment: { name: assignment.name, title: assignment.title, exercises: assignment.exercises, due: assignment.due } } : {}) };
+  writeFileSync(path.join(out, RELEASE_MARKER), `${JSON.stringify(marker)}\n`);
 
   let files = 0;
   for (const entry of RELEASE_ENTRIES) {
@@ -350,6 +357,8 @@ export function buildRelease(options: ReleaseOptions): ReleaseReport {
     files += copyTree(notebooksDir, outNotebooks, (name) => name.endsWith(".ipynb"));
     for (const full of filesEndingWith(notebooksDir, ".ipynb")) {
       const rel = path.relative(notebooksDir, full);
+      const posix = rel.split(path.sep).join("/");
+      if (assignment && !assignment.notebooks.includes(posix) && !ALWAYS_RELEASED.includes(posix)) continue;
       const nb = parseNotebook(readFileSync(full, "utf8"), rel);
       const target = path.join(outNotebooks, rel);
       mkdirSync(path.dirname(target), { recursive: true });
@@ -358,7 +367,12 @@ export function buildRelease(options: ReleaseOptions): ReleaseReport {
       files++;
     }
   } else warnings.push(`no notebooks folder at ${notebooksDir}`);
-  for (const e of exercises) if (!found.has(e.id)) warnings.push(`exercise ${e.id} has no tagged cells in any notebook`);
+  for (const e of exercises) if (!found.has(e.id) && !assignment) warnings.push(`exercise ${e.id} has no tagged cells in any notebook`);
+  const absent = (assignment?.exercises ?? []).filter((id) => !found.has(id));
+  if (absent.length) {
+    rmSync(out, { recursive: true, force: true });
+    throw new ReleaseError(`Assignment ${assignment!.name}: exercise(s) ${absent.join(", ")} have no tagged cells in the notebooks it ships (${assignment!.notebooks.join(", ")}).`);
+  }
   const dead = deadLinks(out);
   if (dead.length) warnings.push(`links to files the release does not carry: ${dead.join(", ")}`);
 
@@ -371,5 +385,5 @@ export function buildRelease(options: ReleaseOptions): ReleaseReport {
     const list = [...stray, ...leaks].map((l) => `${l.file}: ${l.label}`).join("; ");
     throw new ReleaseError(`The release would leak what students must not see, so it was deleted: ${list}.`);
   }
-  return { out, notebooks, exercises: [...found].sort(), warnings, files };
+  return { out, notebooks, exercises: [...found].sort(), warnings, files, assignment: assignment?.name ?? null };
 }
