@@ -6,8 +6,9 @@
 // predicted grade, and a paired test of the cross-encoder against each baseline.
 // With --out, writes predictions.csv, report.json and report.md there, all or nothing.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -129,8 +130,6 @@ if (daptSteps > 0 && method !== "none") {
   const bar = shoplm.progress(daptSteps, { label: "domain-adaptive pretraining", unit: "steps" });
   const adapted = await shoplm.adaptToDomain(base, tokenizer, texts, { steps: daptSteps, batchSize, seed, onStep: (s) => bar.tick(1, `loss ${s.loss.toFixed(3)}`) });
   bar.done();
-  const { mkdtempSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
   checkpoint = mkdtempSync(path.join(tmpdir(), "relevance-dapt-"));
   shoplm.saveCheckpoint(checkpoint, adapted.model, { tokenizer: base.tokenizerPath, metadata: { adaptedFrom: base.dir, steps: daptSteps } });
   adapted.model.params.dispose();

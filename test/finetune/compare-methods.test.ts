@@ -32,8 +32,8 @@ describe("forgetting: the base MLM head on a fine-tuned encoder", () => {
     const encoder = loadEncoder(base);
     const method = lora(encoder, { rank: 4, alpha: 8, targets: ["query", "value"], seed: 1 });
     try {
-      const plain = await fineTunedMlm(base, encoder, null, options);
-      const fresh = await fineTunedMlm(base, encoder, method, options);
+      const plain = await fineTunedMlm(base, null, options);
+      const fresh = await fineTunedMlm(base, { encoder, method }, options);
       expect(fresh.perplexity).toBe(plain.perplexity);
       expect(fresh.maskedTokens).toBe(plain.maskedTokens);
       for (const [name, v] of (method.params as NonNullable<typeof method.params>).entries()) {
@@ -42,7 +42,7 @@ describe("forgetting: the base MLM head on a fine-tuned encoder", () => {
         v.assign(filled);
         filled.dispose();
       }
-      const moved = await fineTunedMlm(base, encoder, method, options);
+      const moved = await fineTunedMlm(base, { encoder, method }, options);
       expect(moved.perplexity).not.toBe(plain.perplexity);
     } finally {
       method.dispose();

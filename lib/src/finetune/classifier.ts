@@ -6,10 +6,10 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/random";
 import type { Encoder } from "../model/encoder";
-import { BatchSampler, padBatch } from "../train/batches";
-import type { BatchSource, BatchSourceState, DrawnBatch, TrainingTask } from "../train/trainer";
+import { padBatch } from "../train/batches";
+import type { TrainingTask } from "../train/trainer";
 import type { EncodedExample } from "./examples";
-import { HeadedEncoder, type PaddedBatch } from "./headed-encoder";
+import { HeadedEncoder, ShuffledBatches, type PaddedBatch } from "./headed-encoder";
 import type { SequenceClassificationHead } from "./heads";
 import type { FineTuneMethod } from "./method";
 
@@ -91,43 +91,12 @@ export class SequenceClassifier extends HeadedEncoder<ClassificationBatch> {
   }
 
   /** Training batches over `examples` (what `fineTune` draws from). */
-  batchSource(examples: readonly EncodedExample[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): ClassificationBatchSource {
-    return new ClassificationBatchSource(examples, options);
+  batchSource(examples: readonly EncodedExample[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): ShuffledBatches<EncodedExample, ClassificationBatch> {
+    return new ShuffledBatches(examples, options, classificationBatch, (b) => b.batch);
   }
 
   /** One label index per example (what `predict` is scored against). */
   labelsOf(examples: readonly EncodedExample[]): Int32Array {
     return Int32Array.from(examples, (e) => e.label);
-  }
-}
-
-/** Batches of labelled sequences in a fresh seeded order every epoch. */
-export class ClassificationBatchSource implements BatchSource<ClassificationBatch> {
-  private readonly sampler: BatchSampler;
-
-  constructor(
-    readonly examples: readonly EncodedExample[],
-    readonly options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }
-  ) {
-    this.sampler = new BatchSampler(examples.length, options.batchSize);
-  }
-
-  next(rng: Rng): DrawnBatch<ClassificationBatch> {
-    const batch = classificationBatch(
-      this.sampler.next(rng).map((i) => this.examples[i]),
-      this.options.padId,
-      this.options.maxLength
-    );
-    let tokens = 0;
-    for (let i = 0; i < batch.attentionMask.length; i++) tokens += batch.attentionMask[i];
-    return { batch, rows: batch.batch, count: batch.batch, tokens };
-  }
-
-  state(): BatchSourceState {
-    return this.sampler.state();
-  }
-
-  restore(state: BatchSourceState): void {
-    this.sampler.restore(state);
   }
 }

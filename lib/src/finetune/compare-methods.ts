@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as path from "node:path";
 import type { AttributeTagRow } from "../data/attribute-tags";
 import type { Judgment, Product, Query } from "../data/records";
-import { loadEncoder, type Checkpoint } from "../model/checkpoint";
+import type { Checkpoint } from "../model/checkpoint";
 import { encodeTexts, shopTextSplit, specialTokenIds } from "../train/course-model";
 import { fineTuneAttributes } from "./attributes";
 import { fineTunedMlm } from "./forgetting";
@@ -133,13 +133,7 @@ export async function compareFineTuningMethods(options: MethodComparisonOptions)
   const maxLength = base.config.maxPositions;
   const texts = options.forgettingTexts ?? shopTextSplit(options.shop).heldOut;
   const forgetting = { sequences: encodeTexts(tokenizer, texts, maxLength), special: specialTokenIds(tokenizer), vocabSize: tokenizer.vocabSize, maxLength, seed: (options.seed ?? 0) + 1, maxBatches: options.forgettingBatches ?? 16 };
-  const baseEncoder = loadEncoder(base);
-  let basePerplexity: number;
-  try {
-    basePerplexity = (await fineTunedMlm(base, baseEncoder, null, forgetting)).perplexity;
-  } finally {
-    baseEncoder.dispose();
-  }
+  const basePerplexity = (await fineTunedMlm(base, null, forgetting)).perplexity;
   const rows: MethodComparisonRow[] = [];
   let outcome: TaskOutcome | null = null;
   for (const method of options.methods) {
@@ -153,7 +147,7 @@ export async function compareFineTuningMethods(options: MethodComparisonOptions)
         peakBytes = Math.max(peakBytes, m.numBytes);
       },
       inspect: async (trained: TrainedModel) => {
-        mlmPerplexity = (await fineTunedMlm(trained.base, trained.encoder, trained.method, forgetting)).perplexity;
+        mlmPerplexity = (await fineTunedMlm(trained.base, trained, forgetting)).perplexity;
         if (options.saveDir && trained.save) trained.save(path.join(options.saveDir, `${options.task}-${method}`), { steps: options.steps, batchSize: options.batchSize ?? 32 });
       },
     };

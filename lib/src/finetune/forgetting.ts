@@ -6,8 +6,7 @@
  * encoder's weights frozen can still change what its layers compute, so it is measured too.
  */
 import { loadMaskedLanguageModel, type Checkpoint } from "../model/checkpoint";
-import type { Encoder } from "../model/encoder";
-import { encoderSpecs } from "../model/encoder";
+import { encoderSpecs, type Encoder } from "../model/encoder";
 import type { TokenSequence } from "../train/batches";
 import { evaluateMlmAsync, type EvalInfo } from "../train/pretrain";
 import type { SpecialTokens } from "../train/masking";
@@ -24,14 +23,17 @@ export interface ForgettingOptions {
   readonly maxBatches?: number;
 }
 
-/** Held-out masked-LM metrics of `encoder` (with `method`'s hooks) under the base checkpoint's MLM head. */
-export async function fineTunedMlm(base: Checkpoint, encoder: Encoder, method: FineTuneMethod | null, options: ForgettingOptions): Promise<EvalInfo> {
+/**
+ * Held-out masked-LM metrics of a fine-tuned encoder (with its method's hooks) under the base
+ * checkpoint's MLM head; without `trained`, of the base model itself.
+ */
+export async function fineTunedMlm(base: Checkpoint, trained: { readonly encoder: Encoder; readonly method: FineTuneMethod } | null, options: ForgettingOptions): Promise<EvalInfo> {
   if (base.manifest.model !== "mlm") throw new Error(`fineTunedMlm: base checkpoint ${base.dir} has no MLM head to measure with.`);
   const mlm = loadMaskedLanguageModel(base);
   try {
-    if (method?.trainsEncoder) {
+    if (trained?.method.trainsEncoder) {
       const names = encoderSpecs(base.config).map((s) => s.name);
-      mlm.params.load(encoder.params.snapshot(), { only: names, allowExtra: true, source: "the fine-tuned encoder" });
+      mlm.params.load(trained.encoder.params.snapshot(), { only: names, allowExtra: true, source: "the fine-tuned encoder" });
     }
     return await evaluateMlmAsync(mlm, options.sequences, {
       batchSize: options.batchSize ?? 32,
@@ -39,7 +41,7 @@ export async function fineTunedMlm(base: Checkpoint, encoder: Encoder, method: F
       masking: { vocabSize: options.vocabSize, special: options.special },
       seed: options.seed ?? 0,
       maxBatches: options.maxBatches,
-      hooks: method?.hooks,
+      hooks: trained?.method.hooks,
     });
   } finally {
     mlm.params.dispose();

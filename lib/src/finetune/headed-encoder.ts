@@ -8,6 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/random";
 import type { Encoder } from "../model/encoder";
 import type { Parameters } from "../model/parameters";
+import { BatchSampler } from "../train/batches";
+import type { BatchSource, BatchSourceState, DrawnBatch } from "../train/trainer";
 import { classificationLoss } from "./heads";
 import { countScalars, type FineTuneMethod } from "./method";
 
@@ -79,5 +81,38 @@ export abstract class HeadedEncoder<B extends PaddedBatch> {
       const loss = classificationLoss(this.logits(b, rng), this.targets(b), this.classWeights);
       return rng && this.method.regularizer ? (loss.add(this.method.regularizer()) as tf.Scalar) : loss;
     });
+  }
+}
+
+/**
+ * Batches of examples in a fresh seeded order every epoch (what `fineTune` draws from): `pad`
+ * turns the drawn examples into a padded batch, `count` says how many items the loss averages
+ * over (examples for a sequence task, labelled tokens for a token task).
+ */
+export class ShuffledBatches<E, B extends PaddedBatch> implements BatchSource<B> {
+  private readonly sampler: BatchSampler;
+
+  constructor(
+    readonly examples: readonly E[],
+    readonly options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number },
+    private readonly pad: (examples: readonly E[], padId: number, maxLength: number) => B,
+    private readonly count: (batch: B) => number
+  ) {
+    this.sampler = new BatchSampler(examples.length, options.batchSize);
+  }
+
+  next(rng: Rng): DrawnBatch<B> {
+    const batch = this.pad(this.sampler.next(rng).map((i) => this.examples[i]), this.options.padId, this.options.maxLength);
+    let tokens = 0;
+    for (let i = 0; i < batch.attentionMask.length; i++) tokens += batch.attentionMask[i];
+    return { batch, rows: batch.batch, count: this.count(batch), tokens };
+  }
+
+  state(): BatchSourceState {
+    return this.sampler.state();
+  }
+
+  restore(state: BatchSourceState): void {
+    this.sampler.restore(state);
   }
 }

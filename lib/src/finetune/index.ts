@@ -17,9 +17,9 @@ export { adapters, type AdapterOptions, Adapters } from "./adapter";
 export { prefixTuning, type PrefixTuningOptions, PrefixTuning } from "./prefix";
 export { adaloraBudget, adalora, type AdaLoraOptions, AdaLora } from "./adalora";
 export {
-  intentData, majorityBaseline, fineTuneIntent, compareIntentMethods, type IntentField,
+  intentData, majorityBaseline, fineTuneIntent, type IntentField,
   type IntentData, type IntentRunOptions, type SplitScores,
-  type IntentRunResult, type IntentComparisonRow,
+  type IntentRunResult,
 } from "./intent";
 export { type FineTunable } from "./fine-tune";
 export { encodeTaggedExamples, tokenClassificationBatch, TokenClassifier, type TaggedWords, type EncodedTaggedExample, type EncodeTaggedOptions, type TokenClassificationBatch } from "./token-classifier";

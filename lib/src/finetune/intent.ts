@@ -6,7 +6,6 @@
  */
 import { accuracy, f1Score, topKAccuracy } from "../eval/classification";
 import type { Query } from "../data/records";
-import type { Checkpoint } from "../model/checkpoint";
 import { SequenceClassifier } from "./classifier";
 import { encodeExamples, type EncodedExample, type LabelledText } from "./examples";
 import { fineTune, type FineTuneResult } from "./fine-tune";
@@ -124,44 +123,4 @@ export async function fineTuneIntent(options: IntentRunOptions): Promise<IntentR
     head.dispose();
     encoder.dispose();
   }
-}
-
-export interface IntentComparisonRow {
-  readonly method: MethodName;
-  readonly trainableParameters: number;
-  /** Share of the classifier's scalars that train. */
-  readonly trainableShare: number;
-  readonly seconds: number;
-  readonly firstLoss: number;
-  readonly lastLoss: number;
-  readonly validationAccuracy: number;
-  readonly testAccuracy: number;
-  readonly testTop3Accuracy: number;
-  readonly testMacroF1: number;
-  readonly majorityAccuracy: number;
-  readonly encoderUnchanged: boolean;
-}
-
-/** Every method on the same task with the same steps, batch and seed: one row each. */
-export async function compareIntentMethods(methods: readonly MethodName[], options: Omit<IntentRunOptions, "method" | "learningRate"> & { readonly learningRates?: Partial<Record<MethodName, number>> }): Promise<IntentComparisonRow[]> {
-  const ckpt: Checkpoint = baseCheckpoint(options.checkpoint);
-  const rows: IntentComparisonRow[] = [];
-  for (const method of methods) {
-    const r = await fineTuneIntent({ ...options, checkpoint: ckpt, method, learningRate: options.learningRates?.[method] });
-    rows.push({
-      method,
-      trainableParameters: r.trainableParameters,
-      trainableShare: r.trainableParameters / r.totalParameters,
-      seconds: r.training.seconds,
-      firstLoss: r.firstLoss,
-      lastLoss: r.lastLoss,
-      validationAccuracy: r.validation.accuracy,
-      testAccuracy: r.test.accuracy,
-      testTop3Accuracy: r.test.top3Accuracy,
-      testMacroF1: r.test.macroF1,
-      majorityAccuracy: r.test.majorityAccuracy,
-      encoderUnchanged: r.encoderUnchanged,
-    });
-  }
-  return rows;
 }

@@ -5,19 +5,19 @@
  * sees every step and the trained model before it is freed (the comparison runner's memory and
  * forgetting measurements, saving a checkpoint).
  */
+import * as path from "node:path";
+import { defaultDataRoot } from "../data/shop-files";
 import { loadEncoder, readCheckpoint, type Checkpoint } from "../model/checkpoint";
 import { Encoder } from "../model/encoder";
 import { loadTokenizer } from "../text/io";
 import type { WordPieceTokenizer } from "../text/wordpiece";
 import type { TrainStepInfo } from "../train/trainer";
-import { checkTokenizerFits } from "./examples";
-import * as path from "node:path";
-import { defaultDataRoot } from "../data/shop-files";
 import { adalora } from "./adalora";
 import { adapters } from "./adapter";
+import { checkTokenizerFits } from "./examples";
+import type { FineTuneOptions } from "./fine-tune";
 import { fullFineTuning } from "./full";
 import { lora } from "./lora";
-import type { FineTuneOptions } from "./fine-tune";
 import type { FineTuneMethod, MethodName } from "./method";
 import { prefixTuning } from "./prefix";
 import { linearProbe } from "./probe";

@@ -14,10 +14,10 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/random";
 import type { Encoder } from "../model/encoder";
 import type { WordPieceTokenizer } from "../text/wordpiece";
-import { BatchSampler, padBatch } from "../train/batches";
-import type { BatchSource, BatchSourceState, DrawnBatch, TrainingTask } from "../train/trainer";
+import { padBatch } from "../train/batches";
+import type { TrainingTask } from "../train/trainer";
 import type { FineTunable } from "./fine-tune";
-import { HeadedEncoder, type PaddedBatch } from "./headed-encoder";
+import { HeadedEncoder, ShuffledBatches, type PaddedBatch } from "./headed-encoder";
 import type { TokenClassificationHead } from "./heads";
 import type { FineTuneMethod } from "./method";
 
@@ -154,40 +154,16 @@ export class TokenClassifier extends HeadedEncoder<TokenClassificationBatch> imp
     return Int32Array.from(out);
   }
 
-  batchSource(examples: readonly EncodedTaggedExample[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): TokenClassificationBatchSource {
-    return new TokenClassificationBatchSource(examples, options);
+  /** Batches in a fresh seeded order every epoch; the loss averages over labelled tokens. */
+  batchSource(examples: readonly EncodedTaggedExample[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): ShuffledBatches<EncodedTaggedExample, TokenClassificationBatch> {
+    return new ShuffledBatches(examples, options, tokenClassificationBatch, (b) => {
+      let labelled = 0;
+      for (let i = 0; i < b.labels.length; i++) if (b.labels[i] >= 0) labelled++;
+      return labelled;
+    });
   }
 
   task(): TrainingTask<TokenClassificationBatch> {
     return { params: this.trainableSets(), loss: (b, rng) => this.loss(b, rng) };
-  }
-}
-
-/** Batches of tagged sequences in a fresh seeded order every epoch; the loss averages over labelled tokens. */
-export class TokenClassificationBatchSource implements BatchSource<TokenClassificationBatch> {
-  private readonly sampler: BatchSampler;
-
-  constructor(
-    readonly examples: readonly EncodedTaggedExample[],
-    readonly options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }
-  ) {
-    this.sampler = new BatchSampler(examples.length, options.batchSize);
-  }
-
-  next(rng: Rng): DrawnBatch<TokenClassificationBatch> {
-    const batch = tokenClassificationBatch(this.sampler.next(rng).map((i) => this.examples[i]), this.options.padId, this.options.maxLength);
-    let labelled = 0;
-    for (let i = 0; i < batch.labels.length; i++) if (batch.labels[i] >= 0) labelled++;
-    let tokens = 0;
-    for (let i = 0; i < batch.attentionMask.length; i++) tokens += batch.attentionMask[i];
-    return { batch, rows: batch.batch, count: labelled, tokens };
-  }
-
-  state(): BatchSourceState {
-    return this.sampler.state();
-  }
-
-  restore(state: BatchSourceState): void {
-    this.sampler.restore(state);
   }
 }
