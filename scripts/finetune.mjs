@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run finetune -- --task intent|attributes|relevance [--methods probe,full,lora,adapter,prefix,adalora]
-//    [--steps N] [--batch N] [--max-length N] [--seed N] [--profile fast|full] [--out FILE.json] [--save DIR]`
+//    [--steps N] [--batch N] [--max-length N] [--seed N] [--profile fast|full] [--objective pointwise|pairwise|listwise]
+//    [--out FILE.json] [--save DIR]`
 // Chapter 2's comparison runner: every method on one shop task from the shipped checkpoint
 // (data/models/full), the same steps, batch and seed for all: trainable parameters, seconds per
 // epoch, memory between steps, validation and test quality beside the task's baseline, and the
@@ -16,7 +17,7 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
-const known = new Set(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "out", "save"]);
+const known = new Set(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "objective", "out", "save"]);
 const values = new Map();
 for (let i = 0; i < args.length; i += 2) {
   const name = args[i].startsWith("--") ? args[i].slice(2) : "";
@@ -51,6 +52,12 @@ const steps = integer("steps", profile.train.finetuneSteps);
 const batchSize = integer("batch", profile.train.batchSize);
 const seed = integer("seed", 0);
 const maxLength = values.has("max-length") ? integer("max-length") : undefined;
+// The relevance task's loss: each pair alone, or the candidates of one query compared (pool-ranking.ts).
+const objective = values.get("objective") ?? "pointwise";
+if (!shoplm.RANKING_OBJECTIVES.includes(objective) || (objective !== "pointwise" && task !== "relevance")) {
+  console.error(`finetune: --objective must be one of ${shoplm.RANKING_OBJECTIVES.join(", ")} (pairwise and listwise for --task relevance only), got ${JSON.stringify(objective)}.`);
+  process.exit(2);
+}
 const info = await shoplm.initBackend();
 const shop = shoplm.loadShop(profile.name);
 const attributeRows = task === "attributes" ? shoplm.loadAttributeTags(profile.name) : undefined;
@@ -68,6 +75,7 @@ const comparison = await shoplm.compareFineTuningMethods({
   batchSize,
   maxLength,
   seed,
+  objective,
   saveDir: values.has("save") ? path.resolve(values.get("save")) : undefined,
   // AdaLoRA's pruning runs from 10 % to 80 % of the steps, whatever their number.
   adaloraWarmup: Math.floor(steps / 10),
@@ -84,7 +92,7 @@ if (values.has("out")) {
   const out = path.resolve(values.get("out"));
   mkdirSync(path.dirname(out), { recursive: true });
   // Timings depend on what else the machine ran: the load average says how busy it was.
-  const record = { command, profile: profile.name, backend: info.name, workers: 1, seconds, loadAverage: loadStart, date: new Date().toISOString().slice(0, 10), ...comparison };
+  const record = { command, profile: profile.name, backend: info.name, workers: 1, seconds, loadAverage: loadStart, date: new Date().toISOString().slice(0, 10), objective, ...comparison };
   writeFileSync(`${out}.partial`, `${JSON.stringify(record, null, 1)}\n`);
   renameSync(`${out}.partial`, out);
   console.log(`wrote ${out}`);

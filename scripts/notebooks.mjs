@@ -1,22 +1,28 @@
 #!/usr/bin/env node
-// `npm run notebooks [-- names...] [--profile fast|full] [--out DIR] [--dir DIR] [--timeout S] [--verbose]`
+// `npm run notebooks [-- names...] [--profile fast|full] [--out DIR] [--dir DIR] [--timeout S] [--node PATH] [--verbose]`
 // Executes notebooks headless on the course-ts kernel (scripts/run_notebooks.py does the Jupyter
 // side) and writes executed copies and records to build/notebooks (see scripts/lib/notebooks.mjs).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { projectBuilds, runBuild } from "./lib/build.mjs";
-import { writeKernelSpec } from "./lib/kernelspec.mjs";
+import { kernelSpec, writeKernelSpec } from "./lib/kernelspec.mjs";
 import { resolveNotebooks, resolveProfile, UsageError } from "./lib/notebooks.mjs";
 import { jupyterEnv, KERNEL_NAME, paths, pythonPath } from "./lib/project.mjs";
 
-const USAGE = `usage: npm run notebooks -- [name ...] [--profile fast|full] [--out DIR] [--dir DIR] [--timeout SECONDS] [--verbose]
+const USAGE = `usage: npm run notebooks -- [name ...] [--profile fast|full] [--out DIR] [--dir DIR] [--timeout SECONDS] [--node PATH] [--verbose]
   name       a notebook in the folder, with or without .ipynb, or a unique prefix (00); none: all, sorted
   --profile  sizes to run with (COURSE_PROFILE in the kernel); default fast
   --out      where executed copies and records go; default build/notebooks
   --dir      the notebooks folder; default notebooks
-  --timeout  seconds one notebook may take in all; default the profile's (env COURSE_NOTEBOOK_TIMEOUT)`;
+  --timeout  seconds one notebook may take in all; default the profile's (env COURSE_NOTEBOOK_TIMEOUT)
+  --node     the node binary the kernel runs on; default the one running this command (the
+             course's kernel spec is left alone: a spec of that node goes under build/)`;
+
+function withKernelPath(env, dir) {
+  return dir ? { ...env, JUPYTER_PATH: `${dir}${path.delimiter}${env.JUPYTER_PATH}` } : env;
+}
 
 function fail(message, code) {
   console.error(`notebooks: ${message}`);
@@ -32,6 +38,7 @@ try {
       out: { type: "string" },
       dir: { type: "string" },
       timeout: { type: "string" },
+      node: { type: "string" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -69,7 +76,16 @@ if (!existsSync(lib.output)) {
   const result = runBuild(lib);
   if (!existsSync(lib.output)) fail(`building the library failed:\n${result.output}`, 3);
 }
-writeKernelSpec();
+// Another node (the test of each supported Node line): a spec of its own, found first on JUPYTER_PATH.
+let kernelPath = null;
+if (values.node !== undefined) {
+  const node = path.resolve(values.node);
+  const probe = spawnSync(node, ["--version"], { encoding: "utf8" });
+  if (probe.status !== 0) fail(`--node ${values.node}: cannot run it (${probe.error ? probe.error.message : probe.stderr.trim()}).`, 2);
+  kernelPath = path.join(paths.root, "build", `jupyter-node-${probe.stdout.trim()}`);
+  writeKernelSpec(kernelSpec(node), path.join(kernelPath, "kernels", KERNEL_NAME));
+  console.log(`notebooks: the kernel runs on ${node} (${probe.stdout.trim()})`);
+} else writeKernelSpec();
 
 const args = [paths.runner, "--out", out, "--profile", profile.name, "--timeout", String(timeout), "--kernel", KERNEL_NAME];
 if (values.verbose) args.push("--verbose");
@@ -77,7 +93,7 @@ args.push(...names.map((name) => path.join(dir, `${name}.ipynb`)));
 const child = spawn(pythonPath(), args, {
   cwd: dir,
   stdio: "inherit",
-  env: jupyterEnv({ COURSE_PROFILE: profile.name, PYTHONUNBUFFERED: "1" }),
+  env: withKernelPath(jupyterEnv({ COURSE_PROFILE: profile.name, PYTHONUNBUFFERED: "1" }), kernelPath),
 });
 // Ctrl-C reaches the runner too (same process group); wait for it to shut its kernel down.
 process.on("SIGINT", () => {});

@@ -25,6 +25,9 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
   --steps N            fine-tuning steps per fold (default: the profile's finetuneSteps)
   --batch N            pairs per step (default: the profile's batch size)
   --lr X               peak learning rate (default: the method's)
+  --objective NAME     pointwise (default: each pair's grade) | pairwise (RankNet) | listwise
+                       (ListNet): also compare the candidates of one query, batches of whole pools
+  --per-pool N         ranking objectives: candidates of each query in a batch (default 8)
   --max-length N       tokens per (query, product) pair (default 64)
   --k N                NDCG cutoff (default 10)
   --seed N             folds, sampling and initialisation (default 0)
@@ -33,7 +36,7 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
   --force              replace an earlier --out folder written by this command`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const VALUED = new Set(["data", "format", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "max-length", "k", "seed", "only-folds", "out"]);
+const VALUED = new Set(["data", "format", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "objective", "per-pool", "max-length", "k", "seed", "only-folds", "out"]);
 const FLAGS = new Set(["force", "help"]);
 const fail = (message) => {
   console.error(`relevance: ${message}`);
@@ -65,6 +68,8 @@ if (!existsSync(data)) fail(`no file or folder at ${data} (--data).`);
 const METHODS = ["probe", "full", "lora", "adapter", "prefix", "adalora", "none"];
 const method = values.get("method") ?? "lora";
 if (!METHODS.includes(method)) fail(`--method must be one of ${METHODS.join(", ")}, got ${JSON.stringify(method)}.`);
+const objective = values.get("objective") ?? "pointwise";
+if (!["pointwise", "pairwise", "listwise"].includes(objective)) fail(`--objective must be pointwise, pairwise or listwise, got ${JSON.stringify(objective)}.`);
 const init = values.get("init") ?? "pretrained";
 if (!["pretrained", "scratch"].includes(init)) fail(`--init must be pretrained or scratch, got ${JSON.stringify(init)}.`);
 const out = values.has("out") ? path.resolve(values.get("out")) : null;
@@ -86,6 +91,7 @@ const k = number("k", 10);
 const steps = number("steps", profile.train.finetuneSteps);
 const batchSize = number("batch", profile.train.batchSize);
 const maxLength = number("max-length", 64, (v) => Number.isInteger(v) && v >= 8);
+const perPool = number("per-pool", 8, (v) => Number.isInteger(v) && v >= 2);
 const learningRate = values.has("lr") ? number("lr", undefined, (v) => Number.isFinite(v) && v > 0) : undefined;
 const started = performance.now();
 const backend = await shoplm.initBackend();
@@ -150,7 +156,9 @@ if (method !== "none") {
     method,
     checkpoint,
     fromScratch: init === "scratch",
-    name: `cross-encoder (${method}${init === "scratch" ? ", from scratch" : dapt ? `, +${daptSteps} domain steps` : ""})`,
+    name: `cross-encoder (${method}${objective === "pointwise" ? "" : `, ${objective}`}${init === "scratch" ? ", from scratch" : dapt ? `, +${daptSteps} domain steps` : ""})`,
+    objective,
+    perPool,
     steps,
     batchSize,
     learningRate,
@@ -162,7 +170,7 @@ if (method !== "none") {
     },
   });
   scorers.push(crossEncoder);
-  console.log(`cross-encoder: ${method} from ${init === "scratch" ? "random weights of the sizes of " : ""}${dapt ? "the domain-adapted " : ""}${values.get("checkpoint") ?? "data/models/full"}, ${steps} steps per fold, batch ${batchSize}, max length ${maxLength}`);
+  console.log(`cross-encoder: ${method} from ${init === "scratch" ? "random weights of the sizes of " : ""}${dapt ? "the domain-adapted " : ""}${values.get("checkpoint") ?? "data/models/full"}, ${steps} steps per fold, batch ${batchSize}, max length ${maxLength}, ${objective} loss${objective === "pointwise" ? "" : ` (${perPool} candidates per query in a batch)`}`);
 }
 let report;
 try {
@@ -214,6 +222,8 @@ if (out) {
       pairs: folds.pairs,
       queries: folds.queries,
       method,
+      objective,
+      perPool: objective === "pointwise" ? null : perPool,
       init,
       dapt,
       steps,

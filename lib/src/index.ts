@@ -12,3 +12,4 @@ export * from "./model";
 export * from "./train";
 export * from "./rank";
 export * from "./finetune";
+export * from "./embed";

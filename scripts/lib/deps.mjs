@@ -60,6 +60,8 @@ export const PYTHON_NEEDS = [
   { module: "mpmath", deb: "python3-mpmath", pip: "mpmath", why: "high-precision reference quantiles in tests" },
   { module: "jupyter_kernel_test", deb: "python3-jupyter-kernel-test", pip: "jupyter_kernel_test", why: "kernel conformance tests" },
   { module: "xapian", deb: "python3-xapian", pip: "xapian-bindings", why: "reference BM25 ranking (Xapian) in tests" },
+  { module: "faiss", deb: "python3-faiss", pip: "faiss-cpu", why: "reference exact and HNSW vector search in tests and benches" },
+  { module: "onnx", deb: "python3-onnx", pip: "onnx", why: "checking exported ONNX models in tests" },
 ];
 
 /** The PYTHON_NEEDS entries whose module the course's python cannot find (find_spec: no slow imports). */

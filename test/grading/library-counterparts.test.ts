@@ -23,6 +23,12 @@ import {
   scaledDotProductAttention,
   topPopularityShare,
   wordPieceSplit,
+  poolVectors,
+  poolTokens,
+  ExactIndex,
+  infoNce,
+  infoNceLoss,
+  recallAgainstExact,
 } from "shoplm";
 import { compareValues, type Check, type AnswerFunction } from "shoplm/instructor";
 import type { Encoder } from "../../lib/src/model/encoder";
@@ -146,6 +152,23 @@ const adapters: Record<string, Record<string, AnswerFunction>> = {
   },
   "2.4": { bioSpans: (tags: string[]) => bioSpans(tags) },
   "2.5": { AdaLora: (steps: Triplet[], beta1: number, beta2: number) => adaloraImportance(steps, beta1, beta2) },
+  "3.1": {
+    poolVectors: (tokens: number[][], mask: number[]) => poolVectors(tokens, mask, "mean"),
+    poolTokens: (tokens: number[][], mask: number[]) =>
+      tf.tidy(() => Array.from(poolTokens(tf.tensor3d([tokens]), tf.tensor2d([mask]), "mean").dataSync())),
+  },
+  "3.2": {
+    ExactIndex: (query: number[], products: number[][], k: number) => {
+      const index = new ExactIndex({ dimension: query.length, metric: "cosine", modelId: "exercise-3.2" });
+      index.add(products);
+      return Array.from(index.search(query, k).ids);
+    },
+  },
+  "3.3": {
+    infoNce: (q: number[][], p: number[][], t: number) => infoNce(q, p, t),
+    infoNceLoss: (q: number[][], p: number[][], t: number) => tf.tidy(() => infoNceLoss(tf.tensor2d(q), tf.tensor2d(p), { temperature: t }).dataSync()[0]),
+  },
+  "3.4": { recallAgainstExact: (a: number[][], e: number[][], k: number) => recallAgainstExact(a, e, k) },
   "5.1": {
     ndcgAtK: (ranked: number[], judged: number[], k: number) => {
       const { ranking, judgments } = asRun(ranked, judged);
@@ -186,7 +209,7 @@ const knownDifferences: Record<string, { counterpart: string; cases: string[]; w
   ],
 };
 
-const FLOAT32 = new Set(["scaledDotProductAttention", "classificationLoss", "lora", "Lora", "AdaLora"]);
+const FLOAT32 = new Set(["scaledDotProductAttention", "classificationLoss", "lora", "Lora", "AdaLora", "poolTokens", "ExactIndex", "infoNceLoss"]);
 
 function isCase(check: Check<AnswerFunction>): check is Extract<Check<AnswerFunction>, { args: unknown }> {
   return "args" in check;

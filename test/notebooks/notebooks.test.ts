@@ -2,12 +2,16 @@
  * Every notebook of the course, executed headless in the fast profile through a real Jupyter
  * client (`npm run notebooks`), and the values each one records asserted here.
  * Adding a notebook without adding its expectations below fails the suite.
+ *
+ * The kernel runs on this process's node, or on COURSE_NOTEBOOK_NODE when scripts/test.mjs sets it
+ * (the machine's own Node is not a supported line: the notebooks then run under one that is).
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadShop, resolveWorkers } from "shoplm";
+import { FEATURE_NAMES, loadShop, resolveWorkers } from "shoplm";
 import { listNotebooks, readRecords, runNotebooksCli, type CliResult } from "../../scripts/lib/notebooks.mjs";
 
 type Records = ReturnType<typeof readRecords>;
@@ -85,6 +89,22 @@ const expectations: Record<string, (r: Records) => void> = {
     expect(num(r, "live.attributes.lexicon")).toBeGreaterThan(0.8);
     for (const id of ["2.1", "2.2", "2.3", "2.4", "2.5"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
   },
+  "03_features": (r) => {
+    // Pooling ignores padding: a title in a padded batch gets the vector it gets alone.
+    expect(num(r, "pooling.batchVsAlone")).toBeLessThan(1e-5);
+    // The live bi-encoder steps learn; the shipped one finds what keyword search cannot.
+    expect(num(r, "live.loss.last")).toBeLessThan(num(r, "live.loss.first"));
+    for (const kind of ["synonym", "vague", "misspelled"]) expect(num(r, `retrieval.biencoder.${kind}`)).toBeGreaterThan(num(r, `retrieval.keyword.${kind}`) + 0.1);
+    // HNSW at efSearch 64 finds (nearly) the exact top ten.
+    expect(num(r, "hnsw.recall.ef64")).toBeGreaterThanOrEqual(0.95);
+    // Text places cold products near their category, far above chance.
+    expect(num(r, "cold.count")).toBeGreaterThan(0);
+    expect(num(r, "cold.biencoder")).toBeGreaterThan(num(r, "cold.random") + 0.5);
+    // ONNX served through onnxruntime and transformers.js: the library's vectors.
+    expect(num(r, "onnx.maxDifference")).toBeLessThan(1e-4);
+    expect(num(r, "features.count")).toBe(FEATURE_NAMES.length);
+    for (const id of ["3.1", "3.2", "3.3", "3.4"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
+  },
   "05_evaluation": (r) => {
     // Offline: keyword overlap clearly beats popularity and random on the judged pools.
     expect(num(r, "offline.keyword.ndcg@10")).toBeGreaterThan(num(r, "offline.popularity.ndcg@10") + 0.1);
@@ -114,6 +134,7 @@ const expectations: Record<string, (r: Records) => void> = {
   setup_check: (r) => {
     expect(["tensorflow", "wasm", "cpu"]).toContain(r.backend);
     expect(r.profile).toBe("fast");
+    expect(r.node).toBe(KERNEL_NODE_VERSION);
     expect(r["loss.last"] as number).toBeLessThan((r["loss.first"] as number) * 0.01);
     expect(r["tensors.leaked"]).toBe(0);
     expect(r["table.rows"]).toBe(5);
@@ -122,12 +143,16 @@ const expectations: Record<string, (r: Records) => void> = {
   },
 };
 
-describe("the course notebooks, run headless", () => {
+const KERNEL_NODE = process.env.COURSE_NOTEBOOK_NODE ?? process.execPath;
+const KERNEL_NODE_VERSION = execFileSync(KERNEL_NODE, ["--version"], { encoding: "utf8" }).trim();
+
+describe(`the course notebooks, run headless (kernel on Node ${KERNEL_NODE_VERSION})`, () => {
   let out: string;
   let run: CliResult;
   beforeAll(async () => {
     out = mkdtempSync(path.join(tmpdir(), "course-notebooks-"));
-    run = await runNotebooksCli(["--out", out, "--profile", "fast"], { env: { ...process.env, COURSE_PROFILE: "fast" } });
+    const node = KERNEL_NODE === process.execPath && !process.env.COURSE_TEST_NODE_LINE ? [] : ["--node", KERNEL_NODE];
+    run = await runNotebooksCli(["--out", out, "--profile", "fast", ...node], { env: { ...process.env, COURSE_PROFILE: "fast" } });
   }, 3_600_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 

@@ -19,6 +19,7 @@ import { fineTunedMlm } from "./forgetting";
 import { fineTuneIntent } from "./intent";
 import type { MethodName } from "./method";
 import { fineTuneShopRelevance } from "./relevance";
+import type { RankingObjective } from "./pool-ranking";
 import { baseCheckpoint, runTokenizer, type FineTuneObserver, type MethodSettings, type TrainedModel } from "./run";
 
 export type ShopTask = "intent" | "attributes" | "relevance";
@@ -41,6 +42,8 @@ export interface MethodComparisonOptions extends MethodSettings {
   /** Held-out texts for the forgetting measurement (default chapter 1's held-out shop text) and how many batches of them. */
   readonly forgettingTexts?: readonly string[];
   readonly forgettingBatches?: number;
+  /** The relevance task's loss: pointwise (default), pairwise or listwise inside each query's pool (pool-ranking.ts). */
+  readonly objective?: RankingObjective;
   /** Save each trained model (tasks with a sequence head) as a fine-tuned checkpoint in `saveDir/<task>-<method>`. */
   readonly saveDir?: string;
   /** Called as each method finishes. */

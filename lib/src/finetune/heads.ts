@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../core/random";
+import { poolTokens } from "../embed/pooling";
 import { dropout } from "../model/dropout";
 import { sparseCrossEntropy } from "../model/fused";
 import { Parameters, truncatedNormalValues } from "../model/parameters";
@@ -71,13 +72,7 @@ abstract class DenseHead {
 
 /** One vector per sequence from the encoder's rows [batch * length, hidden]. */
 export function poolRows(rows: tf.Tensor2D, batch: number, length: number, attentionMask: tf.Tensor2D, pooling: Pooling): tf.Tensor2D {
-  return tf.tidy(() => {
-    const d = rows.shape[1];
-    const x = rows.reshape([batch, length, d]);
-    if (pooling === "cls") return tf.slice(x, [0, 0, 0], [batch, 1, d]).reshape([batch, d]) as tf.Tensor2D;
-    const m = tf.cast(attentionMask, "float32").reshape([batch, length, 1]);
-    return x.mul(m).sum(1).div(tf.maximum(m.sum(1), 1)) as tf.Tensor2D;
-  });
+  return tf.tidy(() => poolTokens(rows.reshape([batch, length, rows.shape[1]]), attentionMask, pooling));
 }
 
 export class SequenceClassificationHead extends DenseHead {

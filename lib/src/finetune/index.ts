@@ -44,3 +44,4 @@ export {
   type ShopTask, SHOP_TASKS, type MethodComparisonOptions, type MethodComparisonRow, type MethodComparison,
   compareFineTuningMethods,
 } from "./compare-methods";
+export { RANKING_OBJECTIVES, poolRankingLoss, PoolRankingClassifier, type RankingObjective, type PoolRankingOptions, type EncodedPool, type PoolBatch } from "./pool-ranking";

@@ -27,6 +27,7 @@ import { balancedClassWeights, SequenceClassificationHead, type Pooling } from "
 import { loadFineTuned, saveFineTuned, type FineTunedManifest } from "./fine-tuned-checkpoint";
 import { baseCheckpoint, fineTuneSettings, lossEnds, methodSettingsOf, prepareRun, type MethodSettings, type RunSetup, type TrainingSettings } from "./run";
 import type { MethodName } from "./method";
+import { groupIntoPools, PoolRankingClassifier, type RankingObjective } from "./pool-ranking";
 
 /** One judged (query, product) pair. */
 export interface GradedPair {
@@ -166,6 +167,16 @@ export interface CrossEncoderOptions extends RunSetup, TrainingSettings {
   readonly validation?: readonly GradedPair[];
   readonly scale?: RelevanceScale;
   readonly pooling?: Pooling;
+  /**
+   * What the loss compares (pool-ranking.ts): each pair's grade alone ("pointwise", the default),
+   * or also the candidates of one query against each other ("pairwise": RankNet, "listwise":
+   * ListNet), with batches of whole pools.
+   */
+  readonly objective?: RankingObjective;
+  /** Ranking objectives: candidates per pool in a batch, sharpness, weight of the pointwise loss beside the ranking loss. */
+  readonly perPool?: number;
+  readonly sharpness?: number;
+  readonly pointwiseWeight?: number;
 }
 
 export interface TrainedCrossEncoder {
@@ -174,6 +185,8 @@ export interface TrainedCrossEncoder {
   readonly base: Checkpoint;
   readonly settings: MethodSettings;
   readonly seed: number;
+  /** The loss it was trained with. */
+  readonly objective: RankingObjective;
   readonly training: FineTuneResult;
   readonly trainableParameters: number;
   readonly totalParameters: number;
@@ -197,9 +210,17 @@ export async function trainCrossEncoder(options: CrossEncoderOptions): Promise<T
     const weights = options.classWeights ? balancedClassWeights(Int32Array.from(train, (e) => e.label), scale.labels.length) : undefined;
     const classifier = new SequenceClassifier(encoder, method, head, weights);
     crossEncoder = new CrossEncoder(classifier, tokenizer, scale, maxLength);
-    const training = await fineTune(classifier, train, fineTuneSettings(options, run, maxLength, validation));
+    const objective = options.objective ?? "pointwise";
+    let training: FineTuneResult;
+    if (objective === "pointwise") training = await fineTune(classifier, train, fineTuneSettings(options, run, maxLength, validation));
+    else {
+      const ranker = new PoolRankingClassifier(classifier, { objective, grades: scale.grades, perPool: options.perPool, sharpness: options.sharpness, pointwiseWeight: options.pointwiseWeight });
+      const pools = groupIntoPools(train, options.train.map((p) => p.queryId));
+      const validationPools = validation && options.validation ? groupIntoPools(validation, options.validation.map((p) => p.queryId)) : undefined;
+      training = await fineTune(ranker, pools, fineTuneSettings(options, run, maxLength, validationPools));
+    }
     const settings = methodSettingsOf(options);
-    return { crossEncoder, base, settings, seed, training, trainableParameters: classifier.trainableParameters(), totalParameters: classifier.totalParameters() };
+    return { crossEncoder, base, settings, seed, objective, training, trainableParameters: classifier.trainableParameters(), totalParameters: classifier.totalParameters() };
   } catch (error) {
     if (crossEncoder) crossEncoder.dispose();
     else {

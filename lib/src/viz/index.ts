@@ -21,3 +21,4 @@ export {
   type ProgressState,
 } from "./progress";
 export { taggedText, type TaggedTextRow, type TaggedTextOptions } from "./tagged-text";
+export { embeddingMap, similarityHeatmap, type MapPoints, type MapProduct, type EmbeddingMapOptions } from "./embedding-map";

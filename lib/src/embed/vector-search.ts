@@ -1,0 +1,566 @@
+/**
+ * Exact top-k vector search: every query is scored against every indexed vector, and a bounded
+ * heap per query keeps the k best. The reference that approximate indexes (HNSW, LanceDB) are
+ * measured against.
+ *
+ * - Score: the inner product. With `metric: "cosine"` vectors and queries are L2-normalised
+ *   first, so the score is the cosine similarity (a zero vector has no direction: error).
+ * - Ids: integers in [0, 2^32) (the range HNSW labels take). By default a vector's id is its row
+ *   number in the order of `add` calls (0, 1, 2, ...); `add(vectors, ids)` takes the caller's.
+ * - Order: score descending, ties broken by the smaller id, so results are reproducible.
+ * - k larger than the index: returns every indexed vector (n results, not an error).
+ * - Errors, never a crash: k not a positive integer, a query of the wrong dimension, NaN or
+ *   Infinity (row and column named), a zero vector under cosine (row named), an empty index.
+ *
+ * Scores are computed in blocks: a block of queries times a tile of indexed vectors is one matrix
+ * product, through one of three kernels (`npm run bench -- search` times them side by side):
+ * - "onnx": ONNX Runtime's MatMul (onnxruntime-node, one thread), the fastest on a CPU; it runs
+ *   asynchronously, so only `searchAsync` / `searchBatchAsync` use it (their "auto" picks it);
+ * - "tfjs": tfjs's `matMul` on the active backend (XNNPACK on wasm); the synchronous methods'
+ *   "auto" picks it on the `wasm` and native `tensorflow` backends;
+ * - "js": plain JavaScript loops over Float32Arrays, "auto" elsewhere (cpu; webgpu, whose reads
+ *   are asynchronous).
+ * All three give the same ids; scores agree to float32 rounding.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type * as Ort from "onnxruntime-node";
+import { encodeOnnxModel } from "./onnx-schema";
+
+export type VectorMetric = "ip" | "cosine";
+
+/** What an index was built from: a query embedded by another model or size is refused. */
+export interface VectorIndexMetadata {
+  readonly dimension: number;
+  /** The embedding model's name or checkpoint id ("shoplm-bi-encoder@3"); compared on reload. */
+  readonly modelId: string;
+  readonly metric: VectorMetric;
+}
+
+/** The k best matches of one query, best first. */
+export interface VectorHits {
+  readonly ids: number[];
+  readonly scores: number[];
+}
+
+/** Vectors given as one row-major Float32Array (n x dimension) or as one array per vector. */
+export type VectorRows = Float32Array | readonly (ArrayLike<number>)[];
+
+/** How the block scores are computed; "auto": onnx for the async methods, else tfjs on wasm/tensorflow, else js. */
+export type ScoreKernel = "auto" | "onnx" | "tfjs" | "js";
+
+export interface ExactIndexOptions extends VectorIndexMetadata {
+  readonly kernel?: ScoreKernel;
+}
+
+/** Embedded texts as `embedTexts` returns them: rows of one model, named by its id. */
+export interface EmbeddedRows {
+  readonly vectors: Float32Array;
+  readonly dimension: number;
+  readonly modelId: string;
+}
+
+const MAX_ID = 2 ** 32 - 1;
+/** Queries scored together (one matrix product per tile). */
+const QUERY_BLOCK = 64;
+/** Indexed vectors per tile: 64 x 16,384 scores = 4 MiB per product. */
+const TILE_ROWS = 16_384;
+
+// ---------------------------------------------------------------------------------------------
+// Checks and conversions shared by the indexes of this chapter (exact, HNSW, the LanceDB store).
+
+export function checkMetadata(where: string, meta: VectorIndexMetadata): void {
+  if (!Number.isInteger(meta.dimension) || meta.dimension <= 0) {
+    throw new Error(`${where}: dimension must be a positive integer, got ${meta.dimension}.`);
+  }
+  if (typeof meta.modelId !== "string" || meta.modelId.length === 0) {
+    throw new Error(`${where}: modelId must be a non-empty string (the embedding model's name), got ${JSON.stringify(meta.modelId)}.`);
+  }
+  if (meta.metric !== "ip" && meta.metric !== "cosine") {
+    throw new Error(`${where}: metric must be "ip" or "cosine", got ${JSON.stringify(meta.metric)}.`);
+  }
+}
+
+/** One query vector as a one-row batch, or an error saying what was given instead. */
+export function oneQuery(where: string, query: ArrayLike<number>): ArrayLike<number>[] {
+  if (query === null || typeof query !== "object" || typeof query.length !== "number") {
+    throw new Error(`${where}: query must be one vector (an array or Float32Array), got ${query === null ? "null" : typeof query}.`);
+  }
+  return [query];
+}
+
+export function checkK(where: string, k: number): void {
+  if (!Number.isInteger(k) || k <= 0) throw new Error(`${where}: k must be a positive integer, got ${k}.`);
+}
+
+/** The number of rows in `vectors`, checking the shape against `dimension`. */
+export function rowCount(where: string, vectors: VectorRows, dimension: number, what: string): number {
+  if (vectors instanceof Float32Array) {
+    if (vectors.length % dimension !== 0) {
+      throw new Error(
+        `${where}: ${what} is a Float32Array of length ${vectors.length}, not a multiple of the dimension ${dimension} (row-major rows of ${dimension} expected).`
+      );
+    }
+    return vectors.length / dimension;
+  }
+  if (!Array.isArray(vectors)) throw new Error(`${where}: ${what} must be a Float32Array or an array of vectors, got ${typeof vectors}.`);
+  vectors.forEach((row, i) => {
+    if (row === null || typeof row !== "object" || typeof row.length !== "number") {
+      throw new Error(`${where}: ${what} row ${i} is not an array of numbers (got ${row === null ? "null" : typeof row}).`);
+    }
+    if (row.length !== dimension) {
+      throw new Error(`${where}: ${what} row ${i} has dimension ${row.length}, expected ${dimension}.`);
+    }
+  });
+  return vectors.length;
+}
+
+/**
+ * A checked row-major Float32Array copy of `vectors`: finite values, and under cosine unit rows
+ * (a zero row is an error, since it has no direction). Rows are named by their position in the
+ * input, and by id when ids are given.
+ */
+export function toCheckedMatrix(
+  where: string,
+  vectors: VectorRows,
+  dimension: number,
+  metric: VectorMetric,
+  what: string,
+  ids?: ArrayLike<number>
+): Float32Array {
+  const n = rowCount(where, vectors, dimension, what);
+  const out = new Float32Array(n * dimension);
+  if (vectors instanceof Float32Array) out.set(vectors);
+  else for (let r = 0; r < n; r++) {
+    const row = vectors[r];
+    for (let c = 0; c < dimension; c++) out[r * dimension + c] = Number(row[c]);
+  }
+  const name = (r: number) => `${what} row ${r}${ids ? ` (id ${ids[r]})` : ""}`;
+  for (let r = 0; r < n; r++) {
+    const o = r * dimension;
+    let norm = 0;
+    for (let c = 0; c < dimension; c++) {
+      const v = out[o + c];
+      if (!Number.isFinite(v)) {
+        const given = vectors instanceof Float32Array ? vectors[o + c] : Number(vectors[r][c]);
+        throw new Error(`${where}: ${name(r)}, column ${c} is ${Number.isNaN(given) ? "NaN" : given} (expected a finite number).`);
+      }
+      norm += v * v;
+    }
+    if (metric === "cosine") {
+      if (norm === 0) throw new Error(`${where}: ${name(r)} is a zero vector; cosine similarity is undefined for it (use metric "ip" or drop the row).`);
+      // A norm that is finite in double but whose square overflows float32 is still fine here.
+      const inv = 1 / Math.sqrt(norm);
+      for (let c = 0; c < dimension; c++) out[o + c] *= inv;
+    }
+  }
+  return out;
+}
+
+export function checkIds(where: string, ids: ArrayLike<number>, count: number, taken: ReadonlySet<number>): number[] {
+  if (ids.length !== count) throw new Error(`${where}: got ${ids.length} ids for ${count} vectors (one id per vector expected).`);
+  const out: number[] = [];
+  const seen = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    const id = ids[i];
+    if (!Number.isInteger(id) || id < 0 || id > MAX_ID) {
+      throw new Error(`${where}: id at position ${i} is ${id}; ids must be integers in [0, 2^32 - 1].`);
+    }
+    if (seen.has(id) || taken.has(id)) throw new Error(`${where}: id ${id} (position ${i}) is already in the index; ids must be unique.`);
+    seen.add(id);
+    out.push(id);
+  }
+  return out;
+}
+
+/** Sorts hits best first: score descending, then the smaller id. */
+export function sortHits(ids: number[], scores: number[]): VectorHits {
+  const order = ids.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || ids[a] - ids[b]);
+  return { ids: order.map((i) => ids[i]), scores: order.map((i) => scores[i]) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bounded heap: the k best (score, id) pairs seen so far; its root is the worst of them.
+
+/** True when (sa, ia) ranks below (sb, ib): a lower score, or an equal score and a larger id. */
+function worse(sa: number, ia: number, sb: number, ib: number): boolean {
+  return sa < sb || (sa === sb && ia > ib);
+}
+
+class TopKHeap {
+  readonly scores: Float64Array;
+  readonly ids: Float64Array;
+  size = 0;
+
+  constructor(readonly k: number) {
+    this.scores = new Float64Array(k);
+    this.ids = new Float64Array(k);
+  }
+
+  /** The score a candidate must reach to enter (-Infinity while the heap is not full). */
+  get threshold(): number {
+    return this.size < this.k ? -Infinity : this.scores[0];
+  }
+
+  push(score: number, id: number): void {
+    const { scores, ids } = this;
+    if (this.size < this.k) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!worse(score, id, scores[parent], ids[parent])) break;
+        scores[i] = scores[parent];
+        ids[i] = ids[parent];
+        i = parent;
+      }
+      scores[i] = score;
+      ids[i] = id;
+      return;
+    }
+    if (!worse(scores[0], ids[0], score, id)) return;
+    let i = 0;
+    const n = this.size;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const child = r < n && worse(scores[r], ids[r], scores[l], ids[l]) ? r : l;
+      if (!worse(scores[child], ids[child], score, id)) break;
+      scores[i] = scores[child];
+      ids[i] = ids[child];
+      i = child;
+    }
+    scores[i] = score;
+    ids[i] = id;
+  }
+
+  result(): VectorHits {
+    return sortHits(Array.from(this.ids.subarray(0, this.size)), Array.from(this.scores.subarray(0, this.size)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function tfjsFast(): boolean {
+  const name = tf.getBackend();
+  return name === "wasm" || name === "tensorflow";
+}
+
+type OrtModule = typeof Ort;
+let ortModule: OrtModule | null = null;
+let matMulSession: Promise<Ort.InferenceSession> | null = null;
+
+function onnxRuntime(): OrtModule {
+  if (!ortModule) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      ortModule = require("onnxruntime-node") as OrtModule;
+    } catch (error) {
+      throw new Error(`ExactIndex: the "onnx" kernel needs onnxruntime-node, which could not be loaded (${(error as Error).message.split("\n")[0]}); use kernel "tfjs" or "js".`);
+    }
+  }
+  return ortModule;
+}
+
+/** One ONNX graph, scores = queries x tile (both dimensions symbolic), shared by every index. */
+function onnxMatMul(): Promise<Ort.InferenceSession> {
+  if (!matMulSession) {
+    const ort = onnxRuntime();
+    const value = (name: string, dims: string[]) => ({
+      name,
+      type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((dim_param) => ({ dim_param })) } } },
+    });
+    const model = encodeOnnxModel({
+      ir_version: 8,
+      opset_import: [{ domain: "", version: 17 }],
+      producer_name: "shoplm",
+      producer_version: "1",
+      graph: {
+        name: "exact_scores",
+        node: [{ input: ["queries", "tile"], output: ["scores"], name: "scores", op_type: "MatMul" }],
+        initializer: [],
+        input: [value("queries", ["rows", "dimension"]), value("tile", ["dimension", "width"])],
+        output: [value("scores", ["rows", "width"])],
+      },
+    });
+    // One thread: the machine's other cores serve other queries (and the timings stay comparable).
+    matMulSession = ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    matMulSession.catch(() => {
+      matMulSession = null;
+    });
+  }
+  return matMulSession;
+}
+
+/** Offers one tile's scores (rows x width, row-major) to the heaps. */
+function scanTile(scores: Float32Array, rows: number, width: number, ids: Float64Array, base: number, heaps: TopKHeap[]): void {
+  for (let i = 0; i < rows; i++) {
+    const heap = heaps[i];
+    let threshold = heap.threshold;
+    const o = i * width;
+    for (let c = 0; c < width; c++) {
+      const s = scores[o + c];
+      if (s >= threshold) {
+        heap.push(s, ids[base + c]);
+        threshold = heap.threshold;
+      }
+    }
+  }
+}
+
+/**
+ * An exact inner-product (or cosine) index over vectors held in memory.
+ *
+ * ```ts
+ * const index = new ExactIndex({ dimension: 128, modelId: "course-encoder", metric: "cosine" });
+ * index.add(productVectors);                 // Float32Array n x 128, ids 0..n-1
+ * const { ids, scores } = index.search(queryVector, 10);
+ * const many = await index.searchBatchAsync(queryMatrix, 10); // ONNX Runtime: the fastest kernel
+ * index.dispose();                           // frees the tfjs and ONNX copies of the vectors
+ * ```
+ * Do not `add` while an asynchronous search is running (it replaces the tiles that search reads).
+ */
+export class ExactIndex {
+  readonly metadata: VectorIndexMetadata;
+  readonly kernel: ScoreKernel;
+  private chunks: Float32Array[] = [];
+  private idChunks: number[][] = [];
+  private taken = new Set<number>();
+  private count = 0;
+  private matrixCache: Float32Array | null = null;
+  private idCache: Float64Array | null = null;
+  /** tfjs tiles, each dimension x rows (transposed, so the product needs no transpose flag). */
+  private tiles: tf.Tensor2D[] | null = null;
+  /** The same tiles as ONNX Runtime tensors (plain memory, freed with the index). */
+  private onnxTiles: Ort.Tensor[] | null = null;
+
+  constructor(options: ExactIndexOptions) {
+    checkMetadata("ExactIndex", options);
+    const kernel = options.kernel ?? "auto";
+    if (!["auto", "onnx", "tfjs", "js"].includes(kernel)) throw new Error(`ExactIndex: kernel must be "auto", "onnx", "tfjs" or "js", got ${JSON.stringify(kernel)}.`);
+    this.metadata = { dimension: options.dimension, modelId: options.modelId, metric: options.metric };
+    this.kernel = kernel;
+  }
+
+  /** An index over `embedTexts` output in one call (ids: row numbers unless given). */
+  static fromEmbeddings(embeddings: EmbeddedRows, options: { metric?: VectorMetric; ids?: ArrayLike<number>; kernel?: ScoreKernel } = {}): ExactIndex {
+    const index = new ExactIndex({ dimension: embeddings.dimension, modelId: embeddings.modelId, metric: options.metric ?? "cosine", kernel: options.kernel });
+    index.add(embeddings.vectors, options.ids);
+    return index;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds vectors (checked, normalised under cosine); ids default to the running row number. */
+  add(vectors: VectorRows, ids?: ArrayLike<number>): void {
+    const { dimension, metric } = this.metadata;
+    const n = rowCount("ExactIndex.add", vectors, dimension, "vectors");
+    const rowIds = ids
+      ? checkIds("ExactIndex.add", ids, n, this.taken)
+      : checkIds("ExactIndex.add", Array.from({ length: n }, (_, i) => this.count + i), n, this.taken);
+    const matrix = toCheckedMatrix("ExactIndex.add", vectors, dimension, metric, "vectors", ids);
+    if (n === 0) return;
+    this.chunks.push(matrix);
+    this.idChunks.push(rowIds);
+    for (const id of rowIds) this.taken.add(id);
+    this.count += n;
+    this.invalidate();
+  }
+
+  /** The k best matches of one query vector (fewer when the index holds fewer than k). */
+  search(query: ArrayLike<number>, k: number): VectorHits {
+    return this.searchBatch(oneQuery("ExactIndex.search", query), k)[0];
+  }
+
+  /** The k best matches of each query (queries as a row-major Float32Array or one array each). */
+  searchBatch(queries: VectorRows, k: number): VectorHits[] {
+    if (this.kernel === "onnx") {
+      throw new Error('ExactIndex.search: the "onnx" kernel runs asynchronously; call searchAsync / searchBatchAsync (with await), or choose kernel "tfjs" or "js".');
+    }
+    const useTfjs = this.kernel === "tfjs" || (this.kernel === "auto" && tfjsFast());
+    const out: VectorHits[] = [];
+    for (const { block, rows, heaps } of this.blocks("ExactIndex.search", queries, k)) {
+      if (useTfjs) this.scoreBlockTfjs(block, rows, heaps);
+      else this.scoreBlockJs(block, rows, heaps);
+      for (const heap of heaps) out.push(heap.result());
+    }
+    return out;
+  }
+
+  /** `search` through ONNX Runtime when the kernel is "auto" or "onnx" (the fastest on a CPU). */
+  async searchAsync(query: ArrayLike<number>, k: number): Promise<VectorHits> {
+    return (await this.searchBatchAsync(oneQuery("ExactIndex.searchAsync", query), k))[0];
+  }
+
+  /** `searchBatch` through ONNX Runtime when the kernel is "auto" or "onnx"; the others as `searchBatch`. */
+  async searchBatchAsync(queries: VectorRows, k: number): Promise<VectorHits[]> {
+    if (this.kernel !== "auto" && this.kernel !== "onnx") return this.searchBatch(queries, k);
+    const blocks = this.blocks("ExactIndex.searchAsync", queries, k);
+    const out: VectorHits[] = [];
+    if (blocks.length === 0) return out;
+    const session = await onnxMatMul();
+    const ort = onnxRuntime();
+    const { dimension: d } = this.metadata;
+    const { ids } = this.rows();
+    const tiles = this.ensureOnnxTiles();
+    for (const { block, rows, heaps } of blocks) {
+      const q = new ort.Tensor("float32", block, [rows, d]);
+      let base = 0;
+      for (const tile of tiles) {
+        const width = tile.dims[1];
+        const result = await session.run({ queries: q, tile });
+        const scores = result.scores;
+        scanTile(scores.data as Float32Array, rows, width, ids, base, heaps);
+        scores.dispose();
+        base += width;
+      }
+      q.dispose();
+      for (const heap of heaps) out.push(heap.result());
+    }
+    return out;
+  }
+
+  /** Frees the tfjs copy of the vectors (kept between searches); the index stays usable. */
+  dispose(): void {
+    this.invalidate();
+  }
+
+  /** The indexed vectors as one row-major matrix (normalised under cosine) and their ids. */
+  private rows(): { matrix: Float32Array; ids: Float64Array } {
+    if (!this.matrixCache || !this.idCache) {
+      const { dimension } = this.metadata;
+      const matrix = new Float32Array(this.count * dimension);
+      const ids = new Float64Array(this.count);
+      let row = 0;
+      this.chunks.forEach((chunk, i) => {
+        matrix.set(chunk, row * dimension);
+        ids.set(this.idChunks[i], row);
+        row += chunk.length / dimension;
+      });
+      // One chunk from now on: later adds append to it.
+      this.chunks = [matrix];
+      this.idChunks = [Array.from(ids)];
+      this.matrixCache = matrix;
+      this.idCache = ids;
+    }
+    return { matrix: this.matrixCache, ids: this.idCache };
+  }
+
+  /** Checked queries cut into blocks, each with one empty heap per query. */
+  private blocks(where: string, queries: VectorRows, k: number): { block: Float32Array; rows: number; heaps: TopKHeap[] }[] {
+    checkK(where, k);
+    const { dimension, metric } = this.metadata;
+    const q = toCheckedMatrix(where, queries, dimension, metric, "query");
+    if (this.count === 0) throw new Error(`${where}: the index is empty; add vectors before searching.`);
+    const nq = q.length / dimension;
+    const kk = Math.min(k, this.count);
+    const out: { block: Float32Array; rows: number; heaps: TopKHeap[] }[] = [];
+    for (let start = 0; start < nq; start += QUERY_BLOCK) {
+      const rows = Math.min(QUERY_BLOCK, nq - start);
+      out.push({ block: q.subarray(start * dimension, (start + rows) * dimension), rows, heaps: Array.from({ length: rows }, () => new TopKHeap(kk)) });
+    }
+    return out;
+  }
+
+  private invalidate(): void {
+    this.matrixCache = null;
+    this.idCache = null;
+    if (this.tiles) for (const t of this.tiles) t.dispose();
+    this.tiles = null;
+    if (this.onnxTiles) for (const t of this.onnxTiles) t.dispose();
+    this.onnxTiles = null;
+  }
+
+  private ensureOnnxTiles(): Ort.Tensor[] {
+    if (this.onnxTiles) return this.onnxTiles;
+    const ort = onnxRuntime();
+    const { dimension: d } = this.metadata;
+    const { matrix } = this.rows();
+    const tiles: Ort.Tensor[] = [];
+    for (let start = 0; start < this.count; start += TILE_ROWS) {
+      const width = Math.min(TILE_ROWS, this.count - start);
+      const t = new Float32Array(d * width);
+      for (let r = 0; r < width; r++) {
+        const o = (start + r) * d;
+        for (let c = 0; c < d; c++) t[c * width + r] = matrix[o + c];
+      }
+      tiles.push(new ort.Tensor("float32", t, [d, width]));
+    }
+    this.onnxTiles = tiles;
+    return tiles;
+  }
+
+  private scoreBlockJs(block: Float32Array, rows: number, heaps: TopKHeap[]): void {
+    const { dimension: d } = this.metadata;
+    const { matrix, ids } = this.rows();
+    const n = this.count;
+    const scores = new Float64Array(rows);
+    for (let r = 0; r < n; r++) {
+      const o = r * d;
+      // Four queries per pass over a row: each indexed value is loaded once for four products.
+      let q = 0;
+      for (; q + 4 <= rows; q += 4) {
+        const q0 = q * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let j = 0; j < d; j++) {
+          const x = matrix[o + j];
+          s0 += x * block[q0 + j];
+          s1 += x * block[q1 + j];
+          s2 += x * block[q2 + j];
+          s3 += x * block[q3 + j];
+        }
+        scores[q] = s0; scores[q + 1] = s1; scores[q + 2] = s2; scores[q + 3] = s3;
+      }
+      for (; q < rows; q++) {
+        const qo = q * d;
+        let s = 0;
+        for (let j = 0; j < d; j++) s += matrix[o + j] * block[qo + j];
+        scores[q] = s;
+      }
+      const id = ids[r];
+      for (let i = 0; i < rows; i++) {
+        // Round to float32 like the tfjs kernel, so both kernels rank ties the same way.
+        const s = Math.fround(scores[i]);
+        if (s >= heaps[i].threshold) heaps[i].push(s, id);
+      }
+    }
+  }
+
+  private scoreBlockTfjs(block: Float32Array, rows: number, heaps: TopKHeap[]): void {
+    const { dimension: d } = this.metadata;
+    const { ids } = this.rows();
+    const tiles = this.ensureTiles();
+    const q = tf.tensor2d(block, [rows, d]);
+    try {
+      let base = 0;
+      for (const tile of tiles) {
+        const width = tile.shape[1];
+        const product = tf.matMul(q, tile);
+        let scores: Float32Array;
+        try {
+          scores = product.dataSync() as Float32Array;
+        } finally {
+          product.dispose();
+        }
+        scanTile(scores, rows, width, ids, base, heaps);
+        base += width;
+      }
+    } finally {
+      q.dispose();
+    }
+  }
+
+  private ensureTiles(): tf.Tensor2D[] {
+    if (this.tiles) return this.tiles;
+    const { dimension: d } = this.metadata;
+    const { matrix } = this.rows();
+    const tiles: tf.Tensor2D[] = [];
+    for (let start = 0; start < this.count; start += TILE_ROWS) {
+      const rows = Math.min(TILE_ROWS, this.count - start);
+      tiles.push(tf.tidy(() => tf.transpose(tf.tensor2d(matrix.subarray(start * d, (start + rows) * d), [rows, d]))) as tf.Tensor2D);
+    }
+    this.tiles = tiles;
+    return tiles;
+  }
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// `npm run biencoder -- [--steps N] [--batch B] [--method full|lora] [--shared|--separate] [--temperature T]
+//    [--learn-temperature] [--symmetric] [--hard-negatives N] [--max-length N] [--learning-rate X] [--seed N]
+//    [--profile fast|full] [--save DIR] [--out FILE.json]`
+// Chapter 3's contrastive bi-encoder: trained from the shipped checkpoint (data/models/full) on the
+// shop's train-split queries (Exact judgments and purchases after a search as positives, judged
+// Irrelevant/Complement products and the keyword baseline's non-Exact top results as hard
+// negatives), then full-catalog retrieval on the test-split queries: recall@10, recall@100 and
+// NDCG@10 overall and by query kind, beside keyword search and the un-fine-tuned encoder (mean
+// pooling). --out writes the record the chapter's results card is made from; --save keeps the model.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const withValue = new Set(["steps", "batch", "method", "temperature", "hard-negatives", "max-length", "learning-rate", "seed", "profile", "save", "out"]);
+const flags = new Set(["shared", "separate", "symmetric", "learn-temperature"]);
+const values = new Map();
+const usage = `expected --${[...withValue].join(" VALUE, --")} VALUE, or --${[...flags].join(", --")}`;
+for (let i = 0; i < args.length; i++) {
+  const name = args[i].startsWith("--") ? args[i].slice(2) : "";
+  if (flags.has(name)) values.set(name, true);
+  else if (withValue.has(name) && i + 1 < args.length && !args[i + 1].startsWith("--")) values.set(name, args[++i]);
+  else {
+    console.error(`biencoder: unexpected argument ${JSON.stringify(args[i])}${withValue.has(name) ? " (it needs a value)" : ""}; ${usage}.`);
+    process.exit(2);
+  }
+}
+const fail = (message) => {
+  console.error(`biencoder: ${message}`);
+  process.exit(2);
+};
+const integer = (name, fallback, min = 0) => {
+  if (!values.has(name)) return fallback;
+  const v = Number(values.get(name));
+  if (!(Number.isInteger(v) && v >= min)) fail(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(values.get(name))}.`);
+  return v;
+};
+const positive = (name, fallback) => {
+  if (!values.has(name)) return fallback;
+  const v = Number(values.get(name));
+  if (!(v > 0 && Number.isFinite(v))) fail(`--${name} must be a number > 0, got ${JSON.stringify(values.get(name))}.`);
+  return v;
+};
+if (values.has("shared") && values.has("separate")) fail("--shared and --separate exclude each other; give one.");
+const method = values.get("method") ?? "full";
+if (method !== "full" && method !== "lora") fail(`--method must be full or lora, got ${JSON.stringify(method)}.`);
+const steps = integer("steps", 300, 1);
+const batchSize = integer("batch", 32, 2);
+const hardNegatives = integer("hard-negatives", 1);
+const maxLength = integer("max-length", 40, 3);
+const seed = integer("seed", 0);
+const temperature = positive("temperature", 0.05);
+const learningRate = values.has("learning-rate") ? positive("learning-rate") : undefined;
+
+const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
+const require = createRequire(import.meta.url);
+const shoplm = require("shoplm");
+
+const profile = shoplm.getProfile(values.get("profile") ?? "full");
+const info = await shoplm.initBackend();
+const shop = shoplm.loadShop(profile.name);
+const command = `npm run biencoder -- ${args.join(" ")}`.trim();
+const shared = !values.has("separate");
+console.log(`${command}\n${profile.name} shop (${shop.products.length} products); ${method}, ${shared ? "shared" : "separate"} towers, ${steps} steps of batch ${batchSize}, max length ${maxLength}, seed ${seed}; ${info.toString()}`);
+const started = Date.now();
+const loadStart = Number(os.loadavg()[0].toFixed(2));
+const f = (x, d = 3) => Number(x).toFixed(d);
+
+const data = shoplm.retrievalTrainingData(shop, { seed });
+console.log(`training data: ${JSON.stringify(data.counts)}`);
+const trained = await shoplm.trainBiEncoder({
+  method,
+  data,
+  products: shop.products,
+  steps,
+  batchSize,
+  maxLength,
+  seed,
+  temperature,
+  learnTemperature: values.has("learn-temperature"),
+  symmetric: values.has("symmetric"),
+  hardNegativesPerPair: hardNegatives,
+  shared,
+  learningRate,
+  onStep: (s) => {
+    if (s.step === 1 || s.step % 25 === 0 || s.step === steps) console.log(`step ${s.step}/${steps}: loss ${f(s.loss)}, lr ${s.learningRate.toExponential(2)}, ${Math.round(s.stepMs)} ms`);
+  },
+});
+console.log(`trained in ${f(trained.seconds, 1)} s: loss ${f(trained.firstLoss)} -> ${f(trained.lastLoss)}, temperature ${f(trained.temperature, 4)}, ${trained.trainableParameters} trainable parameters`);
+const pretrained = shoplm.pretrainedBiEncoder({ maxLength });
+let comparison;
+try {
+  let last = 0;
+  comparison = await shoplm.compareRetrieval({
+    shop,
+    retrievers: [
+      ["encoder, not fine-tuned (mean pooling)", pretrained],
+      [`bi-encoder (${method})`, trained.biEncoder],
+    ],
+    onProgress: (name, done, total) => {
+      if (done === total || done - last >= 10000) {
+        last = done === total ? 0 : done;
+        console.log(`embedding the catalog (${name}): ${done}/${total}`);
+      }
+    },
+  });
+  if (values.has("save")) {
+    const dir = path.resolve(values.get("save"));
+    shoplm.saveBiEncoder(dir, trained, { command, steps, batchSize });
+    console.log(`saved ${dir}`);
+  }
+} finally {
+  pretrained.dispose();
+  trained.biEncoder.dispose();
+}
+const seconds = Math.round((Date.now() - started) / 1000);
+console.log(`\nfull-catalog retrieval, ${comparison.queries} ${comparison.split} queries, ${comparison.catalog} products`);
+console.table(shoplm.retrievalTable(comparison).map((r) => ({ ...r, "recall@10": f(r["recall@10"]), "recall@100": f(r["recall@100"]), "ndcg@10": f(r["ndcg@10"]) })));
+console.log(`${seconds} s`);
+if (values.has("out")) {
+  const out = path.resolve(values.get("out"));
+  mkdirSync(path.dirname(out), { recursive: true });
+  // Timings depend on what else the machine ran: the load average says how busy it was.
+  const record = {
+    command,
+    profile: profile.name,
+    backend: info.name,
+    seconds,
+    loadAverage: loadStart,
+    date: new Date().toISOString().slice(0, 10),
+    settings: { method, shared, steps, batchSize, maxLength, seed, temperature, learnTemperature: values.has("learn-temperature"), symmetric: values.has("symmetric"), hardNegativesPerPair: hardNegatives, learningRate: learningRate ?? null },
+    trainingData: data.counts,
+    training: { steps: trained.steps, seconds: trained.seconds, firstLoss: trained.firstLoss, lastLoss: trained.lastLoss, temperature: trained.temperature, trainableParameters: trained.trainableParameters, totalParameters: trained.totalParameters },
+    retrieval: comparison,
+  };
+  writeFileSync(`${out}.partial`, `${JSON.stringify(record, null, 1)}\n`);
+  renameSync(`${out}.partial`, out);
+  console.log(`wrote ${out}`);
+}
