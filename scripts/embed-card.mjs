@@ -71,9 +71,14 @@ function onnxBlock(name, r) {
   return lines;
 }
 
+// A bench's command goes in a "command" row: it records how the figures were made (bench/ is the
+// instructors' repository's, not the student release's), it is not an instruction to type.
+const commandRow = (r) => ["| run | |", "| --- | --- |", `| command | \`${r.command}\` |`, `| date | ${r.date} |`, ""];
+
 function benchEmbedBlock(r) {
   return [
-    `\`${r.command}\` (${r.date}): ${int(r.texts)} product texts, batch ${r.batch}, truncated at ${r.length} tokens, best of ${r.rounds} rounds; ${r.cores} cores, load average ${r.loadAverage[0]} before and ${r.loadAverage[1]} after. All engines compute the same vectors (max abs difference ${Number(r.maxAbsDifference).toExponential(1)}).`,
+    ...commandRow(r),
+    `${int(r.texts)} product texts, batch ${r.batch}, truncated at ${r.length} tokens, best of ${r.rounds} rounds; ${r.cores} cores, load average ${r.loadAverage[0]} before and ${r.loadAverage[1]} after. All engines compute the same vectors (max abs difference ${Number(r.maxAbsDifference).toExponential(1)}).`,
     "",
     "| engine | texts / s (best) | × PyTorch's best |",
     "| --- | ---: | ---: |",
@@ -85,7 +90,7 @@ function benchEmbedBlock(r) {
 }
 
 function benchSearchBlock(r) {
-  const lines = [`\`${r.command}\` (${r.date}): ${r.description ?? ""}`.trimEnd(), ""];
+  const lines = [...commandRow(r), r.description ?? "", ""];
   for (const set of r.sets ?? []) {
     lines.push(`${set.name}: ${int(set.vectors)} vectors of dimension ${set.dimension}, ${int(set.queries)} queries, k = ${set.k}.`, "");
     lines.push("| index | queries / s | recall@10 | × FAISS |", "| --- | ---: | ---: | ---: |");
@@ -111,10 +116,10 @@ export function cardBlock() {
   for (const file of onnx) lines.push(...onnxBlock(file.replace(/\.json$/, ""), readJson(path.join(dir, file))));
   lines.push("## Speed: catalog embedding", "");
   const embed = readJson(path.join(dir, "bench-embed.json"));
-  lines.push(...(embed ? benchEmbedBlock(embed) : notRun("npm run bench -- embed --out data/models/embed/bench-embed.json")));
+  lines.push(...(embed ? benchEmbedBlock(embed) : ["Not run yet (`bench/embed.mjs`, with `--out data/models/embed/bench-embed.json`).", ""]));
   lines.push("## Speed: vector search", "");
   const search = readJson(path.join(dir, "bench-search.json"));
-  lines.push(...(search ? benchSearchBlock(search) : notRun("npm run bench -- search --out data/models/embed/bench-search.json")));
+  lines.push(...(search ? benchSearchBlock(search) : ["Not run yet (`bench/search.mjs`, with `--out data/models/embed/bench-search.json`).", ""]));
   lines.push(END);
   return lines.join("\n");
 }

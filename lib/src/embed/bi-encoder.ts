@@ -16,7 +16,7 @@ import * as path from "node:path";
 import type { Rng } from "../core/random";
 import { productText } from "../data/keyword-match";
 import type { Product } from "../data/records";
-import { loadEncoder, readCheckpoint, readTensorFile, writeTensorFile, type Checkpoint, type TensorFileEntry } from "../model/checkpoint";
+import { loadEncoder, readTensorFile, writeTensorFile, type Checkpoint, type TensorFileEntry } from "../model/checkpoint";
 import type { Encoder } from "../model/encoder";
 import { Parameters, type WeightValue } from "../model/parameters";
 import { loadTokenizer } from "../text/io";
@@ -25,6 +25,7 @@ import { BatchSampler, padBatch, type TokenSequence } from "../train/batches";
 import { Trainer, type BatchSource, type BatchSourceState, type DrawnBatch, type TrainStepInfo } from "../train/trainer";
 import type { FineTuneMethod, MethodName } from "../finetune/method";
 import { baseCheckpoint, DEFAULT_LEARNING_RATES, lossEnds, makeMethod, methodSettingsOf, prepareRun, runTokenizer, type MethodSettings, type RunSetup } from "../finetune/run";
+import { baseOf } from "../finetune/fine-tuned-checkpoint";
 import { infoNceLoss } from "./contrastive";
 import { l2Normalize, poolTokens } from "./pooling";
 import type { EmbeddingMatrix } from "./embed-texts";
@@ -538,11 +539,7 @@ export function loadBiEncoder(dir: string, options: { readonly base?: string | C
   }
   if (manifest.format !== BI_ENCODER_FORMAT) throw new Error(`Bi-encoder ${dir}: format is ${JSON.stringify(manifest.format)}, expected "${BI_ENCODER_FORMAT}".`);
   if (manifest.version !== BI_ENCODER_VERSION) throw new Error(`Bi-encoder ${dir}: format version ${manifest.version}; this library reads version ${BI_ENCODER_VERSION}.`);
-  const base =
-    typeof options.base === "object" ? options.base : readCheckpoint(options.base ?? (path.isAbsolute(manifest.base.checkpoint) ? manifest.base.checkpoint : path.join(dir, manifest.base.checkpoint)));
-  if (base.manifest.weights.sha256 !== manifest.base.weightsSha256) {
-    throw new Error(`Bi-encoder ${dir} was trained on the base whose weights have sha256 ${manifest.base.weightsSha256}, but ${base.dir} has ${base.manifest.weights.sha256}: pass the right one as \`base\`.`);
-  }
+  const base = baseOf(`Bi-encoder ${dir}`, dir, manifest.base, options.base);
   if (!base.tokenizerPath) throw new Error(`loadBiEncoder: base checkpoint ${base.dir} has no tokenizer.json.`);
   const tokenizer = loadTokenizer(base.tokenizerPath);
   const weights = readTensorFile(dir, manifest.weights);

@@ -99,6 +99,21 @@ export function saveFineTuned(dir: string, classifier: SequenceClassifier, optio
   }
 }
 
+/**
+ * The base checkpoint a saved model was trained on: `given`, else the manifest's folder (relative
+ * to the model's `dir`), checked by the sha256 of its weights. `what` names the model in errors.
+ */
+export function baseOf(what: string, dir: string, recorded: { readonly checkpoint: string; readonly weightsSha256: string }, given?: string | Checkpoint): Checkpoint {
+  const base = typeof given === "object" ? given : readCheckpoint(given ?? (path.isAbsolute(recorded.checkpoint) ? recorded.checkpoint : path.join(dir, recorded.checkpoint)));
+  if (base.manifest.weights.sha256 !== recorded.weightsSha256) {
+    throw new Error(
+      `${what} was trained on the base whose weights have sha256 ${recorded.weightsSha256}, ` +
+        `but ${base.dir} has ${base.manifest.weights.sha256}: it is another base model (pass the right one as \`base\`).`
+    );
+  }
+  return base;
+}
+
 /** The manifest of a fine-tuned checkpoint, checked. */
 export function readFineTunedManifest(dir: string): FineTunedManifest {
   const file = path.join(dir, MANIFEST);
@@ -128,16 +143,7 @@ export interface LoadedFineTuned {
  */
 export function loadFineTuned(dir: string, options: { readonly base?: string | Checkpoint; readonly tokenizer?: WordPieceTokenizer } = {}): LoadedFineTuned {
   const manifest = readFineTunedManifest(dir);
-  const base =
-    typeof options.base === "object"
-      ? options.base
-      : readCheckpoint(options.base ?? (path.isAbsolute(manifest.base.checkpoint) ? manifest.base.checkpoint : path.join(dir, manifest.base.checkpoint)));
-  if (base.manifest.weights.sha256 !== manifest.base.weightsSha256) {
-    throw new Error(
-      `Fine-tuned checkpoint ${dir} was trained on the base whose weights have sha256 ${manifest.base.weightsSha256}, ` +
-        `but ${base.dir} has ${base.manifest.weights.sha256}: it is another base model (pass the right one as \`base\`).`
-    );
-  }
+  const base = baseOf(`Fine-tuned checkpoint ${dir}`, dir, manifest.base, options.base);
   const tokenizer = options.tokenizer ?? (base.tokenizerPath ? loadTokenizer(base.tokenizerPath) : null);
   if (!tokenizer) throw new Error(`loadFineTuned: base checkpoint ${base.dir} has no tokenizer.json; pass \`tokenizer\`.`);
   const weights = readTensorFile(dir, manifest.weights);
