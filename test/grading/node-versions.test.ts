@@ -10,9 +10,11 @@
  *
  * `npm test` (scripts/test.mjs) also runs this file, with the grading, assignment and library
  * unit tests, under each supported line it fetches that way, with COURSE_TEST_NODE_LINE set: then
- * the course kernel is started under that Node too and runs setup_check headless.
+ * the course kernel is started under that Node too and runs setup_check headless, and `npm ci`
+ * (a dry run, the machine's npm under that Node) must resolve the lock without an engine warning.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -124,4 +126,26 @@ describe.skipIf(!LINE)(`the course kernel under this process's Node (${process.v
     const printed = executed.cells[0].outputs.map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? ""))).join("");
     expect(printed.trim()).toBe(`node ${process.version}`);
   }, 500_000);
+});
+
+describe.skipIf(!LINE)(`npm ci under this process's Node (${process.version})`, () => {
+  it("resolves the whole lock without an engine warning (EBADENGINE) or any other npm warning (dry run)", () => {
+    // npm itself is JavaScript: the machine's npm, run by this line's node, checks engines against this Node.
+    const which = spawnSync("sh", ["-c", "command -v npm"], { encoding: "utf8" });
+    expect(which.status, "npm is not on PATH").toBe(0);
+    const npmCli = realpathSync(which.stdout.trim());
+    const dir = mkdtempSync(path.join(os.tmpdir(), `npm-ci-${LINE}-`));
+    try {
+      for (const file of ["package.json", "package-lock.json", ".npmrc", "lib/package.json", "vendor"]) cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+      const run = spawnSync(process.execPath, [npmCli, "ci", "--dry-run", "--no-audit", "--no-fund"], { cwd: dir, env, encoding: "utf8", timeout: 240_000 });
+      const output = `${run.stdout}${run.stderr}`;
+      expect(run.status, output.slice(-2000)).toBe(0);
+      expect(output).not.toMatch(/EBADENGINE/);
+      expect(output).not.toMatch(/npm (warn|WARN|error|ERR)/);
+      expect(output).toMatch(/added \d+ packages/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
