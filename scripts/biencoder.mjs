@@ -14,59 +14,39 @@ import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { commandLine } from "./lib/args.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const withValue = new Set(["steps", "batch", "method", "temperature", "hard-negatives", "max-length", "learning-rate", "seed", "profile", "save", "out"]);
-const flags = new Set(["shared", "separate", "symmetric", "learn-temperature"]);
-const values = new Map();
-const usage = `expected --${[...withValue].join(" VALUE, --")} VALUE, or --${[...flags].join(", --")}`;
-for (let i = 0; i < args.length; i++) {
-  const name = args[i].startsWith("--") ? args[i].slice(2) : "";
-  if (flags.has(name)) values.set(name, true);
-  else if (withValue.has(name) && i + 1 < args.length && !args[i + 1].startsWith("--")) values.set(name, args[++i]);
-  else {
-    console.error(`biencoder: unexpected argument ${JSON.stringify(args[i])}${withValue.has(name) ? " (it needs a value)" : ""}; ${usage}.`);
-    process.exit(2);
-  }
-}
-const fail = (message) => {
-  console.error(`biencoder: ${message}`);
-  process.exit(2);
-};
-const integer = (name, fallback, min = 0) => {
-  if (!values.has(name)) return fallback;
-  const v = Number(values.get(name));
-  if (!(Number.isInteger(v) && v >= min)) fail(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(values.get(name))}.`);
-  return v;
-};
-const positive = (name, fallback) => {
-  if (!values.has(name)) return fallback;
-  const v = Number(values.get(name));
-  if (!(v > 0 && Number.isFinite(v))) fail(`--${name} must be a number > 0, got ${JSON.stringify(values.get(name))}.`);
-  return v;
-};
-if (values.has("shared") && values.has("separate")) fail("--shared and --separate exclude each other; give one.");
-const method = values.get("method") ?? "full";
-if (method !== "full" && method !== "lora") fail(`--method must be full or lora, got ${JSON.stringify(method)}.`);
+const USAGE = `usage: npm run biencoder -- [--steps N] [--batch B] [--method full|lora] [--shared|--separate] [--temperature T]
+   [--learn-temperature] [--symmetric] [--hard-negatives N] [--max-length N] [--learning-rate X] [--seed N]
+   [--profile fast|full] [--save DIR] [--out FILE.json]`;
+const withValue = ["steps", "batch", "method", "temperature", "hard-negatives", "max-length", "learning-rate", "seed", "profile", "save", "out"];
+const flags = ["shared", "separate", "symmetric", "learn-temperature"];
+const cli = commandLine("biencoder", Object.fromEntries([...withValue.map((n) => [n, "string"]), ...flags.map((n) => [n, "boolean"])]), USAGE);
+const { fail } = cli;
+const args = cli.argv;
+const integer = cli.int;
+const positive = cli.number;
+if (cli.has("shared") && cli.has("separate")) fail("--shared and --separate exclude each other; give one.");
+const method = cli.oneOf("method", ["full", "lora"], "full");
 const steps = integer("steps", 300, 1);
 const batchSize = integer("batch", 32, 2);
 const hardNegatives = integer("hard-negatives", 1);
 const maxLength = integer("max-length", 40, 3);
 const seed = integer("seed", 0);
 const temperature = positive("temperature", 0.05);
-const learningRate = values.has("learning-rate") ? positive("learning-rate") : undefined;
+const learningRate = cli.has("learning-rate") ? positive("learning-rate") : undefined;
 
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 const require = createRequire(import.meta.url);
 const shoplm = require("shoplm");
 
-const profile = shoplm.getProfile(values.get("profile") ?? "full");
+const profile = shoplm.getProfile(cli.get("profile") ?? "full");
 const info = await shoplm.initBackend();
 const shop = shoplm.loadShop(profile.name);
 const command = `npm run biencoder -- ${args.join(" ")}`.trim();
-const shared = !values.has("separate");
+const shared = !cli.has("separate");
 console.log(`${command}\n${profile.name} shop (${shop.products.length} products); ${method}, ${shared ? "shared" : "separate"} towers, ${steps} steps of batch ${batchSize}, max length ${maxLength}, seed ${seed}; ${info.toString()}`);
 const started = Date.now();
 const loadStart = Number(os.loadavg()[0].toFixed(2));
@@ -83,8 +63,8 @@ const trained = await shoplm.trainBiEncoder({
   maxLength,
   seed,
   temperature,
-  learnTemperature: values.has("learn-temperature"),
-  symmetric: values.has("symmetric"),
+  learnTemperature: cli.has("learn-temperature"),
+  symmetric: cli.has("symmetric"),
   hardNegativesPerPair: hardNegatives,
   shared,
   learningRate,
@@ -110,8 +90,8 @@ try {
       }
     },
   });
-  if (values.has("save")) {
-    const dir = path.resolve(values.get("save"));
+  if (cli.has("save")) {
+    const dir = path.resolve(cli.get("save"));
     shoplm.saveBiEncoder(dir, trained, { command, steps, batchSize });
     console.log(`saved ${dir}`);
   }
@@ -123,8 +103,8 @@ const seconds = Math.round((Date.now() - started) / 1000);
 console.log(`\nfull-catalog retrieval, ${comparison.queries} ${comparison.split} queries, ${comparison.catalog} products`);
 console.table(shoplm.retrievalTable(comparison).map((r) => ({ ...r, "recall@10": f(r["recall@10"]), "recall@100": f(r["recall@100"]), "ndcg@10": f(r["ndcg@10"]) })));
 console.log(`${seconds} s`);
-if (values.has("out")) {
-  const out = path.resolve(values.get("out"));
+if (cli.has("out")) {
+  const out = path.resolve(cli.get("out"));
   mkdirSync(path.dirname(out), { recursive: true });
   // Timings depend on what else the machine ran: the load average says how busy it was.
   const record = {
@@ -134,7 +114,7 @@ if (values.has("out")) {
     seconds,
     loadAverage: loadStart,
     date: new Date().toISOString().slice(0, 10),
-    settings: { method, shared, steps, batchSize, maxLength, seed, temperature, learnTemperature: values.has("learn-temperature"), symmetric: values.has("symmetric"), hardNegativesPerPair: hardNegatives, learningRate: learningRate ?? null },
+    settings: { method, shared, steps, batchSize, maxLength, seed, temperature, learnTemperature: cli.has("learn-temperature"), symmetric: cli.has("symmetric"), hardNegativesPerPair: hardNegatives, learningRate: learningRate ?? null },
     trainingData: data.counts,
     training: { steps: trained.steps, seconds: trained.seconds, firstLoss: trained.firstLoss, lastLoss: trained.lastLoss, temperature: trained.temperature, trainableParameters: trained.trainableParameters, totalParameters: trained.totalParameters },
     retrieval: comparison,

@@ -11,26 +11,16 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { commandLine } from "./lib/args.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const VALUED = new Set(["profile", "biencoder", "definition", "out"]);
-const values = new Map();
-const args = process.argv.slice(2);
-const fail = (message) => {
-  console.error(`cold-start: ${message}`);
-  process.exit(2);
-};
-for (let i = 0; i < args.length; i++) {
-  const name = args[i].startsWith("--") ? args[i].slice(2) : null;
-  if (name === null || !VALUED.has(name) || i + 1 >= args.length || args[i + 1].startsWith("--")) {
-    fail(`unexpected argument ${JSON.stringify(args[i])}; expected --${[...VALUED].join(" VALUE, --")} VALUE.`);
-  }
-  values.set(name, args[++i]);
-}
-const definition = values.get("definition") ?? "no-interactions";
-if (!["no-interactions", "launched-during-log"].includes(definition)) fail(`--definition must be no-interactions or launched-during-log, got ${JSON.stringify(definition)}.`);
-const biencoderDir = path.resolve(values.get("biencoder") ?? path.join(root, "data", "models", "biencoder"));
-if (values.has("biencoder") && !existsSync(biencoderDir)) fail(`no bi-encoder at ${biencoderDir} (--biencoder).`);
+const USAGE = "usage: npm run cold-start -- [--profile fast|full] [--biencoder DIR] [--definition no-interactions|launched-during-log] [--out FILE.json]";
+const cli = commandLine("cold-start", { profile: "string", biencoder: "string", definition: "string", out: "string" }, USAGE);
+const { fail } = cli;
+const args = cli.argv;
+const definition = cli.oneOf("definition", ["no-interactions", "launched-during-log"], "no-interactions");
+const biencoderDir = path.resolve(cli.get("biencoder") ?? path.join(root, "data", "models", "biencoder"));
+if (cli.has("biencoder") && !existsSync(biencoderDir)) fail(`no bi-encoder at ${biencoderDir} (--biencoder).`);
 
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
@@ -39,7 +29,7 @@ const shoplm = require("shoplm");
 
 const started = performance.now();
 const backend = await shoplm.initBackend();
-const profile = shoplm.getProfile(values.get("profile") ?? "full");
+const profile = shoplm.getProfile(cli.get("profile") ?? "full");
 const shop = shoplm.loadShop(profile.name);
 const titles = shop.products.map((p) => p.title);
 const cold = shoplm.coldProducts(shop, definition);
@@ -76,8 +66,8 @@ const rows = await shoplm.coldStartTable(shop.products, titles, embeddings, { co
 for (const r of rows) console.log(`  ${r.embedding}: cold ${r.coldAccuracy.toFixed(3)} (${r.cold}), warm ${r.warmAccuracy.toFixed(3)} (${r.warm})`);
 const seconds = Math.round((performance.now() - started) / 1000);
 
-if (values.has("out")) {
-  const file = path.resolve(values.get("out"));
+if (cli.has("out")) {
+  const file = path.resolve(cli.get("out"));
   const record = {
     command: `npm run cold-start -- ${args.join(" ")}`.trim(),
     date: new Date().toISOString().slice(0, 10),

@@ -14,46 +14,33 @@ import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { commandLine } from "./lib/args.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const known = new Set(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "objective", "out", "save"]);
-const values = new Map();
-for (let i = 0; i < args.length; i += 2) {
-  const name = args[i].startsWith("--") ? args[i].slice(2) : "";
-  if (!known.has(name) || i + 1 >= args.length) {
-    console.error(`finetune: unexpected argument ${JSON.stringify(args[i])}; expected --${[...known].join(" VALUE, --")} VALUE.`);
-    process.exit(2);
-  }
-  values.set(name, args[i + 1]);
-}
-const integer = (name, fallback) => {
-  if (!values.has(name)) return fallback;
-  const v = Number(values.get(name));
-  if (!(Number.isInteger(v) && v >= 0)) {
-    console.error(`finetune: --${name} must be a whole number, got ${JSON.stringify(values.get(name))}.`);
-    process.exit(2);
-  }
-  return v;
-};
+const USAGE = `usage: npm run finetune -- --task intent|attributes|relevance [--methods probe,full,lora,adapter,prefix,adalora]
+   [--steps N] [--batch N] [--max-length N] [--seed N] [--profile fast|full] [--objective pointwise|pairwise|listwise]
+   [--out FILE.json] [--save DIR]`;
+const cli = commandLine("finetune", Object.fromEntries(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "objective", "out", "save"].map((n) => [n, "string"])), USAGE);
+const args = cli.argv;
+const integer = cli.int;
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 const require = createRequire(import.meta.url);
 const shoplm = require("shoplm");
 
-const task = values.get("task") ?? "intent";
+const task = cli.get("task") ?? "intent";
 if (!shoplm.SHOP_TASKS.includes(task)) {
   console.error(`finetune: --task must be one of ${shoplm.SHOP_TASKS.join(", ")}, got ${JSON.stringify(task)}.`);
   process.exit(2);
 }
-const profile = shoplm.getProfile(values.get("profile") ?? "full");
-const methods = (values.get("methods") ?? "probe,full,lora,adapter,prefix,adalora").split(",");
+const profile = shoplm.getProfile(cli.get("profile") ?? "full");
+const methods = (cli.get("methods") ?? "probe,full,lora,adapter,prefix,adalora").split(",");
 const steps = integer("steps", profile.train.finetuneSteps);
 const batchSize = integer("batch", profile.train.batchSize);
 const seed = integer("seed", 0);
-const maxLength = values.has("max-length") ? integer("max-length") : undefined;
+const maxLength = cli.has("max-length") ? integer("max-length") : undefined;
 // The relevance task's loss: each pair alone, or the candidates of one query compared (pool-ranking.ts).
-const objective = values.get("objective") ?? "pointwise";
+const objective = cli.get("objective") ?? "pointwise";
 if (!shoplm.RANKING_OBJECTIVES.includes(objective) || (objective !== "pointwise" && task !== "relevance")) {
   console.error(`finetune: --objective must be one of ${shoplm.RANKING_OBJECTIVES.join(", ")} (pairwise and listwise for --task relevance only), got ${JSON.stringify(objective)}.`);
   process.exit(2);
@@ -76,7 +63,7 @@ const comparison = await shoplm.compareFineTuningMethods({
   maxLength,
   seed,
   objective,
-  saveDir: values.has("save") ? path.resolve(values.get("save")) : undefined,
+  saveDir: cli.has("save") ? path.resolve(cli.get("save")) : undefined,
   // AdaLoRA's pruning runs from 10 % to 80 % of the steps, whatever their number.
   adaloraWarmup: Math.floor(steps / 10),
   adaloraFinalStep: Math.floor((steps * 8) / 10),
@@ -88,8 +75,8 @@ const comparison = await shoplm.compareFineTuningMethods({
 });
 const seconds = Math.round((Date.now() - started) / 1000);
 console.log(`\n${comparison.metric}; baseline ${comparison.baseline.name}: ${f(comparison.baseline.test)}; base MLM perplexity ${f(comparison.basePerplexity, 2)}; ${seconds} s`);
-if (values.has("out")) {
-  const out = path.resolve(values.get("out"));
+if (cli.has("out")) {
+  const out = path.resolve(cli.get("out"));
   mkdirSync(path.dirname(out), { recursive: true });
   // Timings depend on what else the machine ran: the load average says how busy it was.
   const record = { command, profile: profile.name, backend: info.name, workers: 1, seconds, loadAverage: loadStart, date: new Date().toISOString().slice(0, 10), objective, ...comparison };

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { commandLine } from "./lib/args.mjs";
 
 const USAGE = `usage: npm run onnx -- --out DIR [--checkpoint DIR | --biencoder DIR [--tower query|product]] [--parity N] [--record FILE] [--force]
   --out DIR         the export folder (new, empty, or an earlier export with --force)
@@ -22,34 +23,16 @@ const USAGE = `usage: npm run onnx -- --out DIR [--checkpoint DIR | --biencoder 
   --force           replace an earlier export in --out`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const VALUED = new Set(["out", "checkpoint", "biencoder", "tower", "parity", "record"]);
-const values = new Map();
-const args = process.argv.slice(2);
-const fail = (message) => {
-  console.error(`onnx: ${message}`);
-  process.exit(2);
-};
-for (let i = 0; i < args.length; i++) {
-  const name = args[i].startsWith("--") ? args[i].slice(2) : null;
-  if (name === "force" || name === "help") values.set(name, true);
-  else if (name !== null && VALUED.has(name)) {
-    if (i + 1 >= args.length || args[i + 1].startsWith("--")) fail(`--${name} needs a value.\n${USAGE}`);
-    values.set(name, args[++i]);
-  } else fail(`unknown argument ${JSON.stringify(args[i])}.\n${USAGE}`);
-}
-if (values.get("help")) {
-  console.log(USAGE);
-  process.exit(0);
-}
-if (!values.has("out")) fail(`--out is required.\n${USAGE}`);
-if (values.has("checkpoint") && values.has("biencoder")) fail("--checkpoint and --biencoder exclude each other; give one.");
-const tower = values.get("tower") ?? "product";
-if (!["query", "product"].includes(tower)) fail(`--tower must be query or product, got ${JSON.stringify(tower)}.`);
-if (values.has("tower") && !values.has("biencoder")) fail("--tower needs --biencoder.");
-const parityCount = values.has("parity") ? Number(values.get("parity")) : 1000;
-if (!(Number.isInteger(parityCount) && parityCount >= 0)) fail(`--parity must be a whole number, got ${JSON.stringify(values.get("parity"))}.`);
-const out = path.resolve(values.get("out"));
-if (existsSync(out) && existsSync(path.join(out, "shoplm-onnx.json")) && !values.get("force")) fail(`${out} holds an earlier export; pass --force to replace it.`);
+const cli = commandLine("onnx", { out: "string", checkpoint: "string", biencoder: "string", tower: "string", parity: "string", record: "string", force: "boolean" }, USAGE);
+const { fail } = cli;
+const args = cli.argv;
+cli.require("out");
+if (cli.has("checkpoint") && cli.has("biencoder")) fail("--checkpoint and --biencoder exclude each other; give one.");
+const tower = cli.oneOf("tower", ["query", "product"], "product");
+if (cli.has("tower") && !cli.has("biencoder")) fail("--tower needs --biencoder.");
+const parityCount = cli.int("parity", 1000);
+const out = path.resolve(cli.get("out"));
+if (existsSync(out) && existsSync(path.join(out, "shoplm-onnx.json")) && !cli.get("force")) fail(`${out} holds an earlier export; pass --force to replace it.`);
 
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
@@ -61,8 +44,8 @@ const backend = await shoplm.initBackend();
 let model;
 let exportOptions;
 let source;
-if (values.has("biencoder")) {
-  const dir = path.resolve(values.get("biencoder"));
+if (cli.has("biencoder")) {
+  const dir = path.resolve(cli.get("biencoder"));
   const bi = shoplm.loadBiEncoder(dir);
   const t = tower === "query" ? bi.queryTower : bi.productTower;
   model = { encoder: t.encoder, tokenizer: bi.tokenizer, dispose: () => bi.dispose() };
@@ -73,7 +56,7 @@ if (values.has("biencoder")) {
     fail(`the bi-encoder's towers were trained with ${t.method.name}; export compares against the plain encoder, so only full fine-tuning is supported here.`);
   }
 } else {
-  const checkpoint = shoplm.readCheckpoint(values.get("checkpoint") ?? shoplm.shippedCheckpointDir());
+  const checkpoint = shoplm.readCheckpoint(cli.get("checkpoint") ?? shoplm.shippedCheckpointDir());
   model = shoplm.loadTextEmbedder(checkpoint);
   exportOptions = { checkpoint };
   source = { checkpoint: path.relative(root, checkpoint.dir), modelId: model.modelId };
@@ -111,8 +94,8 @@ try {
 }
 
 const seconds = Math.round((performance.now() - started) / 1000);
-if (values.has("record")) {
-  const file = path.resolve(values.get("record"));
+if (cli.has("record")) {
+  const file = path.resolve(cli.get("record"));
   const record = {
     command: `npm run onnx -- ${args.join(" ")}`,
     date: new Date().toISOString().slice(0, 10),

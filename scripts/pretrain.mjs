@@ -8,34 +8,23 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { commandLine } from "./lib/args.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+// Arguments first: a typo stops the command before setup and training.
+const cli = commandLine("pretrain", { profile: "string", steps: "string", out: "string" }, "usage: npm run pretrain [-- --profile fast|full] [--steps N] [--out DIR]");
+const option = cli.get;
+const steps = cli.int("steps", undefined, 1);
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  if (i + 1 >= args.length) {
-    console.error(`--${name} needs a value.`);
-    process.exit(2);
-  }
-  return args[i + 1];
-};
 const require = createRequire(import.meta.url);
 const shoplm = require("shoplm");
 let profile;
 try {
   profile = shoplm.getProfile(option("profile"));
 } catch (error) {
-  console.error(error.message);
-  process.exit(2);
-}
-const steps = option("steps") === undefined ? undefined : Number(option("steps"));
-if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) {
-  console.error(`--steps must be a positive whole number, got ${option("steps")}.`);
-  process.exit(2);
+  cli.fail(error.message);
 }
 const out = path.resolve(option("out") ?? path.join(root, "data", "models", profile.name));
 

@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { commandLine } from "./lib/args.mjs";
 
 const USAGE = `usage: npm run relevance -- --data PATH [options]
   --data PATH          a relevance file or folder (CSV, TSV, JSON lines; see docs in lib/src/data/judgments.ts)
@@ -36,47 +37,21 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
   --force              replace an earlier --out folder written by this command`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const VALUED = new Set(["data", "format", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "objective", "per-pool", "max-length", "k", "seed", "only-folds", "out"]);
-const FLAGS = new Set(["force", "help"]);
-const fail = (message) => {
-  console.error(`relevance: ${message}`);
-  process.exit(2);
-};
-const values = new Map();
-const args = process.argv.slice(2);
-for (let i = 0; i < args.length; i++) {
-  const name = args[i].startsWith("--") ? args[i].slice(2) : null;
-  if (name !== null && FLAGS.has(name)) values.set(name, true);
-  else if (name !== null && VALUED.has(name)) {
-    if (i + 1 >= args.length || args[i + 1].startsWith("--")) fail(`--${name} needs a value.\n${USAGE}`);
-    values.set(name, args[++i]);
-  } else fail(`unknown argument ${JSON.stringify(args[i])}.\n${USAGE}`);
-}
-if (values.get("help")) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const number = (name, fallback, check = (v) => Number.isInteger(v) && v >= 1) => {
-  if (!values.has(name)) return fallback;
-  const v = Number(values.get(name));
-  if (!check(v)) fail(`--${name} expects ${check.length ? "a positive integer" : "a number"}, got ${JSON.stringify(values.get(name))}.`);
-  return v;
-};
-if (!values.has("data")) fail(`--data is required.\n${USAGE}`);
-const data = path.resolve(values.get("data"));
+const VALUED = ["data", "format", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "objective", "per-pool", "max-length", "k", "seed", "only-folds", "out"];
+const cli = commandLine("relevance", { ...Object.fromEntries(VALUED.map((name) => [name, "string"])), force: "boolean" }, USAGE);
+const { fail } = cli;
+cli.require("data");
+
+const data = path.resolve(cli.get("data"));
 if (!existsSync(data)) fail(`no file or folder at ${data} (--data).`);
-const METHODS = ["probe", "full", "lora", "adapter", "prefix", "adalora", "none"];
-const method = values.get("method") ?? "lora";
-if (!METHODS.includes(method)) fail(`--method must be one of ${METHODS.join(", ")}, got ${JSON.stringify(method)}.`);
-const objective = values.get("objective") ?? "pointwise";
-if (!["pointwise", "pairwise", "listwise"].includes(objective)) fail(`--objective must be pointwise, pairwise or listwise, got ${JSON.stringify(objective)}.`);
-const init = values.get("init") ?? "pretrained";
-if (!["pretrained", "scratch"].includes(init)) fail(`--init must be pretrained or scratch, got ${JSON.stringify(init)}.`);
-const out = values.has("out") ? path.resolve(values.get("out")) : null;
+const method = cli.oneOf("method", ["probe", "full", "lora", "adapter", "prefix", "adalora", "none"], "lora");
+const objective = cli.oneOf("objective", ["pointwise", "pairwise", "listwise"], "pointwise");
+const init = cli.oneOf("init", ["pretrained", "scratch"], "pretrained");
+const out = cli.has("out") ? path.resolve(cli.get("out")) : null;
 const MARKER = "report.json";
 if (out && existsSync(out) && readdirSync(out).length > 0) {
   if (!existsSync(path.join(out, MARKER))) fail(`${out} is not empty and was not written by this command; choose an empty or new folder (--out).`);
-  if (!values.get("force")) fail(`${out} holds an earlier run; pass --force to replace it.`);
+  if (!cli.get("force")) fail(`${out} holds an earlier run; pass --force to replace it.`);
 }
 
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
@@ -86,29 +61,29 @@ const shoplm = require("shoplm");
 const { stringify } = require("csv-stringify/sync");
 
 const profile = shoplm.getProfile();
-const seed = number("seed", 0, (v) => Number.isInteger(v) && v >= 0);
-const k = number("k", 10);
-const steps = number("steps", profile.train.finetuneSteps);
-const batchSize = number("batch", profile.train.batchSize);
-const maxLength = number("max-length", 64, (v) => Number.isInteger(v) && v >= 8);
-const perPool = number("per-pool", 8, (v) => Number.isInteger(v) && v >= 2);
-const learningRate = values.has("lr") ? number("lr", undefined, (v) => Number.isFinite(v) && v > 0) : undefined;
+const seed = cli.int("seed", 0);
+const k = cli.int("k", 10, 1);
+const steps = cli.int("steps", profile.train.finetuneSteps, 1);
+const batchSize = cli.int("batch", profile.train.batchSize, 1);
+const maxLength = cli.int("max-length", 64, 8);
+const perPool = cli.int("per-pool", 8, 2);
+const learningRate = cli.number("lr", undefined);
 const started = performance.now();
 const backend = await shoplm.initBackend();
 
 let folds;
 try {
-  const foldsArg = values.get("folds");
+  const foldsArg = cli.get("folds");
   folds = await shoplm.loadRelevanceFolds(data, {
-    format: values.get("format") ?? "auto",
-    folds: foldsArg === undefined ? undefined : foldsArg === "files" ? "files" : number("folds", undefined, (v) => Number.isInteger(v) && v >= 2),
+    format: cli.get("format") ?? "auto",
+    folds: foldsArg === undefined ? undefined : foldsArg === "files" ? "files" : cli.int("folds", undefined, 2),
     seed,
   });
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 }
-const onlyFolds = values.has("only-folds")
-  ? values
+const onlyFolds = cli.has("only-folds")
+  ? cli
       .get("only-folds")
       .split(",")
       .map((x) => {
@@ -126,9 +101,9 @@ console.log(
 
 // Domain-adaptive pretraining: the checkpoint's masked-LM training continued on the data's product
 // texts (titles and descriptions, every fold's: unlabelled text), saved to a temporary checkpoint.
-let checkpoint = values.get("checkpoint");
+let checkpoint = cli.get("checkpoint");
 let dapt = null;
-const daptSteps = number("dapt-steps", 0, (v) => Number.isInteger(v) && v >= 0);
+const daptSteps = cli.int("dapt-steps", 0);
 if (daptSteps > 0 && method !== "none") {
   const base = shoplm.readCheckpoint(checkpoint ?? shoplm.shippedCheckpointDir());
   const tokenizer = shoplm.loadTokenizer(base.tokenizerPath);
@@ -170,7 +145,7 @@ if (method !== "none") {
     },
   });
   scorers.push(crossEncoder);
-  console.log(`cross-encoder: ${method} from ${init === "scratch" ? "random weights of the sizes of " : ""}${dapt ? "the domain-adapted " : ""}${values.get("checkpoint") ?? "data/models/full"}, ${steps} steps per fold, batch ${batchSize}, max length ${maxLength}, ${objective} loss${objective === "pointwise" ? "" : ` (${perPool} candidates per query in a batch)`}`);
+  console.log(`cross-encoder: ${method} from ${init === "scratch" ? "random weights of the sizes of " : ""}${dapt ? "the domain-adapted " : ""}${cli.get("checkpoint") ?? "data/models/full"}, ${steps} steps per fold, batch ${batchSize}, max length ${maxLength}, ${objective} loss${objective === "pointwise" ? "" : ` (${perPool} candidates per query in a batch)`}`);
 }
 let report;
 try {

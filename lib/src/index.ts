@@ -13,3 +13,4 @@ export * from "./train";
 export * from "./rank";
 export * from "./finetune";
 export * from "./embed";
+export * from "./recommend";

@@ -62,6 +62,7 @@ export const PYTHON_NEEDS = [
   { module: "xapian", deb: "python3-xapian", pip: "xapian-bindings", why: "reference BM25 ranking (Xapian) in tests" },
   { module: "faiss", deb: "python3-faiss", pip: "faiss-cpu", why: "reference exact and HNSW vector search in tests and benches" },
   { module: "onnx", deb: "python3-onnx", pip: "onnx", why: "checking exported ONNX models in tests" },
+  { module: "xgboost", deb: "python3-xgboost", pip: "xgboost", why: "reference LambdaMART (rank:ndcg) for the learned ranker in tests" },
 ];
 
 /** The PYTHON_NEEDS entries whose module the course's python cannot find (find_spec: no slow imports). */

@@ -29,6 +29,10 @@ import {
   infoNce,
   infoNceLoss,
   recallAgainstExact,
+  Bm25Index,
+  reciprocalRankFusion,
+  evaluateRecommender,
+  mmrRerank,
 } from "shoplm";
 import { compareValues, type Check, type AnswerFunction } from "shoplm/instructor";
 import type { Encoder } from "../../lib/src/model/encoder";
@@ -169,6 +173,39 @@ const adapters: Record<string, Record<string, AnswerFunction>> = {
     infoNceLoss: (q: number[][], p: number[][], t: number) => tf.tidy(() => infoNceLoss(tf.tensor2d(q), tf.tensor2d(p), { temperature: t }).dataSync()[0]),
   },
   "3.4": { recallAgainstExact: (a: number[][], e: number[][], k: number) => recallAgainstExact(a, e, k) },
+  "4.1": {
+    Bm25Index: (query: string[], documents: string[][], k1: number, b: number) => {
+      const tokens = (text: string) => text.split(" ").filter((t) => t !== "");
+      const index = new Bm25Index(
+        documents.map((d, i) => ({ id: `d${i}`, fields: { text: d.join(" ") } })),
+        { fields: ["text"], tokenize: tokens, queryTerms: tokens, params: { k1, b, fieldWeights: { text: 1 } } }
+      );
+      return index.scorePool(query.join(" "), documents.map((_, i) => `d${i}`));
+    },
+  },
+  "4.2": { reciprocalRankFusion: (lists: string[][], k: number) => reciprocalRankFusion(lists, { k }).map((item) => item.id) },
+  "4.5": {
+    evaluateRecommender: async (scores: number[][], targets: number[], histories: number[][], k: number) => {
+      const n = scores[0].length;
+      const itemIds = Array.from({ length: n }, (_, i) => `i${i}`);
+      const userIds = scores.map((_, u) => `u${u}`);
+      const sequences = histories.map((h, u) => Int32Array.from([...h, targets[u]]));
+      const split = {
+        data: { itemIds, itemIndex: new Map(itemIds.map((id, i) => [id, i])), userIds, sequences },
+        train: histories.map((h) => Int32Array.from(h)),
+        validation: [],
+        test: scores.map((_, u) => ({ user: u, history: Int32Array.from(histories[u]), target: targets[u] })),
+      };
+      const model = { name: "exercise-4.5", scoreBatch: (_h: readonly Int32Array[], users: readonly number[]) => users.map((u) => Float32Array.from(scores[u])) };
+      // The library's k is at most the catalog; a larger k ranks every item either way.
+      const result = await evaluateRecommender(model, split, { k: Math.min(k, n) });
+      return { hitRate: result.hr, ndcg: result.ndcg };
+    },
+  },
+  "4.6": {
+    mmrRerank: (relevance: number[], similarity: number[][], lambda: number, k: number) =>
+      mmrRerank(relevance.map((score, i) => ({ id: String(i), score })), { lambda, k, normalize: "none", similarity: (a, b) => similarity[Number(a)][Number(b)] }).map((item) => Number(item.id)),
+  },
   "5.1": {
     ndcgAtK: (ranked: number[], judged: number[], k: number) => {
       const { ranking, judgments } = asRun(ranked, judged);

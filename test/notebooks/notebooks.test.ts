@@ -105,6 +105,28 @@ const expectations: Record<string, (r: Records) => void> = {
     expect(num(r, "features.count")).toBe(FEATURE_NAMES.length);
     for (const id of ["3.1", "3.2", "3.3", "3.4"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
   },
+  "04_ranking": (r) => {
+    // BM25 scored by hand equals the index; spelling fixes most misspelled queries and few others.
+    expect(num(r, "bm25.handVsIndex")).toBeLessThan(1e-9);
+    expect(num(r, "spelling.misspelled.accuracy")).toBeGreaterThan(0.7);
+    expect(num(r, "spelling.others.changed")).toBeLessThan(10);
+    // Dense wins the vague queries; query understanding and the tuned hybrid beat plain BM25.
+    expect(num(r, "search.dense.vague")).toBeGreaterThan(num(r, "search.bm25.vague") + 0.2);
+    expect(num(r, "search.understood")).toBeGreaterThan(num(r, "search.bm25"));
+    expect(num(r, "search.linear")).toBeGreaterThan(num(r, "search.bm25"));
+    // LambdaMART over the features beats BM25 alone on the judged pools.
+    expect(num(r, "ltr.lambdamart")).toBeGreaterThan(num(r, "ltr.bm25") + 0.02);
+    // Propensities from the shuffled pages are near the generator's curve; IPS takes the bias out of the naive ranker's weights.
+    expect(num(r, "clicks.propensity.shuffled.maxError")).toBeLessThan(0.15);
+    expect(num(r, "clicks.ips.weight.logInteractions")).toBeLessThan(num(r, "clicks.naive.weight.logInteractions"));
+    // MMR: lambda 1 is the relevance order; lambda 0 is more diverse.
+    expect(num(r, "mmr.diversity.lambda0")).toBeGreaterThan(num(r, "mmr.diversity.lambda1") + 0.1);
+    // Recommenders: history beats popularity; text gives cold products a chance the ID models cannot.
+    for (const name of ["item-knn", "markov-1", "bpr", "two-tower", "sasrec"]) expect(num(r, `recommend.${name}.ndcg`)).toBeGreaterThan(num(r, "recommend.popularity.ndcg"));
+    expect(num(r, "recommend.cold.count")).toBeGreaterThan(0);
+    expect(num(r, "recommend.cold.twoTower")).toBeGreaterThan(num(r, "recommend.cold.bpr"));
+    for (const id of ["4.1", "4.2", "4.3", "4.4", "4.5", "4.6"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
+  },
   "05_evaluation": (r) => {
     // Offline: keyword overlap clearly beats popularity and random on the judged pools.
     expect(num(r, "offline.keyword.ndcg@10")).toBeGreaterThan(num(r, "offline.popularity.ndcg@10") + 0.1);

@@ -11,7 +11,8 @@
  * stays positive and moves on a log scale).
  */
 import * as tf from "@tensorflow/tfjs";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFolderAtomically } from "../core/files";
 import * as path from "node:path";
 import type { Rng } from "../core/random";
 import { productText } from "../data/keyword-match";
@@ -492,10 +493,7 @@ export function saveBiEncoder(dir: string, trained: Pick<TrainedBiEncoder, "biEn
   const target = path.resolve(dir);
   if (existsSync(target) && !existsSync(path.join(target, MANIFEST))) throw new Error(`saveBiEncoder: ${target} exists and is not a bi-encoder folder; choose a new folder.`);
   const m = trained.biEncoder;
-  const partial = `${target}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  try {
+  return writeFolderAtomically(target, (partial) => {
     const tensors: [string, WeightValue][] = [];
     const towers: [TowerName, Tower][] = m.shared ? [["query", m.queryTower]] : [["query", m.queryTower], ["product", m.productTower]];
     for (const [name, t] of towers) {
@@ -518,13 +516,8 @@ export function saveBiEncoder(dir: string, trained: Pick<TrainedBiEncoder, "biEn
       metadata,
     };
     writeFileSync(path.join(partial, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
-    rmSync(target, { recursive: true, force: true });
-    renameSync(partial, target);
     return manifest;
-  } catch (error) {
-    rmSync(partial, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }
 
 /** Load a saved bi-encoder onto its base checkpoint (checked by the sha256 of the base's weights). */

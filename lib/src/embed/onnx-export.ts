@@ -17,7 +17,8 @@
  * from the descriptor in `onnx-schema.ts`. The folder is written next to its destination and
  * renamed into place, so a reader never sees half an export.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { writeFolderAtomically } from "../core/files";
 import * as path from "node:path";
 import { sha256Hex } from "../core/hash";
 import { readCheckpoint, type Checkpoint } from "../model/checkpoint";
@@ -278,14 +279,27 @@ function encoderWeights(encoder: Encoder, method: FineTuneMethod | undefined): M
     throw new Error(`exportOnnx: the ${method.name} method adds its own layers to the encoder, which the BERT graph has no place for; export a fully fine-tuned or LoRA encoder.`);
   }
   if (method.merged) return weights; // already in the kernels
-  for (const name of (method.params as NonNullable<FineTuneMethod["params"]>).names()) {
+  // Folded on the host from the snapshot (scale * A B), so the export needs no synchronous read
+  // of a tensor, which WebGPU does not have.
+  const lora = (method.params as NonNullable<FineTuneMethod["params"]>).snapshot();
+  for (const [name, a] of lora) {
     if (!name.endsWith(".lora_A")) continue;
     const projection = name.slice(0, -".lora_A".length);
     const kernel = weights.get(`${projection}.kernel`) as WeightValue;
-    const delta = method.delta(projection);
-    const d = delta.dataSync();
-    delta.dispose();
-    weights.set(`${projection}.kernel`, { shape: kernel.shape, values: kernel.values.map((v, i) => v + d[i]) });
+    const b = lora.get(`${projection}.lora_B`) as WeightValue;
+    const [inputs, rank] = a.shape;
+    const outputs = b.shape[1];
+    const values = Float32Array.from(kernel.values);
+    for (let i = 0; i < inputs; i++) {
+      for (let r = 0; r < rank; r++) {
+        const air = a.values[i * rank + r] * method.scale;
+        if (air === 0) continue;
+        const row = i * outputs;
+        const brow = r * outputs;
+        for (let j = 0; j < outputs; j++) values[row + j] += air * b.values[brow + j];
+      }
+    }
+    weights.set(`${projection}.kernel`, { shape: kernel.shape, values });
   }
   return weights;
 }
@@ -388,10 +402,9 @@ export function exportOnnx(outDir: string, options: ExportOnnxOptions = {}): Onn
   };
   const bytes = encodeOnnxModel(model);
 
-  const partial = `${target}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(path.join(partial, "onnx"), { recursive: true });
-  try {
+  mkdirSync(path.dirname(target), { recursive: true });
+  return writeFolderAtomically(target, (partial) => {
+    mkdirSync(path.join(partial, "onnx"), { recursive: true });
     writeFileSync(path.join(partial, ONNX_MODEL_FILE), bytes);
     writeFileSync(path.join(partial, "config.json"), `${JSON.stringify(bertConfigJson(config, tokenizer), null, 2)}\n`);
     saveTokenizer(windowedTokenizer(tokenizer, config.maxPositions), partial);
@@ -413,14 +426,6 @@ export function exportOnnx(outDir: string, options: ExportOnnxOptions = {}): Onn
       producer: { name: "shoplm", version },
     };
     writeFileSync(path.join(partial, ONNX_MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`);
-    mkdirSync(path.dirname(target), { recursive: true });
-    const old = `${target}.old-${process.pid}`;
-    if (existsSync(target)) renameSync(target, old);
-    renameSync(partial, target);
-    rmSync(old, { recursive: true, force: true });
     return manifest;
-  } catch (error) {
-    rmSync(partial, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }

@@ -379,6 +379,10 @@ export class ExactIndex {
       throw new Error('ExactIndex.search: the "onnx" kernel runs asynchronously; call searchAsync / searchBatchAsync (with await), or choose kernel "tfjs" or "js".');
     }
     const useTfjs = this.kernel === "tfjs" || (this.kernel === "auto" && tfjsFast());
+    if (useTfjs && tf.getBackend() === "webgpu") {
+      // WebGPU has no synchronous read; the async methods read the scores with `await data()`.
+      throw new Error('ExactIndex.search: the "tfjs" kernel on the webgpu backend reads its scores asynchronously; call searchAsync / searchBatchAsync (with await), or choose kernel "js".');
+    }
     const out: VectorHits[] = [];
     for (const { block, rows, heaps } of this.blocks("ExactIndex.search", queries, k)) {
       if (useTfjs) this.scoreBlockTfjs(block, rows, heaps);
@@ -395,6 +399,14 @@ export class ExactIndex {
 
   /** `searchBatch` through ONNX Runtime when the kernel is "auto" or "onnx"; the others as `searchBatch`. */
   async searchBatchAsync(queries: VectorRows, k: number): Promise<VectorHits[]> {
+    if (this.kernel === "tfjs") {
+      const out: VectorHits[] = [];
+      for (const { block, rows, heaps } of this.blocks("ExactIndex.searchAsync", queries, k)) {
+        await this.scoreBlockTfjsAsync(block, rows, heaps);
+        for (const heap of heaps) out.push(heap.result());
+      }
+      return out;
+    }
     if (this.kernel !== "auto" && this.kernel !== "onnx") return this.searchBatch(queries, k);
     const blocks = this.blocks("ExactIndex.searchAsync", queries, k);
     const out: VectorHits[] = [];
@@ -540,6 +552,31 @@ export class ExactIndex {
         let scores: Float32Array;
         try {
           scores = product.dataSync() as Float32Array;
+        } finally {
+          product.dispose();
+        }
+        scanTile(scores, rows, width, ids, base, heaps);
+        base += width;
+      }
+    } finally {
+      q.dispose();
+    }
+  }
+
+  /** `scoreBlockTfjs` with an asynchronous read, which every backend (webgpu too) supports. */
+  private async scoreBlockTfjsAsync(block: Float32Array, rows: number, heaps: TopKHeap[]): Promise<void> {
+    const { dimension: d } = this.metadata;
+    const { ids } = this.rows();
+    const tiles = this.ensureTiles();
+    const q = tf.tensor2d(block, [rows, d]);
+    try {
+      let base = 0;
+      for (const tile of tiles) {
+        const width = tile.shape[1];
+        const product = tf.matMul(q, tile);
+        let scores: Float32Array;
+        try {
+          scores = (await product.data()) as Float32Array;
         } finally {
           product.dispose();
         }

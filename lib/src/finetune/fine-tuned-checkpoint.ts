@@ -8,7 +8,8 @@
  *
  * Written all or nothing: into a sibling folder that is renamed into place at the end.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFolderAtomically } from "../core/files";
 import * as path from "node:path";
 import { loadEncoder, readCheckpoint, readTensorFile, writeTensorFile, type Checkpoint, type TensorFileEntry } from "../model/checkpoint";
 import type { EncoderConfig } from "../model/config";
@@ -66,10 +67,7 @@ function prefixed(prefix: string, snapshot: Map<string, WeightValue>): [string, 
 export function saveFineTuned(dir: string, classifier: SequenceClassifier, options: SaveFineTunedOptions): FineTunedManifest {
   const target = path.resolve(dir);
   if (existsSync(target) && !existsSync(path.join(target, MANIFEST))) throw new Error(`saveFineTuned: ${target} exists and is not a fine-tuned checkpoint; choose a new folder.`);
-  const partial = `${target}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  try {
+  return writeFolderAtomically(target, (partial) => {
     const method = classifier.method;
     const tensors = [...prefixed("head", classifier.head.params.snapshot())];
     if (method.params) tensors.push(...prefixed("method", method.params.snapshot()));
@@ -90,13 +88,8 @@ export function saveFineTuned(dir: string, classifier: SequenceClassifier, optio
       metadata: options.metadata ?? {},
     };
     writeFileSync(path.join(partial, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
-    rmSync(target, { recursive: true, force: true });
-    renameSync(partial, target);
     return manifest;
-  } catch (error) {
-    rmSync(partial, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }
 
 /**

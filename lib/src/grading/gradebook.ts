@@ -8,9 +8,11 @@
  * N" and the kind of failure. The per-student result files keep the full story for the instructor.
  */
 import { parse } from "csv-parse/sync";
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
-import * as path from "node:path";
+import { writeFileAtomic } from "../core/files";
 import type { CheckStatus } from "./exercise";
+
+/** Re-exported where the grader has always offered it. */
+export { writeFileAtomic };
 
 /** Why a check did not pass, in one word the feedback page can show for hidden checks too. */
 export type FailureKind =
@@ -83,19 +85,6 @@ export interface StudentGrade {
 }
 
 export const RESULT_VERSION = 1;
-
-/** Write a file so that readers see the old content or the new, never a part (rename is atomic). */
-export function writeFileAtomic(file: string, content: string): void {
-  const tmp = path.join(path.dirname(file), `.tmp-${path.basename(file)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
 
 /** The student-safe one-line reason for an exercise's grade. */
 export function exerciseReason(status: ExerciseStatus, checks: readonly GradedCheck[], loadProblem?: string): string {

@@ -32,6 +32,7 @@ export interface AttentionResult {
 /**
  * softmax(q k^T / sqrt(d)) v per head. q, v: [batch, heads, length, headSize]; kT: the keys
  * already transposed, [batch, heads, headSize, length]; mask: [batch, length], 1 for real tokens.
+ * `causal`: each query also ignores the keys after its own position (next-item models).
  */
 export function scaledDotProductAttention(
   q: tf.Tensor4D,
@@ -39,12 +40,13 @@ export function scaledDotProductAttention(
   v: tf.Tensor4D,
   mask: tf.Tensor2D,
   dropoutRate: number,
-  rng: Rng | null
+  rng: Rng | null,
+  causal = false
 ): AttentionResult {
   return tf.tidy(() => {
     const headSize = q.shape[3];
     const scores = tf.matMul(q, kT) as tf.Tensor4D;
-    const probs = maskedSoftmax(scores, mask, 1 / Math.sqrt(headSize));
+    const probs = maskedSoftmax(scores, mask, 1 / Math.sqrt(headSize), causal);
     const context = tf.matMul(dropout(probs, dropoutRate, rng) as tf.Tensor4D, v) as tf.Tensor4D;
     return { context, probs };
   });
@@ -53,7 +55,8 @@ export function scaledDotProductAttention(
 /**
  * Self-attention over x [batch * length, hidden] with the padding mask [batch, length]; returns the
  * projected output [batch * length, hidden] (before dropout and the residual) and the weights.
- * With a key/value prefix hook, the weights cover [prefix keys, then the tokens].
+ * With a key/value prefix hook, the weights cover [prefix keys, then the tokens]. `causal`: token i
+ * attends to tokens 0..i only (and to the whole prefix).
  */
 export function multiHeadSelfAttention(
   params: Parameters,
@@ -65,7 +68,8 @@ export function multiHeadSelfAttention(
   mask: tf.Tensor2D,
   rng: Rng | null,
   hooks?: EncoderHooks,
-  layer = 0
+  layer = 0,
+  causal = false
 ): { output: tf.Tensor2D; probs: tf.Tensor4D } {
   const d = config.hiddenSize;
   const h = config.heads;
@@ -89,7 +93,7 @@ export function multiHeadSelfAttention(
       v = tf.concat([heads(extra.value), v], 2) as tf.Tensor4D;
       keyMask = tf.concat([tf.ones([batch, n]), tf.cast(mask, "float32")], 1) as tf.Tensor2D;
     }
-    const { context, probs } = scaledDotProductAttention(q, kT, v, keyMask, config.attentionDropout, rng);
+    const { context, probs } = scaledDotProductAttention(q, kT, v, keyMask, config.attentionDropout, rng, causal);
     const merged = context.transpose([0, 2, 1, 3]).reshape([batch * length, d]) as tf.Tensor2D;
     const output = hookedDense(params, name("output.dense"), merged, hooks);
     return { output, probs };

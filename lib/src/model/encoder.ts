@@ -31,6 +31,8 @@ export interface ForwardOptions {
   readonly outputAttentions?: boolean;
   /** Extension points for parameter-efficient fine-tuning (see `EncoderHooks`); none by default. */
   readonly hooks?: EncoderHooks;
+  /** Causal self-attention: token i sees tokens 0..i only (a sequential recommender; default off, BERT's bidirectional attention). */
+  readonly causal?: boolean;
 }
 
 export interface EncoderOutput {
@@ -107,7 +109,7 @@ export class Encoder {
       const attentions: tf.Tensor4D[] = [];
       for (let i = 0; i < c.layers; i++) {
         const prefix = layerName(i);
-        const att = multiHeadSelfAttention(p, prefix, c, x, batch, length, mask, rng, hooks, i);
+        const att = multiHeadSelfAttention(p, prefix, c, x, batch, length, mask, rng, hooks, i, options.causal === true);
         if (options.outputAttentions) attentions.push(att.probs);
         const attOut = hooks?.sublayer ? hooks.sublayer(i, "attention", att.output) : att.output;
         x = layerNorm(

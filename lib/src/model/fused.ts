@@ -134,7 +134,9 @@ export function geluForward(x: Float32Array, y: Float32Array, dydx: Float32Array
 /**
  * Attention weights: softmax over the last axis of scale * scores, with keys whose mask is 0
  * given weight exactly 0. scores: [batch, heads, queries, keys]; mask: [batch, keys] of 1/0.
- * A row whose keys are all masked gets all zeros.
+ * A row whose keys are all masked gets all zeros. With `causalQueries` = the number of queries
+ * (0: no causal mask), query q also gives weight 0 to every key after it: the last query lines up
+ * with the last key, so keys before the queries (a prefix) stay visible to all.
  */
 export function maskedSoftmaxForward(
   scores: Float32Array,
@@ -143,14 +145,17 @@ export function maskedSoftmaxForward(
   rowsPerBatch: number,
   keys: number,
   scale: number,
-  probs: Float32Array
+  probs: Float32Array,
+  causalQueries = 0
 ): void {
   for (let b = 0; b < batch; b++) {
     const m = b * keys;
     for (let r = 0; r < rowsPerBatch; r++) {
       const base = (b * rowsPerBatch + r) * keys;
+      // Keys [0, visible) may be attended to; with a causal mask, up to this query's own position.
+      const visible = causalQueries > 0 ? (r % causalQueries) + keys - causalQueries + 1 : keys;
       let max = -Infinity;
-      for (let j = 0; j < keys; j++) {
+      for (let j = 0; j < visible; j++) {
         if (mask[m + j] !== 0) {
           const s = scores[base + j] * scale;
           if (s > max) max = s;
@@ -162,7 +167,7 @@ export function maskedSoftmaxForward(
       }
       let sum = 0;
       for (let j = 0; j < keys; j++) {
-        const e = mask[m + j] !== 0 ? fastExp(scores[base + j] * scale - max) : 0;
+        const e = j < visible && mask[m + j] !== 0 ? fastExp(scores[base + j] * scale - max) : 0;
         probs[base + j] = e;
         sum += e;
       }
@@ -268,11 +273,12 @@ export function registerFusedKernels(): void {
     ],
     run: ([x], [y, d]) => geluForward(f32(x), f32(y), f32(d)),
   });
-  registerArrayKernel<{ scale: number }>({
+  registerArrayKernel<{ scale: number; causal?: boolean }>({
     name: K.maskedSoftmax,
     inputs: ["scores", "mask"],
     outputs: ([s]) => [{ shape: s, dtype: "float32" }],
-    run: ([s, m], [p], [shape], { scale }) => maskedSoftmaxForward(f32(s), f32(m), shape[0], numRows(shape) / shape[0], lastDim(shape), scale, f32(p)),
+    run: ([s, m], [p], [shape], { scale, causal }) =>
+      maskedSoftmaxForward(f32(s), f32(m), shape[0], numRows(shape) / shape[0], lastDim(shape), scale, f32(p), causal ? shape[shape.length - 2] : 0),
   });
   registerArrayKernel<{ scale: number }>({
     name: K.softmaxGrad,
@@ -353,15 +359,20 @@ export function geluComposite(x: tf.Tensor): tf.Tensor {
 /**
  * softmax(scale * scores) over the last axis with masked keys at weight 0.
  * scores: [batch, heads, queries, keys]; mask: [batch, keys], 1 for a real token, 0 for padding.
+ * `causal`: query i also gives weight 0 to the keys after position i (a decoder's or a
+ * sequential recommender's attention; see `maskedSoftmaxForward` for a key prefix).
  */
-export function maskedSoftmax(scores: tf.Tensor4D, mask: tf.Tensor2D, scale: number): tf.Tensor4D {
+export function maskedSoftmax(scores: tf.Tensor4D, mask: tf.Tensor2D, scale: number, causal = false): tf.Tensor4D {
   if (scores.shape[0] !== mask.shape[0] || scores.shape[3] !== mask.shape[1]) {
     throw new Error(`maskedSoftmax: mask of shape [${mask.shape}] does not fit scores of shape [${scores.shape}] (expected [batch, keys]).`);
   }
-  if (!fusedKernelsActive()) return maskedSoftmaxComposite(scores, mask, scale);
+  if (causal && scores.shape[2] > scores.shape[3]) {
+    throw new Error(`maskedSoftmax: a causal mask needs at least as many keys as queries, got ${scores.shape[2]} queries and ${scores.shape[3]} keys.`);
+  }
+  if (!fusedKernelsActive()) return maskedSoftmaxComposite(scores, mask, scale, causal);
   const maskF = mask.dtype === "float32" ? mask : tf.cast(mask, "float32");
   const out = custom(([s], save) => {
-    const p = runArrayKernel(K.maskedSoftmax, { scores: s, mask: maskF }, { scale });
+    const p = runArrayKernel(K.maskedSoftmax, { scores: s, mask: maskF }, causal ? { scale, causal } : { scale });
     save([p]);
     return { value: p, gradFunc: (dy, [ps]) => runArrayKernel(K.softmaxGrad, { dy, probs: ps }, { scale }) };
   })(scores) as tf.Tensor4D;
@@ -369,10 +380,15 @@ export function maskedSoftmax(scores: tf.Tensor4D, mask: tf.Tensor2D, scale: num
   return out;
 }
 
-export function maskedSoftmaxComposite(scores: tf.Tensor4D, mask: tf.Tensor2D, scale: number): tf.Tensor4D {
+export function maskedSoftmaxComposite(scores: tf.Tensor4D, mask: tf.Tensor2D, scale: number, causal = false): tf.Tensor4D {
   return tf.tidy(() => {
-    const [b, , , k] = scores.shape;
-    const bias = tf.sub(1, tf.cast(mask, "float32")).mul(-1e9).reshape([b, 1, 1, k]);
+    const [b, , q, k] = scores.shape;
+    let bias = tf.sub(1, tf.cast(mask, "float32")).mul(-1e9).reshape([b, 1, 1, k]);
+    if (causal) {
+      // -1e9 where key j comes after query i (aligned at the end, as in the kernel).
+      const future = tf.sub(1, tf.linalg.bandPart(tf.ones([q, k]), -1, k - q)).mul(-1e9).reshape([1, 1, q, k]);
+      bias = bias.add(future);
+    }
     return tf.softmax(scores.mul(scale).add(bias)) as tf.Tensor4D;
   });
 }

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// Sequential recommender training speed: the library's SASRec-style model (lib/src/recommend/sasrec.ts,
+// chapter 1's encoder with causal attention, full softmax over the catalog, tied item embeddings)
+// against the same model in PyTorch CPU (Debian python3-torch, bench/recommend_torch.py) at 1 and 2
+// threads, on the same batches, in one run. Tokens are predicted positions (one next item each).
+// The batches are what `trainSasRec` draws (users of similar length together) from
+// ../shared/datasets/amazon-scientific's training items (leave-one-out), or, with --data synthetic
+// or when that folder is absent, from random sequences over a catalog of --items.
+// Rounds alternate the library and PyTorch; each side's best round is reported (the least disturbed).
+// Usage: node bench/recommend.mjs [--steps 20] [--warmup 3] [--rounds 3] [--batch 128] [--max-length 50]
+//        [--hidden 64] [--layers 2] [--heads 1] [--data amazon|synthetic] [--items 4000]
+//        [--threads 1,2] [--backend wasm] [--no-torch] [--out FILE]
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, loadavg, tmpdir } from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const usage = (message) => {
+  console.error(message);
+  process.exit(2);
+};
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      steps: { type: "string", default: "20" },
+      warmup: { type: "string", default: "3" },
+      rounds: { type: "string", default: "3" },
+      batch: { type: "string", default: "128" },
+      "max-length": { type: "string", default: "50" },
+      hidden: { type: "string", default: "64" },
+      layers: { type: "string", default: "2" },
+      heads: { type: "string", default: "1" },
+      items: { type: "string", default: "4000" },
+      data: { type: "string" },
+      threads: { type: "string", default: "1,2" },
+      backend: { type: "string", default: "wasm" },
+      "no-torch": { type: "boolean", default: false },
+      out: { type: "string" },
+    },
+  }));
+} catch (error) {
+  usage(`bench recommend: ${error.message}`);
+}
+const int = (name, min = 1) => {
+  const v = Number(values[name]);
+  if (!(Number.isInteger(v) && v >= min)) usage(`--${name}: expected an integer >= ${min}, got "${values[name]}".`);
+  return v;
+};
+const threads = values.threads.split(",").map((t) => {
+  if (!/^[1-9]\d*$/.test(t)) usage(`--threads: expected a comma-separated list of positive thread counts, got "${values.threads}".`);
+  return Number(t);
+});
+const AMAZON = path.resolve(here, "../../shared/datasets/amazon-scientific");
+const data = values.data ?? (existsSync(path.join(AMAZON, "sequences.json")) ? "amazon" : "synthetic");
+if (data !== "amazon" && data !== "synthetic") usage(`--data: expected "amazon" or "synthetic", got "${data}".`);
+if (data === "amazon" && !existsSync(path.join(AMAZON, "sequences.json"))) usage(`--data amazon: ${AMAZON}/sequences.json is absent; use --data synthetic.`);
+const c = { steps: int("steps"), warmup: int("warmup", 0), rounds: int("rounds"), batch: int("batch"), seed: 1, learningRate: 1e-3 };
+
+const { initBackend, loadRecSequences, Rng, Trainer } = require("shoplm");
+const { interactionData } = require("shoplm/dist/recommend/interactions");
+const { leaveOneOutSplit } = require("shoplm/dist/recommend/leave-one-out");
+const { SasRec, SasRecBatches, sasRecConfig } = require("shoplm/dist/recommend/sasrec");
+const tf = require("@tensorflow/tfjs");
+
+const info = await initBackend({ forced: values.backend, reset: true });
+
+/** Training sequences: amazon-scientific's leave-one-out training items, or random walks over a synthetic catalog. */
+async function trainingSequences() {
+  if (data === "amazon") {
+    const loaded = await loadRecSequences(AMAZON);
+    const split = leaveOneOutSplit(interactionData(loaded.records));
+    return { train: split.train, items: split.data.itemIds.length, what: `amazon-scientific (${split.data.userIds.length} users, leave-one-out training items)` };
+  }
+  const items = int("items", 2);
+  const rng = new Rng(7);
+  // Lengths like the real data's: mostly short, a long tail (geometric, mean about 7).
+  const train = Array.from({ length: 8000 }, () => Int32Array.from({ length: 2 + Math.min(60, Math.floor(rng.exponential(1 / 5))) }, () => rng.int(items)));
+  return { train, items, what: `synthetic (8000 random sequences over ${items} items)` };
+}
+const { train, items, what } = await trainingSequences();
+const config = sasRecConfig({ items, hiddenSize: int("hidden"), layers: int("layers"), heads: int("heads"), intermediateSize: int("hidden"), maxLength: int("max-length"), dropout: 0.3 });
+const source = new SasRecBatches(train, { batchSize: c.batch, maxLength: config.maxLength, sampledItems: 0, items });
+const drawRng = new Rng(c.seed);
+const batches = Array.from({ length: c.warmup + c.steps }, () => source.next(drawRng));
+const timed = batches.slice(c.warmup);
+
+// The library: the Trainer as `trainSasRec` sets it up, on the drawn batches (the timed ones replayed each round).
+const tensorsBefore = tf.memory().numTensors;
+const model = SasRec.create(config, c.seed);
+let at = 0;
+const fixed = {
+  next() {
+    const k = at++;
+    return k < c.warmup ? batches[k] : timed[(k - c.warmup) % c.steps];
+  },
+  state: () => ({ order: [], at, epoch: 0 }),
+  restore: (s) => void (at = s.at),
+};
+const totalSteps = c.warmup + c.steps * c.rounds;
+const trainer = new Trainer({ params: model.params, loss: (b, rng) => model.loss(b, rng) }, fixed, {
+  steps: totalSteps,
+  schedule: { peak: c.learningRate, totalSteps, warmupSteps: Math.floor(totalSteps / 20), decay: "linear", minimum: c.learningRate / 10 },
+  optimizer: { weightDecay: 0 },
+  seed: c.seed,
+  workers: 1,
+  label: "bench recommend",
+});
+const libLosses = [];
+if (c.warmup) libLosses.push(...(await trainer.run(c.warmup)).steps.map((s) => s.loss));
+async function libraryRound() {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const run = await trainer.run(c.steps);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  const tokens = run.steps.reduce((s, x) => s + x.tokens, 0);
+  libLosses.push(...run.steps.map((s) => s.loss));
+  return { tokensPerSecond: tokens / seconds, tokensPerCpuSecond: tokens / ((used.user + used.system) / 1e6), stepMs: (1000 * seconds) / c.steps };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), "bench-recommend-"));
+const peerConfig = path.join(dir, "config.json");
+const plain = (d) => ({ rows: d.batch.rows, length: d.batch.length, tokens: Array.from(d.batch.tokens), mask: Array.from(d.batch.mask), positions: Array.from(d.batch.positions), labels: Array.from(d.batch.labels) });
+writeFileSync(peerConfig, JSON.stringify({ config, seed: c.seed, learningRate: c.learningRate, warmup: c.warmup, batches: batches.map(plain) }));
+function torch(n) {
+  // torch.set_num_threads alone leaves the BLAS and OpenMP pools at their defaults: pin them all.
+  const env = { ...process.env, OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREADS: String(n), MKL_NUM_THREADS: String(n) };
+  const out = spawnSync("/usr/bin/python3", [path.join(here, "recommend_torch.py"), peerConfig, String(n)], { encoding: "utf8", env, cwd: here });
+  if (out.status !== 0) return { error: (out.stderr || String(out.error)).trim().split("\n").at(-1) };
+  return JSON.parse(out.stdout.trim().split("\n").at(-1));
+}
+
+const load0 = loadavg()[0];
+const rounds = { lib: [], torch: threads.map(() => []) };
+for (let r = 0; r < c.rounds; r++) {
+  rounds.lib.push(await libraryRound());
+  if (values["no-torch"]) continue;
+  for (const [i, t] of threads.entries()) rounds.torch[i].push(torch(t));
+}
+const load1 = loadavg()[0];
+trainer.dispose();
+model.dispose();
+rmSync(dir, { recursive: true, force: true });
+const leaked = tf.memory().numTensors - tensorsBefore;
+
+const fastest = (xs) => xs.filter((x) => x && !x.error).sort((a, b) => b.tokensPerSecond - a.tokensPerSecond)[0] ?? null;
+const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+const tokensPerStep = timed.reduce((s, b) => s + b.tokens, 0) / c.steps;
+const positionsPerStep = timed.reduce((s, b) => s + b.batch.rows * b.batch.length, 0) / c.steps;
+console.log(
+  `Sequential recommender (SASRec-style): ${config.layers} layers, d=${config.hiddenSize}, ${config.heads} head(s), ff=${config.intermediateSize}, max length ${config.maxLength}, ` +
+    `${items} items (full softmax, tied embeddings), dropout ${config.dropout}, AdamW, clip 1; data: ${what}; batch ${c.batch} users ` +
+    `(${fmt(tokensPerStep)} predicted positions of ${fmt(positionsPerStep)} per step); best of ${c.rounds} rounds of ${c.steps} timed steps after ${c.warmup} warm-up steps`
+);
+console.log(info.toString());
+const lib = fastest(rounds.lib);
+const row = (label, r, all) =>
+  console.log(
+    label.padEnd(34) +
+      (r ? `${fmt(r.tokensPerSecond).padStart(7)} tokens/s ${fmt(r.tokensPerCpuSecond).padStart(7)} tokens/CPU-s ${fmt(r.stepMs, 1).padStart(7)} ms/step   rounds (tokens/s): ${all.map((x) => (x.error ? "error" : Math.round(x.tokensPerSecond))).join(", ")}` : "n/a")
+  );
+row(`library (${info.name}, 1 thread)`, lib, rounds.lib);
+const errors = rounds.torch.flat().filter((x) => x.error);
+if (errors.length) console.log(`pytorch cpu: n/a (${errors[0].error}; apt-get install python3-torch)`);
+const peers = threads
+  .map((t, i) => {
+    const best = fastest(rounds.torch[i]);
+    if (best) row(`pytorch ${best.torch} (${t} thread${t > 1 ? "s" : ""})`, best, rounds.torch[i]);
+    return best ? { ...best, threads: t } : null;
+  })
+  .filter(Boolean);
+const top = fastest(peers);
+const ratio = top ? lib.tokensPerSecond / top.tokensPerSecond : null;
+if (top) console.log(`ratio library / pytorch's best (${top.threads} thread${top.threads > 1 ? "s" : ""}): ${ratio.toFixed(3)} in tokens/s (goal: at least 0.3; ${ratio >= 0.3 ? "met" : "not met"})`);
+const peerRun = rounds.torch.flat().find((x) => !x.error);
+console.log(`losses: library ${fmt(libLosses[0], 3)} -> ${fmt(libLosses.at(-1), 3)}${peerRun ? `, pytorch ${fmt(peerRun.firstLoss, 3)} -> ${fmt(peerRun.lastLoss, 3)}` : ""} (ln ${items} = ${fmt(Math.log(items), 3)})`);
+console.log(`tensors left after disposal: ${leaked}`);
+console.log(`load average (1 min) before/after: ${load0.toFixed(2)} / ${load1.toFixed(2)} on ${cpus().length} cores`);
+const busy = Math.max(load0, load1) > 0.75 * cpus().length;
+if (busy) console.log("warning: the machine was busy with other work; wall-clock rates vary from round to round (tokens per CPU-second are steadier). Rerun on an idle machine for the ratio.");
+if (values.out) {
+  const record = {
+    bench: "recommend",
+    date: new Date().toISOString(),
+    backend: info.name,
+    data: what,
+    config,
+    batch: c.batch,
+    steps: c.steps,
+    rounds: c.rounds,
+    tokensPerStep,
+    library: lib,
+    pytorch: peers,
+    ratio,
+    goal: 0.3,
+    loadAverage: [load0, load1],
+    cores: cpus().length,
+    busy,
+    tensorsLeaked: leaked,
+  };
+  writeFileSync(values.out, JSON.stringify(record, null, 1) + "\n");
+  console.log(`wrote ${values.out}`);
+}
+if (leaked !== 0) process.exit(1);

@@ -1,0 +1,10 @@
+/** Chapter 4, recommendation: recommenders over users' item sequences and their evaluation. */
+export type { InteractionData, HeldOutItem, LeaveOneOutSplit, Recommender } from "./recommender";
+export { interactionData, shopInteractions, type InteractionDataOptions, type ShopInteractionOptions, type ProductEventType, type DuplicateRule, type ShopLog } from "./interactions";
+export { leaveOneOutSplit } from "./leave-one-out";
+export { evaluateRecommender, recommendItems, type RecommendEvaluation, type RecommendEvalOptions, type RecommendMetrics, type RecommendGroup } from "./recommend-eval";
+export { popularityRecommender, itemKnnRecommender, markovRecommender, type ItemKnnOptions } from "./baselines";
+export { trainBpr, type BprOptions, type BprModel } from "./bpr";
+export { RECOMMENDER_MODELS, recommenderModel, type RecommenderModel, type RecommenderTrainOptions, type RecommenderProgress } from "./registry";
+export { SasRec, trainSasRec, saveSasRec, loadSasRec, sasRecConfig, type SasRecConfig, type SasRecTrainingOptions, type TrainedSasRec } from "./sasrec";
+export { TwoTower, trainTwoTower, embedItemTexts, type ItemTextVectors, type TwoTowerOptions, type TwoTowerTrainingOptions, type TrainedTwoTower } from "./two-tower";

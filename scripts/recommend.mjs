@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// `npm run recommend -- --data PATH|shop [--format auto|amazon-json|amazon-reviews|recbole] [--model NAME[,NAME]]
+//    [--out DIR] [--seed N] [--k 10] [--profile fast|full] [--epochs N] [--keep-history] [--list]`
+// Chapter 4's recommenders on any sequence data the loader reads (items.json + sequences.json,
+// RecBole atomic files, Amazon reviews JSON Lines) or on the course's shop (`--data shop`): one
+// leave-one-out split (last item test, second last validation), every requested model trained on
+// it and evaluated by full-catalog ranking (no sampled negatives): HR@k, NDCG@k, MRR, coverage and
+// popularity bias, printed as a table. --out DIR writes metrics.json and top<k>.jsonl (one line per
+// evaluated user: target and each model's top-k item ids), each written to a temporary name first
+// and renamed, so a folder never holds a half-written file.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { commandLine } from "./lib/args.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const USAGE = `usage: npm run recommend -- --data PATH|shop [--format auto|amazon-json|amazon-reviews|recbole]
+   [--model NAME[,NAME]] [--out DIR] [--seed N] [--k 10] [--profile fast|full] [--epochs N] [--keep-history] [--list]
+ --data      a folder or file in a format the loader reads, or "shop" for the course's shop (--profile picks its size)
+ --model     comma-separated model names (default: every registered model; --list prints them)
+ --keep-history  rank the user's history items too (default: they are left out of the ranking)`;
+const cli = commandLine(
+  "recommend",
+  { data: "string", format: "string", model: "string", out: "string", seed: "string", k: "string", profile: "string", epochs: "string", "keep-history": "boolean", list: "boolean" },
+  USAGE,
+);
+const { fail } = cli;
+const seed = cli.int("seed", 42);
+const k = cli.int("k", 10, 1);
+const epochs = cli.int("epochs", undefined, 1);
+const profileName = cli.oneOf("profile", ["fast", "full"], "fast");
+const format = cli.oneOf("format", ["auto", "amazon-json", "amazon-reviews", "recbole"], "auto");
+if (!cli.has("list")) {
+  const data = cli.require("data");
+  if (data !== "shop" && !existsSync(path.resolve(data))) fail(`--data: no file or folder at ${path.resolve(data)} (give a dataset folder or file, or "shop").`);
+}
+if (cli.has("out") && existsSync(cli.get("out")) && !statSync(cli.get("out")).isDirectory()) fail(`--out must be a folder, and ${cli.get("out")} is a file.`);
+
+const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
+const require = createRequire(import.meta.url);
+const shoplm = require("shoplm");
+
+const registered = Object.keys(shoplm.RECOMMENDER_MODELS);
+if (cli.has("list")) {
+  for (const name of registered) console.log(`${name.padEnd(12)} ${shoplm.RECOMMENDER_MODELS[name].description}`);
+  process.exit(0);
+}
+const models = cli.has("model") ? cli.get("model").split(",").map((m) => m.trim()).filter((m) => m !== "") : registered;
+if (models.length === 0) fail("--model: expected at least one model name.");
+for (const m of models) if (!registered.includes(m)) fail(`--model: unknown model "${m}"; expected one of ${registered.join(", ")}.`);
+
+const command = `npm run recommend -- ${cli.argv.join(" ")}`.trim();
+const started = Date.now();
+const loadAverage = os.loadavg()[0];
+// The tensor models (sasrec, two-tower) run on the fastest backend this machine has.
+const backend = await shoplm.initBackend();
+let data;
+let itemText;
+let source;
+if (cli.get("data") === "shop") {
+  const shop = shoplm.loadShop(profileName);
+  data = shoplm.shopInteractions(shop);
+  const byId = new Map(shop.products.map((p) => [p.id, p]));
+  itemText = data.itemIds.map((id) => {
+    const p = byId.get(id);
+    return `${p.title}. ${p.brand}. ${p.categoryPath.join(" > ")}. ${p.description}`;
+  });
+  source = `${profileName} shop (${shop.sessions.length} sessions; clicks, views, carts and purchases, consecutive repeats collapsed)`;
+} else {
+  let loaded;
+  try {
+    loaded = await shoplm.loadRecSequences(cli.get("data"), { format });
+  } catch (error) {
+    fail(error.message);
+  }
+  // The loader drops interactions with unknown items (counted below); with no item file, the catalog is what the sequences name.
+  data = shoplm.interactionData(loaded.records, loaded.items.length > 0 ? { items: loaded.items.map((i) => i.id) } : {});
+  const byId = new Map(loaded.items.map((i) => [i.id, i]));
+  itemText = data.itemIds.map((id) => {
+    const i = byId.get(id);
+    return i ? `${i.title}. ${i.brand}. ${i.categories.join(" > ")}. ${i.description}` : id;
+  });
+  const dropped = loaded.dropped.reduce((a, d) => a + d.count, 0);
+  source = `${path.resolve(cli.get("data"))} (${loaded.format}; ${dropped} record(s) dropped${dropped ? `: ${loaded.dropped.map((d) => `${d.count} ${d.reason}`).join("; ")}` : ""})`;
+}
+const split = shoplm.leaveOneOutSplit(data);
+const interactions = data.sequences.reduce((a, s) => a + s.length, 0);
+console.log(`${command}\n${source}; backend ${backend.name}\n${data.userIds.length} users, ${data.itemIds.length} items, ${interactions} interactions; ${split.test.length} users evaluated (leave-one-out, full-catalog ranking, history ${cli.has("keep-history") ? "kept in" : "left out of"} the ranking), seed ${seed}`);
+
+const results = [];
+for (const name of models) {
+  const t0 = Date.now();
+  let lastPrint = 0;
+  const model = await shoplm.RECOMMENDER_MODELS[name].train(split, {
+    seed,
+    profile: profileName,
+    epochs,
+    itemText,
+    onProgress: (p) => {
+      if (Date.now() - lastPrint > 5000 || p.epoch === p.epochs) {
+        lastPrint = Date.now();
+        console.log(`  ${name}: epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(4)}`);
+      }
+    },
+  });
+  const trainSeconds = (Date.now() - t0) / 1000;
+  const evaluation = await shoplm.evaluateRecommender(model, split, { k, excludeHistory: !cli.has("keep-history") });
+  results.push({ name, trainSeconds, evaluation });
+  console.log(`  ${name}: trained in ${trainSeconds.toFixed(1)} s, evaluated in ${evaluation.seconds.toFixed(1)} s: NDCG@${k} ${evaluation.ndcg.toFixed(4)}, HR@${k} ${evaluation.hr.toFixed(4)}`);
+}
+
+const f = (x) => x.toFixed(4);
+const header = ["model", `HR@${k}`, `NDCG@${k}`, "MRR", "coverage", "long tail", "pop. pct", "train s", "eval s"];
+const rows = results.map(({ name, trainSeconds, evaluation: e }) => [name, f(e.hr), f(e.ndcg), f(e.mrr), f(e.coverage), f(e.longTailShare), f(e.popularityPercentile), trainSeconds.toFixed(1), e.seconds.toFixed(1)]);
+const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+const line = (cells) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
+console.log(`\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}`);
+const repeat = results[0]?.evaluation.repeatTargets ?? 0;
+if (repeat > 0) console.log(`${(100 * repeat).toFixed(1)} % of the test targets repeat an item of the user's history${cli.has("keep-history") ? "" : " (counted as misses; --keep-history ranks them)"}.`);
+console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+
+if (cli.has("out")) {
+  const out = path.resolve(cli.get("out"));
+  const writeAtomic = (name, text) => {
+    const tmp = path.join(out, `.${name}.${process.pid}.tmp`);
+    try {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(tmp, text);
+      renameSync(tmp, path.join(out, name));
+    } catch (error) {
+      fail(`--out: could not write ${path.join(out, name)}: ${error.message}`);
+    }
+  };
+  const strip = ({ ranks, topK, ...rest }) => rest;
+  writeAtomic(
+    "metrics.json",
+    JSON.stringify(
+      {
+        command,
+        date: new Date().toISOString().slice(0, 10),
+        backend: backend.name,
+        seconds: Math.round((Date.now() - started) / 1000),
+        loadAverage: Number(loadAverage.toFixed(2)),
+        data: source,
+        users: data.userIds.length,
+        items: data.itemIds.length,
+        interactions,
+        evaluated: split.test.length,
+        protocol: `leave-one-out, full-catalog ranking (no sampled negatives), ties counted pessimistically, history ${cli.has("keep-history") ? "kept" : "excluded"}`,
+        seed,
+        k,
+        models: results.map(({ name, trainSeconds, evaluation }) => ({ name, description: shoplm.RECOMMENDER_MODELS[name].description, trainSeconds, ...strip(evaluation) })),
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  const lines = split.test.map((h, i) =>
+    JSON.stringify({ user: data.userIds[h.user], target: data.itemIds[h.target], top: Object.fromEntries(results.map(({ name, evaluation }) => [name, Array.from(evaluation.topK[i], (j) => data.itemIds[j])])) }),
+  );
+  writeAtomic(`top${k}.jsonl`, lines.join("\n") + "\n");
+  console.log(`wrote ${path.join(out, "metrics.json")} and ${path.join(out, `top${k}.jsonl`)}`);
+}

@@ -1,0 +1,81 @@
+/**
+ * Chapter 4's results card (data/models/ranking/README.md): generated from the records the runs
+ * wrote, and what those records must show. Timings are reported, never asserted. A record not
+ * yet produced is skipped with a message (the card says "Not run yet" for it).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(__dirname, "../..");
+const dir = path.join(root, "data", "models", "ranking");
+const file = (name: string) => path.join(dir, `${name}.json`);
+const read = (name: string) => JSON.parse(readFileSync(file(name), "utf8"));
+const has = (name: string) => {
+  const there = existsSync(file(name));
+  if (!there) console.warn(`test/rank/results-card.test.ts: data/models/ranking/${name}.json is not recorded yet; its checks are skipped.`);
+  return there;
+};
+type KindRow = { queries: number; ndcg10: number; pValue: number | null };
+type Row = { stage: string; queries: number; ndcg10: number; pValue: number | null; byKind: Record<string, KindRow> };
+
+describe("the chapter 4 results card", () => {
+  it("is what the records generate", () => {
+    const card = spawnSync(process.execPath, [path.join(root, "scripts", "ranking-card.mjs"), "--check"], { encoding: "utf8" });
+    expect(card.status, card.stderr).toBe(0);
+  });
+
+  it.runIf(has("search-quality"))("search: every stage scored on the same full-shop test queries; dense wins the vague queries, query understanding the misspelled ones", () => {
+    const r = read("search-quality");
+    expect(r.profile).toBe("full");
+    const rows = r.rows as Row[];
+    const row = (prefix: string) => rows.find((x) => x.stage.startsWith(prefix)) as Row;
+    for (const x of rows) {
+      expect(x.queries).toBe(r.sizes.scored);
+      expect(Object.values(x.byKind).reduce((n, k) => n + k.queries, 0)).toBe(x.queries);
+    }
+    expect(row("BM25").pValue).toBeNull();
+    expect(row("dense").byKind.vague.ndcg10).toBeGreaterThan(row("BM25").byKind.vague.ndcg10);
+    expect(row("BM25 + query understanding").byKind.misspelled.ndcg10).toBeGreaterThan(row("BM25").byKind.misspelled.ndcg10);
+    // MMR: lambda 1 is the hybrid's own order; lowering it buys diversity.
+    const points = r.mmr.points as { lambda: number; ndcg10: number; diversity: number }[];
+    expect(points[0].lambda).toBe(1);
+    expect(points[points.length - 1].diversity).toBeGreaterThan(points[0].diversity);
+  });
+
+  it.runIf(has("ranker"))("learned rankers: the library's LambdaMART is within 0.01 NDCG@10 of XGBoost's rank:ndcg on the same folds, and beats BM25", () => {
+    const r = read("ranker");
+    expect(r.profile).toBe("full");
+    const lm = r.rows.find((x: { ranker: string }) => x.ranker.startsWith("LambdaMART"));
+    const bm25 = r.rows.find((x: { ranker: string }) => x.ranker.startsWith("BM25"));
+    expect(r.xgboost.folds.map((x: { fold: string }) => x.fold)).toEqual(lm.folds.map((x: { fold: string }) => x.fold));
+    expect(lm.mean).toBeGreaterThan(r.xgboost.mean - 0.01);
+    expect(lm.mean).toBeGreaterThan(bm25.mean);
+  });
+
+  it.runIf(has("clicks"))("clicks: both propensity estimates are near the generator's curve; IPS moves the click-trained linear ranker towards the judgment-trained one", () => {
+    const r = read("clicks");
+    expect(r.profile).toBe("full");
+    const { shuffled, em, generator } = r.propensities as Record<string, number[]>;
+    generator.forEach((g, i) => {
+      expect(Math.abs(shuffled[i] - g)).toBeLessThan(0.05);
+      expect(Math.abs(em[i] - g)).toBeLessThan(0.05);
+    });
+    const linear = r.experiments.find((x: { ranker: string }) => x.ranker === "linear RankNet");
+    const ndcg = (name: string) => linear.rows.find((x: { name: string }) => x.name === name).ndcg;
+    expect(ndcg("clicks-ips")).toBeGreaterThan(ndcg("clicks-naive"));
+  });
+
+  it("recommendation: every record is leave-one-out with full-catalog ranking, and the history models beat popularity", () => {
+    const files = readdirSync(dir).filter((x) => /^recommend-.*\.json$/.test(x));
+    if (files.length === 0) console.warn("test/rank/results-card.test.ts: no recommend-*.json recorded yet.");
+    for (const name of files) {
+      const r = JSON.parse(readFileSync(path.join(dir, name), "utf8"));
+      expect(r.protocol).toMatch(/full-catalog ranking \(no sampled negatives\)/);
+      const ndcg = (m: string) => r.models.find((x: { name: string }) => x.name === m)?.ndcg;
+      for (const m of ["item-knn", "markov-1"]) if (ndcg(m) !== undefined) expect(ndcg(m), `${name}: ${m}`).toBeGreaterThan(ndcg("popularity"));
+      for (const m of r.models) expect(m.count, `${name}: ${m.name}`).toBe(r.evaluated);
+    }
+  });
+});
