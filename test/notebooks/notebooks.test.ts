@@ -123,6 +123,8 @@ const expectations: Record<string, (r: Records) => void> = {
     expect(num(r, "mmr.diversity.lambda0")).toBeGreaterThan(num(r, "mmr.diversity.lambda1") + 0.1);
     // Recommenders: history beats popularity; text gives cold products a chance the ID models cannot.
     for (const name of ["item-knn", "markov-1", "bpr", "two-tower", "sasrec"]) expect(num(r, `recommend.${name}.ndcg`)).toBeGreaterThan(num(r, "recommend.popularity.ndcg"));
+    // The order of what a shopper did carries signal a bag of items misses.
+    expect(num(r, "recommend.sasrec.ndcg")).toBeGreaterThan(num(r, "recommend.markov-1.ndcg"));
     expect(num(r, "recommend.cold.count")).toBeGreaterThan(0);
     expect(num(r, "recommend.cold.twoTower")).toBeGreaterThan(num(r, "recommend.cold.bpr"));
     for (const id of ["4.1", "4.2", "4.3", "4.4", "4.5", "4.6"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));

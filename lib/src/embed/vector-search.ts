@@ -539,52 +539,44 @@ export class ExactIndex {
     }
   }
 
-  private scoreBlockTfjs(block: Float32Array, rows: number, heaps: TopKHeap[]): void {
-    const { dimension: d } = this.metadata;
-    const { ids } = this.rows();
-    const tiles = this.ensureTiles();
-    const q = tf.tensor2d(block, [rows, d]);
+  /** The block's scores against each tile, as tensors (the caller reads and disposes each). */
+  private *tileProducts(block: Float32Array, rows: number): Generator<{ product: tf.Tensor2D; base: number; width: number }> {
+    const q = tf.tensor2d(block, [rows, this.metadata.dimension]);
     try {
       let base = 0;
-      for (const tile of tiles) {
-        const width = tile.shape[1];
-        const product = tf.matMul(q, tile);
-        let scores: Float32Array;
-        try {
-          scores = product.dataSync() as Float32Array;
-        } finally {
-          product.dispose();
-        }
-        scanTile(scores, rows, width, ids, base, heaps);
-        base += width;
+      for (const tile of this.ensureTiles()) {
+        yield { product: tf.matMul(q, tile), base, width: tile.shape[1] };
+        base += tile.shape[1];
       }
     } finally {
       q.dispose();
     }
   }
 
+  private scoreBlockTfjs(block: Float32Array, rows: number, heaps: TopKHeap[]): void {
+    const { ids } = this.rows();
+    for (const { product, base, width } of this.tileProducts(block, rows)) {
+      let scores: Float32Array;
+      try {
+        scores = product.dataSync() as Float32Array;
+      } finally {
+        product.dispose();
+      }
+      scanTile(scores, rows, width, ids, base, heaps);
+    }
+  }
+
   /** `scoreBlockTfjs` with an asynchronous read, which every backend (webgpu too) supports. */
   private async scoreBlockTfjsAsync(block: Float32Array, rows: number, heaps: TopKHeap[]): Promise<void> {
-    const { dimension: d } = this.metadata;
     const { ids } = this.rows();
-    const tiles = this.ensureTiles();
-    const q = tf.tensor2d(block, [rows, d]);
-    try {
-      let base = 0;
-      for (const tile of tiles) {
-        const width = tile.shape[1];
-        const product = tf.matMul(q, tile);
-        let scores: Float32Array;
-        try {
-          scores = (await product.data()) as Float32Array;
-        } finally {
-          product.dispose();
-        }
-        scanTile(scores, rows, width, ids, base, heaps);
-        base += width;
+    for (const { product, base, width } of this.tileProducts(block, rows)) {
+      let scores: Float32Array;
+      try {
+        scores = (await product.data()) as Float32Array;
+      } finally {
+        product.dispose();
       }
-    } finally {
-      q.dispose();
+      scanTile(scores, rows, width, ids, base, heaps);
     }
   }
 

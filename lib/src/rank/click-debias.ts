@@ -33,7 +33,7 @@ import { searchImpressions, type SearchImpression } from "./click-logs";
 import { featureContext, features, FEATURE_NAMES, FEATURE_VERSION, type FeatureContext, type FeatureSources } from "./features";
 import { judgedRankingDataset, lambdaMartRanker, type LearnedScorer } from "./learning-to-rank";
 import { emPropensities, propensityAt, shuffledPropensities, type PositionPropensities } from "./propensity";
-import { datasetNdcg, rankingDataset, type RankingDataset } from "./ranking-dataset";
+import { datasetNdcg, RankingDatasetBuilder, type RankingDataset } from "./ranking-dataset";
 import { rankNetScores, trainRankNet, type RankNetOptions } from "./ranknet";
 
 /** A learned ranker whose scorer may also say how much each feature counts (a linear model's weights). */
@@ -91,22 +91,13 @@ export async function clickRankingData(pages: readonly SearchImpression[], queri
   });
   if (clicked.length === 0) throw new Error(`clickRankingData: none of the ${pages.length} pages has a click; there is nothing to learn from.`);
   const cached = cachedContext(context);
-  const columns = FEATURE_NAMES.length;
-  const rows = clicked.reduce((n, page) => n + page.products.length, 0);
-  const values = new Float32Array(rows * columns);
-  const labels: number[] = [];
-  const weights: number[] | null = propensity ? [] : null;
-  const docIds: string[] = [];
+  const builder = new RankingDatasetBuilder(FEATURE_VERSION);
   for (const page of clicked) {
     const f = await features((byId.get(page.query) as Query).text, page.user, page.products, cached, { time: page.time });
-    values.set(f.values, docIds.length * columns);
-    page.products.forEach((id, i) => {
-      labels.push(page.clicked[i] ? 1 : 0);
-      if (weights && propensity) weights.push(page.clicked[i] ? 1 / propensity(i + 1) : 1);
-      docIds.push(id);
-    });
+    const labels = page.clicked.map((c) => (c ? 1 : 0));
+    builder.add(page.query, f, labels, propensity ? page.clicked.map((c, i) => (c ? 1 / propensity(i + 1) : 1)) : undefined);
   }
-  return rankingDataset({ version: FEATURE_VERSION, names: FEATURE_NAMES, values, labels, weights, queryIds: clicked.map((p) => p.query), docIds, groupSizes: clicked.map((p) => p.products.length) });
+  return builder.build();
 }
 
 export interface ClickDebiasInput {

@@ -22,12 +22,12 @@ import { ESCI_GRADES } from "../data/esci";
 import { productText } from "../data/keyword-match";
 import { interactions } from "../data/logs";
 import type { EsciLabel, Query } from "../data/records";
-import type { LoadedShop } from "../data/shop-files";
+import { defaultDataRoot, type LoadedShop } from "../data/shop-files";
 import type { BiEncoder } from "../embed/bi-encoder";
 import type { Gain } from "../eval/ranking";
 import { featureContext, features, FEATURE_VERSION, type FeatureSources } from "./features";
 import { trainLambdaMart, trainPointwiseGbrt, ensembleScores, featureImportances, type BoostingOptions, type FeatureImportance, type LambdaMartOptions } from "./lambdamart";
-import { datasetNdcg, rankingDataset, subsetQueries, type RankingDataset } from "./ranking-dataset";
+import { datasetNdcg, rankingDataset, RankingDatasetBuilder, subsetQueries, type RankingDataset } from "./ranking-dataset";
 import { rankNetScores, trainRankNet, type RankNetOptions } from "./ranknet";
 
 /** Embeds the catalog (product tower) and the given query texts (query tower) once, as `features()`' sources. */
@@ -35,9 +35,14 @@ export async function shopFeatureSources(
   shop: Pick<LoadedShop, "products" | "sessions">,
   biEncoder: BiEncoder,
   queryTexts: readonly string[],
-  options: { readonly onProgress?: (stage: string, done: number, total: number) => void } = {}
+  options: {
+    readonly onProgress?: (stage: string, done: number, total: number) => void;
+    /** The catalog already through the product tower (rows in `shop.products` order, e.g. `hybridSearch`'s `catalogVectors`): not embedded again. */
+    readonly catalogVectors?: Float32Array;
+  } = {}
 ): Promise<FeatureSources> {
-  const products = await biEncoder.embed(shop.products.map(productText), "product", { onProgress: (d, t) => options.onProgress?.("products", d, t) });
+  const products = options.catalogVectors ?? (await biEncoder.embed(shop.products.map(productText), "product", { onProgress: (d, t) => options.onProgress?.("products", d, t) }));
+  if (products.length % shop.products.length !== 0) throw new Error(`shopFeatureSources: ${products.length} catalog vector values are not whole rows for ${shop.products.length} products.`);
   const d = products.length / shop.products.length;
   const productVectors = new Map(shop.products.map((p, i) => [p.id, products.subarray(i * d, (i + 1) * d)]));
   const texts = [...new Set(queryTexts)];
@@ -65,36 +70,18 @@ export async function judgedRankingDataset(
     pools.set(j.query, list);
   }
   const context = featureContext(sources);
-  const chunks: Float32Array[] = [];
-  const labels: number[] = [];
-  const docIds: string[] = [];
-  const queryIds: string[] = [];
-  const sizes: number[] = [];
-  let names: readonly string[] = [];
+  const builder = new RankingDatasetBuilder(FEATURE_VERSION);
   let done = 0;
   for (const q of queries) {
     const pool = pools.get(q.id);
     done++;
     if (!pool) continue;
     const rows = await features(q.text, null, pool.map((p) => p.product), context);
-    names = rows.names;
-    chunks.push(rows.values);
-    for (const p of pool) {
-      labels.push(grades[p.label]);
-      docIds.push(p.product);
-    }
-    queryIds.push(q.id);
-    sizes.push(pool.length);
+    builder.add(q.id, rows, pool.map((p) => grades[p.label]));
     if (done % 100 === 0 || done === queries.length) options.onProgress?.(done, queries.length);
   }
-  if (!queryIds.length) throw new Error(`judgedRankingDataset: none of the ${queries.length} queries has a judgment.`);
-  const values = new Float32Array(docIds.length * names.length);
-  let at = 0;
-  for (const c of chunks) {
-    values.set(c, at);
-    at += c.length;
-  }
-  return rankingDataset({ version: FEATURE_VERSION, names, values, labels, queryIds, docIds, groupSizes: sizes });
+  if (builder.queries === 0) throw new Error(`judgedRankingDataset: none of the ${queries.length} queries has a judgment.`);
+  return builder.build();
 }
 
 const DATASET_FORMAT = "shoplm-ranking-dataset";
@@ -154,9 +141,11 @@ export function loadRankingDataset(file: string): RankingDataset & { readonly ex
 }
 
 export interface ShopRankingDatasetOptions {
-  /** Where to cache the feature rows (default build/ltr under the working directory); null: no cache. */
+  /** Where to cache the feature rows (default build/ltr in the course's folder, whatever the working directory); null: no cache. */
   readonly cacheDir?: string | null;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
+  /** The catalog already through the bi-encoder's product tower (see `shopFeatureSources`). */
+  readonly catalogVectors?: Float32Array;
 }
 
 /**
@@ -168,14 +157,15 @@ export interface ShopRankingDatasetOptions {
 export async function shopRankingDataset(shop: LoadedShop, biEncoder: BiEncoder, options: ShopRankingDatasetOptions = {}): Promise<RankingDataset & { readonly cached: boolean; readonly seconds: number; readonly file: string | null }> {
   const started = performance.now();
   const key = sha256Hex(JSON.stringify([FEATURE_VERSION, biEncoder.modelId, shop.manifest.files, shop.manifest.profile])).slice(0, 16);
-  const cacheDir = options.cacheDir === undefined ? path.join("build", "ltr") : options.cacheDir;
+  // The course's build folder beside data/ (a notebook's working directory is notebooks/).
+  const cacheDir = options.cacheDir === undefined ? path.join(path.dirname(defaultDataRoot()), "build", "ltr") : options.cacheDir;
   const file = cacheDir === null ? null : path.join(cacheDir, `${shop.manifest.profile}-${key}.json`);
   if (file && existsSync(file) && existsSync(`${file}.f32`)) {
     const data = loadRankingDataset(file);
     return { ...data, cached: true, seconds: (performance.now() - started) / 1000, file };
   }
   const queries = shop.queries;
-  const sources = await shopFeatureSources(shop, biEncoder, queries.map((q) => q.text), { onProgress: options.onProgress });
+  const sources = await shopFeatureSources(shop, biEncoder, queries.map((q) => q.text), { onProgress: options.onProgress, catalogVectors: options.catalogVectors });
   const data = await judgedRankingDataset(shop, queries, sources, { onProgress: (d, t) => options.onProgress?.("features", d, t) });
   if (file) saveRankingDataset(data, file, { profile: shop.manifest.profile, biEncoder: biEncoder.modelId });
   return { ...data, cached: false, seconds: (performance.now() - started) / 1000, file };

@@ -60,6 +60,59 @@ export function rankingDataset(input: RankingDatasetInput): RankingDataset {
   return { version: input.version, names: input.names, values: input.values, rows, columns, labels, weights, queryIds: input.queryIds, docIds: input.docIds, groupStarts };
 }
 
+/**
+ * Collects a dataset one query at a time (its feature rows, their labels, optional weights) and
+ * assembles it once at the end, so callers never concatenate feature chunks by hand.
+ */
+export class RankingDatasetBuilder {
+  private readonly chunks: Float32Array[] = [];
+  private readonly labels: number[] = [];
+  private readonly weights: number[] = [];
+  private weighted = false;
+  private readonly docIds: string[] = [];
+  private readonly queryIds: string[] = [];
+  private readonly sizes: number[] = [];
+  private names: readonly string[] | null = null;
+
+  constructor(private readonly version: string) {}
+
+  /** One query's group: `rows` as `features()` returns them (one row per product, in order). */
+  add(queryId: string, rows: { readonly names: readonly string[]; readonly productIds: readonly string[]; readonly values: Float32Array }, labels: ArrayLike<number>, weights?: ArrayLike<number>): void {
+    if (this.names === null) this.names = rows.names;
+    else if (rows.names.length !== this.names.length || rows.names.some((n, i) => n !== (this.names as readonly string[])[i])) throw new Error(`RankingDatasetBuilder: query "${queryId}" has features ${rows.names.join(", ")}; the dataset has ${this.names.join(", ")}.`);
+    const n = rows.productIds.length;
+    if (labels.length !== n) throw new Error(`RankingDatasetBuilder: query "${queryId}" has ${n} rows but ${labels.length} labels.`);
+    if (weights && weights.length !== n) throw new Error(`RankingDatasetBuilder: query "${queryId}" has ${n} rows but ${weights.length} weights.`);
+    if (weights && !this.weighted) {
+      this.weighted = true;
+      this.weights.push(...new Array<number>(this.labels.length).fill(1));
+    }
+    this.chunks.push(rows.values);
+    for (let i = 0; i < n; i++) {
+      this.labels.push(labels[i]);
+      if (this.weighted) this.weights.push(weights ? weights[i] : 1);
+      this.docIds.push(rows.productIds[i]);
+    }
+    this.queryIds.push(queryId);
+    this.sizes.push(n);
+  }
+
+  get queries(): number {
+    return this.queryIds.length;
+  }
+
+  build(): RankingDataset {
+    if (this.names === null) throw new Error("RankingDatasetBuilder: no query was added.");
+    const values = new Float32Array(this.docIds.length * this.names.length);
+    let at = 0;
+    for (const c of this.chunks) {
+      values.set(c, at);
+      at += c.length;
+    }
+    return rankingDataset({ version: this.version, names: this.names, values, labels: this.labels, weights: this.weighted ? this.weights : null, queryIds: this.queryIds, docIds: this.docIds, groupSizes: this.sizes });
+  }
+}
+
 function queryOfRow(groupStarts: Int32Array, queryIds: readonly string[], row: number): string {
   let q = 0;
   while (q + 1 < groupStarts.length - 1 && groupStarts[q + 1] <= row) q++;

@@ -10,7 +10,7 @@ import type { Bm25Index } from "./bm25";
 import { features, FEATURE_VERSION, type FeatureContext } from "./features";
 import type { AnyRun, ScoredRun } from "./hybrid-search";
 import { scoreRows, type BoostedRanker } from "./lambdamart";
-import { rankingDataset, type RankingDataset } from "./ranking-dataset";
+import { RankingDatasetBuilder, type RankingDataset } from "./ranking-dataset";
 import { applyQueryUnderstanding, understandQuery, type ApplyOptions, type QueryUnderstandingModel } from "./query-understanding";
 
 const byScore = (a: FusedItem, b: FusedItem): number => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -92,38 +92,18 @@ export async function candidateRankingDataset(
   options: Pick<RerankOptions, "depth" | "userOf" | "timeOf" | "onProgress"> = {}
 ): Promise<RankingDataset> {
   const depth = checkDepth("candidateRankingDataset", options.depth ?? 100);
-  const chunks: Float32Array[] = [];
-  const labels: number[] = [];
-  const docIds: string[] = [];
-  const queryIds: string[] = [];
-  const sizes: number[] = [];
-  let names: readonly string[] = [];
+  const builder = new RankingDatasetBuilder(FEATURE_VERSION);
   let done = 0;
   for (const q of queries) {
     done++;
     const ids = (run.get(q.id) ?? []).slice(0, depth).map((x) => (typeof x === "string" ? x : x.id));
     if (ids.length === 0) continue;
     const rows = await features(q.text, options.userOf?.(q) ?? null, ids, context, { time: options.timeOf?.(q) });
-    names = rows.names;
-    chunks.push(rows.values);
-    for (const id of ids) {
-      const g = grade(q.id, id);
-      if (!Number.isFinite(g) || g < 0) throw new Error(`candidateRankingDataset: the grade of ("${q.id}", "${id}") must be a finite number >= 0, got ${g}.`);
-      labels.push(g);
-      docIds.push(id);
-    }
-    queryIds.push(q.id);
-    sizes.push(ids.length);
+    builder.add(q.id, rows, ids.map((id) => grade(q.id, id)));
     if (done % 50 === 0 || done === queries.length) options.onProgress?.(done, queries.length);
   }
-  if (queryIds.length === 0) throw new Error(`candidateRankingDataset: none of the ${queries.length} queries has a candidate in the run.`);
-  const values = new Float32Array(docIds.length * names.length);
-  let at = 0;
-  for (const c of chunks) {
-    values.set(c, at);
-    at += c.length;
-  }
-  return rankingDataset({ version: FEATURE_VERSION, names, values, labels, queryIds, docIds, groupSizes: sizes });
+  if (builder.queries === 0) throw new Error(`candidateRankingDataset: none of the ${queries.length} queries has a candidate in the run.`);
+  return builder.build();
 }
 
 /** A run from a dataset's rows and their scores: each group's documents by score (ties: smaller id first). */
