@@ -2,7 +2,7 @@
 // Rewrites the generated block of data/models/ranking/README.md (chapter 4's results card) from
 // the records the runs wrote: search-quality.json (`npm run search-quality -- --out`), ranker.json
 // (`npm run ranker -- --out`), clicks.json (`npm run click-debias -- --out`), recommend-*.json (the
-// metrics.json of `npm run recommend -- --out DIR`), bench-bm25.json and bench-recommend.json
+// metrics.json of `npm run recommend -- --out DIR`), ab-test.json (`npm run engine-ab -- --out`), bench-bm25.json and bench-recommend.json
 // (`npm run bench -- bm25|recommend --out`). `--check` fails instead of writing when the card is out
 // of date (the tests use it).
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -135,6 +135,23 @@ function benchBlock(name, r) {
   return lines;
 }
 
+function abBlock(r) {
+  const lines = [
+    runLine(r),
+    `Chapter 5's simulator replays the ${int(r.sessions)} test-split sessions, each assigned to an arm by a seeded coin (seed ${r.seed}); clicks and purchases are drawn from the shop's choice model, which also gives each arm's exact expected value (the truth the test estimates). Shoppers' histories are cut at ${r.historyCut}, the start of the test period. Engine: dense weight ${r.engine.denseWeight}, personal weight ${r.engine.personalWeight}, ${r.engine.depth} candidates per retriever. Sessions needed: per arm, for a two-proportion test at alpha 0.05 and power 0.8 to detect the observed difference.`,
+    "",
+    "| control | treatment | sessions | CTR (95 % CI) | true CTR | p | sessions needed | conversion (95 % CI) | p | sessions needed | revenue per session | p |",
+    "| --- | --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: | --- | ---: |",
+  ];
+  const ci = (e) => `${f(e.value)} [${f(e.interval[0])}, ${f(e.interval[1])}]`;
+  for (const row of r.rows) {
+    const x = row.result;
+    lines.push(`| ${row.control} | ${row.treatment} | ${int(x.control.sessions)} / ${int(x.treatment.sessions)} | ${ci(x.control.clickThrough)} → ${ci(x.treatment.clickThrough)} | ${f(x.control.expected.clickThrough)} → ${f(x.treatment.expected.clickThrough)} | ${p(x.clickThrough.pValue)} | ${row.sessionsNeeded.clickThrough === null ? "-" : int(row.sessionsNeeded.clickThrough)} | ${ci(x.control.conversion)} → ${ci(x.treatment.conversion)} | ${p(x.conversion.pValue)} | ${row.sessionsNeeded.conversion === null ? "-" : int(row.sessionsNeeded.conversion)} | ${f(x.control.revenuePerSession.value, 2)} → ${f(x.treatment.revenuePerSession.value, 2)} | ${p(x.revenue.pValue)} |`);
+  }
+  lines.push("");
+  return lines;
+}
+
 function generated() {
   const search = readJson(path.join(dir, "search-quality.json"));
   const ranker = readJson(path.join(dir, "ranker.json"));
@@ -145,6 +162,9 @@ function generated() {
   lines.push(...(ranker ? rankerBlock(ranker) : notRun("npm run ranker -- --profile full --out data/models/ranking/ranker.json")));
   lines.push("## Learning from clicks", "");
   lines.push(...(clicks ? clicksBlock(clicks) : notRun("npm run click-debias -- --profile full --out data/models/ranking/clicks.json")));
+  const ab = readJson(path.join(dir, "ab-test.json"));
+  lines.push("## The engine in a simulated A/B test", "");
+  lines.push(...(ab ? abBlock(ab) : notRun("npm run engine-ab -- --profile full --out data/models/ranking/ab-test.json")));
   lines.push("## Recommendation", "");
   const recommend = readdirSync(dir).filter((x) => /^recommend-.*\.json$/.test(x)).sort();
   if (recommend.length === 0) lines.push(...notRun("npm run recommend -- --data shop --profile full --out DIR"));

@@ -121,6 +121,8 @@ const expectations: Record<string, (r: Records) => void> = {
     expect(num(r, "clicks.ips.weight.logInteractions")).toBeLessThan(num(r, "clicks.naive.weight.logInteractions"));
     // MMR: lambda 1 is the relevance order; lambda 0 is more diverse.
     expect(num(r, "mmr.diversity.lambda0")).toBeGreaterThan(num(r, "mmr.diversity.lambda1") + 0.1);
+    // Online: the engine beats chapter 0's keyword search in the simulator's truth.
+    expect(num(r, "ab.truth.engine")).toBeGreaterThan(num(r, "ab.truth.keyword") + 0.1);
     // Recommenders: history beats popularity; text gives cold products a chance the ID models cannot.
     for (const name of ["item-knn", "markov-1", "bpr", "two-tower", "sasrec"]) expect(num(r, `recommend.${name}.ndcg`)).toBeGreaterThan(num(r, "recommend.popularity.ndcg"));
     // The order of what a shopper did carries signal a bag of items misses.

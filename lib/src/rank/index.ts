@@ -20,3 +20,4 @@ export { searchImpressions, type SearchImpression, type SearchImpressionOptions 
 export { shuffledPropensities, emPropensities, propensityAt, type PositionPropensities, type ShuffledPropensities, type EmPropensities, type EmPropensityOptions } from "./propensity";
 export { clickRankingData, clickDebiasExperiment, linearRankNetRanker, type ClickRanker, type ClickRankingOptions, type ClickDebiasInput, type ClickDebiasOptions, type ClickDebiasRow, type ClickDebiasReport, type LoggedPosition } from "./click-debias";
 export { understoodBm25Run, rerankRun, candidateRankingDataset, datasetRun, type RerankOptions } from "./rerank";
+export { ShopEngine, ALL_STAGES, abTestWithPower, type EngineStages, type ShopEngineParts, type EngineHit, type EngineAnswer, type EngineSearchOptions, type EngineAbTestRow } from "./shop-engine";

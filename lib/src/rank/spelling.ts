@@ -19,7 +19,8 @@
  *   still fixing the typos), with its context at the background rate df(c) / N.
  *
  * A word already in the vocabulary is kept as typed (the corrector only fixes what it does not
- * know), and so are words shorter than `minLength` and words with a digit ("s5", "500").
+ * know), and so are stop words ("the", "and": a catalog may not contain them, a query often
+ * does), words shorter than `minLength` and words with a digit ("s5", "500").
  *
  * Distance: Damerau-Levenshtein in its restricted form, optimal string alignment (OSA): insert,
  * delete, substitute or swap two adjacent letters, each costing 1, no substring edited twice.
@@ -304,13 +305,13 @@ export class SpellingCorrector {
     return out.slice(0, options.limit ?? Infinity);
   }
 
-  /** The word as corrected (kept when known, short or numeric, or when no candidate is near); `context` as in `candidates`. */
+  /** The word as corrected (kept when known, a stop word, short or numeric, or when no candidate is near); `context` as in `candidates`. */
   correctWord(word: string, context: readonly string[] = []): string {
     return this.correction(word.toLowerCase(), context)?.to ?? word;
   }
 
   private correction(lower: string, context: readonly string[]): { to: string; distance: number } | null {
-    if (lower.length < this.options.minLength || lower.length > this.longest + this.options.maxDistance || HAS_DIGIT.test(lower) || this.known.has(lower)) return null;
+    if (lower.length < this.options.minLength || lower.length > this.longest + this.options.maxDistance || HAS_DIGIT.test(lower) || this.known.has(lower) || STOP_WORDS.has(lower)) return null;
     const best = this.candidates(lower, { limit: 1, context })[0];
     if (!best) return null;
     const novel = this.options.novelWordProbability;

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import type { Product, Query } from "../../lib/src/data/records";
+import { productBm25Index } from "../../lib/src/rank/bm25";
+import { shopQueryUnderstanding } from "../../lib/src/rank/query-understanding";
+import { ShopEngine } from "../../lib/src/rank/shop-engine";
+
+function product(id: string, title: string, category: string, price: number): Product {
+  return {
+    id, title, description: `${title} for everyday use`, brand: "Acme", category, categoryPath: ["dept", "group", category],
+    family: id, model: id.toUpperCase(), attributes: {}, price, rating: null, reviewCount: 0, launchDate: "2024-01-01", popularity: 1,
+  };
+}
+
+const products = [
+  product("a", "red running shoes", "shoes", 80),
+  product("b", "blue running shoes", "shoes", 120),
+  product("c", "steel water bottle", "bottles", 20),
+  product("d", "glass water bottle", "bottles", 30),
+  product("e", "trail sneakers", "shoes", 90),
+];
+const unit = (v: number[]) => Float32Array.from(v.map((x) => x / Math.hypot(...v)));
+const productVectors = new Map([["a", unit([1, 0, 0])], ["b", unit([1, 0.2, 0])], ["c", unit([0, 0, 1])], ["d", unit([0, 0.3, 1])], ["e", unit([0.9, 0, 0.1])]]);
+const interactions = [
+  { user: "u1", product: "d", time: "2025-01-01T00:00:00Z" },
+  { user: "u1", product: "c", time: "2025-01-02T00:00:00Z" },
+  { user: "u2", product: "a", time: "2025-03-01T00:00:00Z" },
+];
+const queries = [{ id: "t1", text: "running shoes", split: "train", corrected: null, intent: { targets: [{ category: "shoes" }] } }] as unknown as Query[];
+const parts = {
+  products,
+  bm25: productBm25Index(products),
+  understanding: shopQueryUnderstanding({ products, queries } as never),
+  productVectors,
+  interactions,
+};
+const embed = async (texts: readonly string[]) => Float32Array.from(texts.flatMap((t) => [...(t.includes("sneaker") || t.includes("shoe") ? unit([1, 0, 0]) : unit([0, 0, 1]))]));
+
+describe("ShopEngine", () => {
+  it("BM25 alone, then each stage: spelling, the dense mix (finds what words miss), personalisation", async () => {
+    const plain = new ShopEngine(parts, { understanding: false, dense: false, personalisation: false });
+    // Without understanding the typo is searched as typed: only "shoes" matches.
+    expect(plain.search("runing shoes", null, 3).searched).toBe("runing shoes");
+    expect(plain.search("runing", null, 3).items).toEqual([]);
+    const spelled = plain.with({ understanding: true }).search("runing shoes", null, 5);
+    expect(spelled.searched).toBe("running shoes");
+    expect(spelled.notes.join(" ")).toMatch(/searched "running shoes" for "runing shoes"/);
+    // "sneakers" matches only e by words; the dense stage brings the other shoes in.
+    const words = plain.search("sneakers", null, 5).items.map((h) => h.id);
+    expect(words).toEqual(["e"]);
+    const dense = plain.with({ dense: true });
+    await dense.prepareQueries(["sneakers"], embed);
+    expect(dense.search("sneakers", null, 3).items.map((h) => h.id).sort()).toEqual(["a", "b", "e"]);
+    // u1 looked at bottles: personalisation lifts the bottles within the same query's candidates.
+    const both = dense.with({ personalisation: true });
+    await both.prepareQueries(["bottle shoes"], embed);
+    const anonymous = both.search("bottle shoes", null, 5);
+    const personal = both.search("bottle shoes", "u1", 5);
+    expect(anonymous.stages.personalisation).toBe(false);
+    expect(personal.stages.personalisation).toBe(true);
+    const rankOf = (answer: typeof personal, id: string) => answer.items.findIndex((h) => h.id === id);
+    expect(rankOf(personal, "d")).toBeLessThanOrEqual(rankOf(anonymous, "d"));
+    expect(personal.items.find((h) => h.id === "d")!.score).toBeGreaterThan(anonymous.items.find((h) => h.id === "d")!.score);
+  });
+
+  it("says why a stage did not run: unknown shopper, no history before the time, no query vector, only stop words", async () => {
+    const engine = new ShopEngine(parts);
+    const unknown = engine.search("water bottle", "nobody", 3);
+    expect(unknown.notes.join(" ")).toMatch(/unknown shopper "nobody".*not personalised/);
+    expect(unknown.notes.join(" ")).toMatch(/no query vector prepared/);
+    expect(unknown.stages).toEqual({ understanding: true, dense: false, personalisation: false });
+    expect(engine.search("water bottle", "u2", 3, { time: "2025-02-01T00:00:00Z" }).notes.join(" ")).toMatch(/"u2" has no history before 2025-02-01/);
+    const stop = engine.search("the and of !!", null, 3);
+    expect(stop.items).toEqual([]);
+    expect(stop.notes.join(" ")).toMatch(/no keyword/);
+    const long = engine.search("bottle ".repeat(2000), null, 2);
+    expect(long.items.map((h) => h.id).sort()).toEqual(["c", "d"]);
+  });
+
+  it("k = 0 gives nothing; k larger than the catalog gives at most the catalog, and says so; bad k and options are errors", () => {
+    const engine = new ShopEngine(parts, { understanding: true, dense: false, personalisation: false });
+    expect(engine.search("shoes", null, 0).items).toEqual([]);
+    const big = engine.search("shoes", null, 50);
+    expect(big.items.length).toBeLessThanOrEqual(products.length);
+    expect(big.notes.join(" ")).toMatch(/k = 50 is larger than the catalog \(5 products\)/);
+    expect(() => engine.search("shoes", null, -1)).toThrow(/k must be an integer >= 0, got -1/);
+    expect(() => new ShopEngine({ products, bm25: parts.bm25 })).toThrow(/understanding stage needs parts.understanding/);
+    expect(() => new ShopEngine({ ...parts, denseWeight: 2 })).toThrow(/denseWeight must be in \[0, 1\], got 2/);
+  });
+
+  it("recommends from the shopper's vector without what they had; unknown or history-less shoppers get the popular products, with a note", () => {
+    const engine = new ShopEngine(parts);
+    const u1 = engine.recommend("u1", 2);
+    expect(u1.items.map((h) => h.id)).not.toContain("c");
+    expect(u1.items.map((h) => h.id)).not.toContain("d");
+    expect(u1.notes).toEqual([]);
+    const stranger = engine.recommend("nobody", 2);
+    expect(stranger.notes.join(" ")).toMatch(/unknown shopper "nobody": the most popular products/);
+    expect(stranger.items.length).toBe(2);
+    expect(engine.recommend("u2", 3, { time: "2025-02-01T00:00:00Z" }).notes.join(" ")).toMatch(/no usable history/);
+  });
+});
