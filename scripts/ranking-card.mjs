@@ -116,8 +116,11 @@ function recommendBlock(name, r) {
   return lines;
 }
 
+// Bench commands are instructor tools (not in the student release): shown as a card's command row.
+const commandRow = (command, date = "") => [`| command | \`${command}\` |`, "| --- | --- |", `| date | ${date || "-"} |`, ""];
+
 function benchBlock(name, r) {
-  const lines = [`### ${name}`, "", `\`${r.command}\` (${r.date}). ${r.description ?? ""}`, ""];
+  const lines = [`### ${name}`, "", ...commandRow(r.command, r.date), ...(r.description ? [r.description, ""] : [])];
   if (r.sets) {
     for (const set of r.sets) {
       lines.push(`${set.set}: ${int(set.documents)} documents, ${int(set.queries)} queries, top ${set.k}; ratio of the library's queries per second to the peer's best: **${f(set.ratio, 2)}**.`, "");
@@ -175,7 +178,7 @@ function generated() {
     ["The sequential recommender against PyTorch", "bench-recommend.json", "npm run bench -- recommend --out data/models/ranking/bench-recommend.json"],
   ]) {
     const r = readJson(path.join(dir, file));
-    lines.push(...(r ? benchBlock(name, r) : [`### ${name}`, "", ...notRun(command)]));
+    lines.push(...(r ? benchBlock(name, r) : [`### ${name}`, "", "Not run yet:", "", ...commandRow(command)]));
   }
   lines.push(END);
   return lines.join("\n");

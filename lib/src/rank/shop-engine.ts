@@ -21,6 +21,7 @@ import type { Product, Query, Session, Split, User } from "../data/records";
 import { userVector, type HistoryEvent } from "../embed/user-vector";
 import { simulateAbTest, type AbTestResult, type Ranker, type ShopForSimulation } from "../eval/ab-test";
 import { sampleSizeProportions } from "../eval/power";
+import { ExactIndex } from "../embed/vector-search";
 import type { Bm25Index } from "./bm25";
 import type { LoggedInteraction } from "./features";
 import { applyQueryUnderstanding, understandQuery, type QueryUnderstandingModel } from "./query-understanding";
@@ -88,6 +89,8 @@ function normalised(scores: ReadonlyMap<string, number>): Map<string, number> {
 
 export class ShopEngine {
   private readonly queryVectors = new Map<string, Float32Array>();
+  /** The dense top `depth` of each prepared query text. */
+  private readonly denseHits = new Map<string, EngineHit[]>();
   private readonly productIds: ReadonlySet<string>;
   private readonly history: ReadonlyMap<string, readonly HistoryEvent[]>;
   private readonly ids: readonly string[];
@@ -132,10 +135,14 @@ export class ShopEngine {
   with(stages: Partial<EngineStages>): ShopEngine {
     const engine = new ShopEngine(this.parts, { ...this.stages, ...stages });
     for (const [text, v] of this.queryVectors) engine.queryVectors.set(text, v);
+    for (const [text, hits] of this.denseHits) engine.denseHits.set(text, hits);
     return engine;
   }
 
-  /** Embeds the query texts the engine will be asked (the query tower), so `search` needs no await. */
+  /**
+   * Embeds the query texts the engine will be asked (the query tower) and finds each one's dense
+   * top `depth` in one batched exact search, so `search` needs no await and no catalog scan.
+   */
   async prepareQueries(texts: readonly string[], embed: (texts: readonly string[]) => Promise<Float32Array>): Promise<void> {
     const todo = [...new Set(texts)].filter((t) => !this.queryVectors.has(t));
     if (todo.length === 0) return;
@@ -143,6 +150,16 @@ export class ShopEngine {
     const d = vectors.length / todo.length;
     if (!Number.isInteger(d) || d < 1) throw new Error(`ShopEngine.prepareQueries: ${vectors.length} values are not whole vectors for ${todo.length} texts.`);
     todo.forEach((t, i) => this.queryVectors.set(t, vectors.slice(i * d, (i + 1) * d)));
+    if (this.matrix && this.ids.length > 0) {
+      const index = new ExactIndex({ dimension: d, modelId: "shop-engine", metric: "ip" });
+      try {
+        index.add(this.matrix);
+        const hits = await index.searchBatchAsync(vectors, Math.min(this.depth, this.ids.length));
+        todo.forEach((t, i) => this.denseHits.set(t, hits[i].ids.map((row, j) => ({ id: this.ids[row], score: hits[i].scores[j] }))));
+      } finally {
+        index.dispose();
+      }
+    }
   }
 
   /** The k best products for `query` and `user` (null: anonymous), best first, with notes on what ran. */
@@ -173,7 +190,8 @@ export class ShopEngine {
         stages.dense = false;
         notes.push("no query vector prepared for this text (prepareQueries): the dense stage did not run.");
       } else {
-        const dense = this.denseTop(q, depth);
+        const cached = this.denseHits.get(query) ?? this.denseHits.get(searched);
+        const dense = cached && cached.length >= Math.min(depth, this.ids.length) ? cached.slice(0, depth) : this.denseTop(q, depth);
         const keyword = normalised(new Map(hits.map((h) => [h.id, h.score])));
         const cosine = new Map<string, number>();
         for (const id of new Set([...keyword.keys(), ...dense.map((h) => h.id)])) cosine.set(id, dot(q, (vectors as ReadonlyMap<string, Float32Array>).get(id) ?? new Float32Array(q.length)));
