@@ -187,6 +187,7 @@ if (busy) console.log("warning: the machine was busy with other work; wall-clock
 if (values.out) {
   const record = {
     bench: "recommend",
+    command: `npm run bench -- recommend ${process.argv.slice(2).join(" ")}`.trim(),
     date: new Date().toISOString(),
     backend: info.name,
     data: what,

@@ -119,6 +119,25 @@ function recommendBlock(name, r) {
 // Bench commands are instructor tools (not in the student release): shown as a card's command row.
 const commandRow = (command, date = "") => [`| command | \`${command}\` |`, "| --- | --- |", `| date | ${date || "-"} |`, ""];
 
+function recommendBenchBlock(name, r) {
+  const best = r.pytorch.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+  const c = r.config;
+  return [
+    `### ${name}`,
+    "",
+    ...commandRow(r.command ?? "npm run bench -- recommend", r.date.slice(0, 10)),
+    `SASRec-style model (${c.layers} layers, d = ${c.hiddenSize}, ${c.heads} head, feed-forward ${c.intermediateSize}, max length ${c.maxLength}, full softmax over ${int(c.items)} items) on ${r.data}, batches of ${r.batch} users (${f(r.tokensPerStep, 0)} predicted positions per step), ${r.steps} steps, best of ${r.rounds} rounds; backend ${r.backend}; load average ${r.loadAverage.join(" → ")} on ${r.cores} cores${r.busy ? " (the machine was busy: tokens per CPU-second are the steadier figure)" : ""}; tensors leaked: ${r.tensorsLeaked}.`,
+    "",
+    "| engine | tokens per second | tokens per CPU-second | ms per step |",
+    "| --- | ---: | ---: | ---: |",
+    `| library (${r.backend}) | ${int(Math.round(r.library.tokensPerSecond))} | ${int(Math.round(r.library.tokensPerCpuSecond))} | ${f(r.library.stepMs, 1)} |`,
+    ...r.pytorch.map((x) => `| PyTorch ${x.torch}, ${x.threads} thread${x.threads === 1 ? "" : "s"} | ${int(Math.round(x.tokensPerSecond))} | ${int(Math.round(x.tokensPerCpuSecond))} | ${f(x.stepMs, 1)} |`),
+    "",
+    `Ratio of the library's tokens per second to PyTorch's best (${best.threads} thread${best.threads === 1 ? "" : "s"}): **${f(r.ratio, 3)}** (goal ${r.goal}).`,
+    "",
+  ];
+}
+
 function benchBlock(name, r) {
   const lines = [`### ${name}`, "", ...commandRow(r.command, r.date), ...(r.description ? [r.description, ""] : [])];
   if (r.sets) {
@@ -141,7 +160,7 @@ function benchBlock(name, r) {
 function abBlock(r) {
   const lines = [
     runLine(r),
-    `Chapter 5's simulator replays the ${int(r.sessions)} test-split sessions, each assigned to an arm by a seeded coin (seed ${r.seed}); clicks and purchases are drawn from the shop's choice model, which also gives each arm's exact expected value (the truth the test estimates). Shoppers' histories are cut at ${r.historyCut}, the start of the test period. Engine: dense weight ${r.engine.denseWeight}, personal weight ${r.engine.personalWeight}, ${r.engine.depth} candidates per retriever. Sessions needed: per arm, for a two-proportion test at alpha 0.05 and power 0.8 to detect the observed difference.`,
+    `Chapter 5's simulator replays the test-split sessions that have a search (of ${int(r.sessions)} in the test period), each assigned to an arm by a seeded coin (seed ${r.seed}); clicks and purchases are drawn from the shop's choice model, which also gives each arm's exact expected value (the truth the test estimates). Shoppers' histories are cut at ${r.historyCut}, the start of the test period. Engine: dense weight ${r.engine.denseWeight}, personal weight ${r.engine.personalWeight}, ${r.engine.depth} candidates per retriever. Sessions needed: per arm, for a two-proportion test at alpha 0.05 and power 0.8 to detect the observed difference.`,
     "",
     "| control | treatment | sessions | CTR (95 % CI) | true CTR | p | sessions needed | conversion (95 % CI) | p | sessions needed | revenue per session | p |",
     "| --- | --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: | --- | ---: |",
@@ -178,7 +197,7 @@ function generated() {
     ["The sequential recommender against PyTorch", "bench-recommend.json", "npm run bench -- recommend --out data/models/ranking/bench-recommend.json"],
   ]) {
     const r = readJson(path.join(dir, file));
-    lines.push(...(r ? benchBlock(name, r) : [`### ${name}`, "", "Not run yet:", "", ...commandRow(command)]));
+    lines.push(...(r ? (r.bench === "recommend" ? recommendBenchBlock(name, r) : benchBlock(name, r)) : [`### ${name}`, "", "Not run yet:", "", ...commandRow(command)]));
   }
   lines.push(END);
   return lines.join("\n");

@@ -67,6 +67,19 @@ describe("the chapter 4 results card", () => {
     expect(ndcg("clicks-ips")).toBeGreaterThan(ndcg("clicks-naive"));
   });
 
+  it.runIf(has("ab-test"))("A/B: the engine beats keyword search and BM25 in the simulator's truth; every comparison replays the same sessions", () => {
+    const r = read("ab-test");
+    expect(r.profile).toBe("full");
+    type Arm = { sessions: number; expected: { clickThrough: number } };
+    const rows = r.rows as { control: string; treatment: string; result: { control: Arm; treatment: Arm } }[];
+    for (const control of ["keyword", "BM25"]) {
+      const row = rows.find((x) => x.control.startsWith(control))!;
+      expect(row.result.treatment.expected.clickThrough, control).toBeGreaterThan(row.result.control.expected.clickThrough);
+    }
+    const sizes = new Set(rows.map((x) => `${x.result.control.sessions}/${x.result.treatment.sessions}`));
+    expect(sizes.size).toBe(1);
+  });
+
   it("recommendation: every record is leave-one-out with full-catalog ranking, and the history models beat popularity", () => {
     const files = readdirSync(dir).filter((x) => /^recommend-.*\.json$/.test(x));
     if (files.length === 0) console.warn("test/rank/results-card.test.ts: no recommend-*.json recorded yet.");
