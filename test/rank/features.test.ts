@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Product } from "../../lib/src/data/records";
 import { checkFeatureVersion, featureContext, features, FEATURE_NAMES, FEATURE_VERSION, FEATURES, type LoggedInteraction } from "../../lib/src/rank/features";
 import { productBm25Index } from "../../lib/src/rank/bm25";
 import { userVector } from "../../lib/src/embed/user-vector";
+import { tinyProduct } from "../fixtures/tiny-catalog";
 
-function product(id: string, title: string, category: string, price: number): Product {
-  return {
-    id, title, description: `${title} for everyday use`, brand: "Acme", category, categoryPath: ["dept", "group", category],
-    family: id, model: id.toUpperCase(), attributes: {}, price, rating: null, reviewCount: 0, launchDate: "2024-01-01", popularity: 1,
-  };
-}
+const product = tinyProduct;
 
 const products = [
   product("a", "red running shoes", "shoes", 80),

@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Product, Query } from "../../lib/src/data/records";
+import type { Query } from "../../lib/src/data/records";
 import { productBm25Index } from "../../lib/src/rank/bm25";
 import { shopQueryUnderstanding } from "../../lib/src/rank/query-understanding";
 import { ShopEngine } from "../../lib/src/rank/shop-engine";
+import { tinyProduct } from "../fixtures/tiny-catalog";
 
-function product(id: string, title: string, category: string, price: number): Product {
-  return {
-    id, title, description: `${title} for everyday use`, brand: "Acme", category, categoryPath: ["dept", "group", category],
-    family: id, model: id.toUpperCase(), attributes: {}, price, rating: null, reviewCount: 0, launchDate: "2024-01-01", popularity: 1,
-  };
-}
+const product = tinyProduct;
 
 const products = [
   product("a", "red running shoes", "shoes", 80),
