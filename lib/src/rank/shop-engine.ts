@@ -92,6 +92,7 @@ export class ShopEngine {
   /** The dense top `depth` of each prepared query text. */
   private readonly denseHits = new Map<string, EngineHit[]>();
   private readonly productIds: ReadonlySet<string>;
+  private readonly productById: ReadonlyMap<string, Product>;
   private readonly history: ReadonlyMap<string, readonly HistoryEvent[]>;
   private readonly ids: readonly string[];
   private readonly matrix: Float32Array | null;
@@ -110,6 +111,7 @@ export class ShopEngine {
     if ((stages.dense || stages.personalisation) && !parts.productVectors) throw new Error("ShopEngine: the dense and personalisation stages need parts.productVectors (the product tower's vectors).");
     if (stages.personalisation && !parts.interactions) throw new Error("ShopEngine: the personalisation stage needs parts.interactions (the log).");
     this.productIds = new Set(parts.products.map((p) => p.id));
+    this.productById = new Map(parts.products.map((p) => [p.id, p]));
     const history = new Map<string, HistoryEvent[]>();
     for (const e of parts.interactions ?? []) {
       const list = history.get(e.user);
@@ -181,7 +183,7 @@ export class ShopEngine {
     let hits: EngineHit[] = this.parts.bm25.search(searched, depth);
     const terms = this.parts.bm25.terms(searched);
     if (terms.length === 0 || (hits.length === 0 && terms.every((t) => STOP_WORDS.has(t)))) notes.push("the query has no keyword (only stop words or punctuation): BM25 finds nothing.");
-    if (understood && hits.length > 0) hits = [...applyQueryUnderstanding(hits, understood, new Map(this.parts.products.map((p) => [p.id, p])), this.parts.understanding as QueryUnderstandingModel).hits];
+    if (understood && hits.length > 0) hits = [...applyQueryUnderstanding(hits, understood, this.productById, this.parts.understanding as QueryUnderstandingModel).hits];
     // 2. Dense: join the dense top `depth` and mix the normalised scores.
     const vectors = this.parts.productVectors;
     if (stages.dense) {
