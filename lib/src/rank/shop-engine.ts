@@ -239,9 +239,7 @@ export class ShopEngine {
     let hits: EngineHit[];
     if (!u || !this.stages.personalisation) {
       notes.push(!this.history.has(user) ? `unknown shopper "${user}": the most popular products.` : !u ? `shopper "${user}" has no usable history: the most popular products.` : "personalisation is off: the most popular products.");
-      const counts = new Map<string, number>();
-      for (const e of this.parts.interactions ?? []) if (options.time === undefined || e.time < options.time) counts.set(e.product, (counts.get(e.product) ?? 0) + 1);
-      hits = [...counts].map(([id, c]) => ({ id, score: c }));
+      hits = [...this.popularity(options.time)].map(([id, c]) => ({ id, score: c }));
     } else {
       hits = this.parts.products.flatMap((p) => {
         const v = (vectors as ReadonlyMap<string, Float32Array>).get(p.id);
@@ -259,6 +257,17 @@ export class ShopEngine {
    */
   ranker(time: string, k = 10): Ranker {
     return (query: Query, user: User) => this.search(query.text, user.id, k, { time }).items.map((h) => h.id);
+  }
+
+  private allTimeCounts: Map<string, number> | null = null;
+
+  /** Interactions per product before `time` (the whole log's counts are computed once and kept). */
+  private popularity(time: string | undefined): Map<string, number> {
+    if (time === undefined && this.allTimeCounts) return this.allTimeCounts;
+    const counts = new Map<string, number>();
+    for (const e of this.parts.interactions ?? []) if (time === undefined || e.time < time) counts.set(e.product, (counts.get(e.product) ?? 0) + 1);
+    if (time === undefined) this.allTimeCounts = counts;
+    return counts;
   }
 
   private denseTop(q: Float32Array, k: number): EngineHit[] {
