@@ -50,6 +50,22 @@ if (setup.status !== 0) {
 mkdirSync(path.join(root, "build"), { recursive: true });
 const vitest = path.join(root, "node_modules", "vitest", "vitest.mjs");
 const summaries = [];
+/** Each failed test in a line or three, printed after the summaries: CI often keeps only the tail of the log. */
+const failures = [];
+
+/** The failed tests (and failed files, such as a suite that did not load) of a vitest JSON report. */
+function failedTests(report, label) {
+  const where = label ? ` [${label}]` : "";
+  const short = (text) => String(text ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 3).join(" | ").slice(0, 600);
+  const out = [];
+  for (const file of report.testResults ?? []) {
+    const name = path.relative(root, file.name);
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === "failed");
+    for (const a of failed) out.push(`FAILED${where} ${name} > ${[...(a.ancestorTitles ?? []), a.title].join(" > ")}: ${short(a.failureMessages?.[0])}`);
+    if (failed.length === 0 && file.status === "failed") out.push(`FAILED${where} ${name}: ${short(file.message)}`);
+  }
+  return out;
+}
 
 /** One vitest run under `node`; its summary line is kept for the end. Returns its exit status. */
 function vitestRun(node, label, args, env = process.env) {
@@ -62,6 +78,7 @@ function vitestRun(node, label, args, env = process.env) {
     const r = JSON.parse(readFileSync(report, "utf8"));
     const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
     summaries.push(`Tests${label ? ` (${label})` : ""}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped (${seconds} s)`);
+    failures.push(...failedTests(r, label));
   } else summaries.push(`Tests${label ? ` (${label})` : ""}: vitest wrote no report (exit ${result.status}; ${seconds} s)`);
   return result.status ?? 1;
 }
@@ -100,5 +117,6 @@ for (const [line, node] of nodes) {
 }
 
 console.log("");
+for (const line of failures) console.log(line);
 for (const line of summaries) console.log(line);
 process.exit(status);
