@@ -171,6 +171,13 @@ function abBlock(r) {
     lines.push(`| ${row.control} | ${row.treatment} | ${int(x.control.sessions)} / ${int(x.treatment.sessions)} | ${ci(x.control.clickThrough)} → ${ci(x.treatment.clickThrough)} | ${f(x.control.expected.clickThrough)} → ${f(x.treatment.expected.clickThrough)} | ${p(x.clickThrough.pValue)} | ${row.sessionsNeeded.clickThrough === null ? "-" : int(row.sessionsNeeded.clickThrough)} | ${ci(x.control.conversion)} → ${ci(x.treatment.conversion)} | ${p(x.conversion.pValue)} | ${row.sessionsNeeded.conversion === null ? "-" : int(row.sessionsNeeded.conversion)} | ${f(x.control.revenuePerSession.value, 2)} → ${f(x.treatment.revenuePerSession.value, 2)} | ${p(x.revenue.pValue)} |`);
   }
   lines.push("");
+  if (r.rerank) {
+    const x = r.rerank;
+    lines.push(
+      `The re-ranking stage: ${x.ranker} over chapter 3's features and the engine's own score of its top ${x.depth}, trained on ${int(x.fitQueries)} ${x.fitSplit}-split queries (${int(x.rows)} rows, graded by the catalog's judge; ${x.seconds} s). Offline, before the test, on ${int(x.offline.queries)} test-split queries (anonymous shopper, NDCG@10): engine ${f(x.offline.engine)}, with re-ranking ${f(x.offline.reranked)}. Largest gain shares: ${x.importances.map((i) => `${i.feature} ${f(i.share, 2)}`).join(", ")}.`,
+      "",
+    );
+  }
   return lines;
 }
 

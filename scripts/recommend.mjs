@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm run recommend -- --data PATH|shop [--format auto|amazon-json|amazon-reviews|recbole] [--model NAME[,NAME]]
-//    [--out DIR] [--seed N] [--k 10] [--profile fast|full] [--epochs N] [--keep-history] [--list]`
+//    [--out DIR] [--seed N] [--k 10] [--profile fast|full] [--epochs N] [--fit train|train+validation] [--keep-history] [--list]`
 // Chapter 4's recommenders on any sequence data the loader reads (items.json + sequences.json,
 // RecBole atomic files, Amazon reviews JSON Lines) or on the course's shop (`--data shop`): one
 // leave-one-out split (last item test, second last validation), every requested model trained on
-// it and evaluated by full-catalog ranking (no sampled negatives): HR@k, NDCG@k, MRR, coverage and
+// it (with --fit train+validation, on the training items plus each validation item: the final fit,
+// test targets still unseen) and evaluated by full-catalog ranking (no sampled negatives): HR@k, NDCG@k, MRR, coverage and
 // popularity bias, printed as a table. --out DIR writes metrics.json and top<k>.jsonl (one line per
 // evaluated user: target and each model's top-k item ids), each written to a temporary name first
 // and renamed, so a folder never holds a half-written file.
@@ -18,13 +19,15 @@ import { commandLine } from "./lib/args.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage: npm run recommend -- --data PATH|shop [--format auto|amazon-json|amazon-reviews|recbole]
-   [--model NAME[,NAME]] [--out DIR] [--seed N] [--k 10] [--profile fast|full] [--epochs N] [--keep-history] [--list]
+   [--model NAME[,NAME]] [--out DIR] [--seed N] [--k 10] [--profile fast|full] [--epochs N] [--fit train|train+validation] [--keep-history] [--list]
  --data      a folder or file in a format the loader reads, or "shop" for the course's shop (--profile picks its size)
  --model     comma-separated model names (default: every registered model; --list prints them)
+ --fit       what every model trains on: "train" (default; the validation items stay held out) or
+             "train+validation" (the final fit before the test: each user's second last item too)
  --keep-history  rank the user's history items too (default: they are left out of the ranking)`;
 const cli = commandLine(
   "recommend",
-  { data: "string", format: "string", model: "string", out: "string", seed: "string", k: "string", profile: "string", epochs: "string", "keep-history": "boolean", list: "boolean" },
+  { data: "string", format: "string", model: "string", out: "string", seed: "string", k: "string", profile: "string", epochs: "string", fit: "string", "keep-history": "boolean", list: "boolean" },
   USAGE,
 );
 const { fail } = cli;
@@ -33,6 +36,7 @@ const k = cli.int("k", 10, 1);
 const epochs = cli.int("epochs", undefined, 1);
 const profileName = cli.oneOf("profile", ["fast", "full"], "fast");
 const format = cli.oneOf("format", ["auto", "amazon-json", "amazon-reviews", "recbole"], "auto");
+const fit = cli.oneOf("fit", ["train", "train+validation"], "train");
 if (!cli.has("list")) {
   const data = cli.require("data");
   if (data !== "shop" && !existsSync(path.resolve(data))) fail(`--data: no file or folder at ${path.resolve(data)} (give a dataset folder or file, or "shop").`);
@@ -87,9 +91,10 @@ if (cli.get("data") === "shop") {
   const dropped = loaded.dropped.reduce((a, d) => a + d.count, 0);
   source = `${path.resolve(cli.get("data"))} (${loaded.format}; ${dropped} record(s) dropped${dropped ? `: ${loaded.dropped.map((d) => `${d.count} ${d.reason}`).join("; ")}` : ""})`;
 }
-const split = shoplm.leaveOneOutSplit(data);
+const heldOut = shoplm.leaveOneOutSplit(data);
+const split = fit === "train+validation" ? shoplm.trainWithValidation(heldOut) : heldOut;
 const interactions = data.sequences.reduce((a, s) => a + s.length, 0);
-console.log(`${command}\n${source}; backend ${backend.name}\n${data.userIds.length} users, ${data.itemIds.length} items, ${interactions} interactions; ${split.test.length} users evaluated (leave-one-out, full-catalog ranking, history ${cli.has("keep-history") ? "kept in" : "left out of"} the ranking), seed ${seed}`);
+console.log(`${command}\n${source}; backend ${backend.name}\n${data.userIds.length} users, ${data.itemIds.length} items, ${interactions} interactions; ${split.test.length} users evaluated (leave-one-out, full-catalog ranking, history ${cli.has("keep-history") ? "kept in" : "left out of"} the ranking; trained on ${fit === "train" ? "the training items" : "the training and validation items"}), seed ${seed}`);
 
 const results = [];
 for (const name of models) {
@@ -150,7 +155,8 @@ if (cli.has("out")) {
         items: data.itemIds.length,
         interactions,
         evaluated: split.test.length,
-        protocol: `leave-one-out, full-catalog ranking (no sampled negatives), ties counted pessimistically, history ${cli.has("keep-history") ? "kept" : "excluded"}`,
+        protocol: `leave-one-out, full-catalog ranking (no sampled negatives), ties counted pessimistically, history ${cli.has("keep-history") ? "kept" : "excluded"}, trained on ${fit === "train" ? "the training items" : "the training and validation items (final fit)"}`,
+        fit,
         seed,
         k,
         models: results.map(({ name, trainSeconds, evaluation }) => ({ name, description: shoplm.RECOMMENDER_MODELS[name].description, trainSeconds, ...strip(evaluation) })),

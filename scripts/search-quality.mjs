@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// `npm run search-quality -- [--profile fast|full] [--biencoder DIR] [--out FILE.json]`
+// `npm run search-quality -- [--profile fast|full] [--biencoder DIR] [--trees N]
+//    [--cross-encoder DIR [--cross-encoder-depth N]] [--out FILE.json]`
 // Chapter 4's search quality table: full-catalog retrieval on the shop's test queries by BM25,
 // the bi-encoder (data/models/biencoder by default), and their fusion (RRF swept over k and
 // depth, a linear mix of normalised scores tuned on the validation queries); NDCG@10 by query
 // kind with a paired randomisation test against BM25; then the MMR trade-off (NDCG@10 against
-// intra-list diversity and brand exposure) over the hybrid top 100. The profile comes from
+// intra-list diversity and brand exposure) over the hybrid top 100. With --cross-encoder DIR (a
+// relevance model saved by `npm run finetune -- --task relevance --save DIR`, folder
+// relevance-<method>), a row re-ranks each hybrid top N (default 20) by chapter 2's cross-encoder
+// (expected ESCI grade of query and product text). The profile comes from
 // --profile, else COURSE_PROFILE, else fast. --out writes the record the results card is made
 // from: `rows` is a list of stages ({ stage, queries, ndcg10, byKind, recall100, pValue, ... }),
 // so later stages (cross-encoder, learned ranker, clicks) append rows of the same shape.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -17,13 +21,17 @@ import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const USAGE = "usage: npm run search-quality -- [--profile fast|full] [--biencoder DIR] [--trees N] [--out FILE.json]";
-const cli = commandLine("search-quality", { profile: "string", biencoder: "string", trees: "string", out: "string" }, USAGE);
+const USAGE = "usage: npm run search-quality -- [--profile fast|full] [--biencoder DIR] [--trees N] [--cross-encoder DIR [--cross-encoder-depth N]] [--out FILE.json]";
+const cli = commandLine("search-quality", { profile: "string", biencoder: "string", trees: "string", "cross-encoder": "string", "cross-encoder-depth": "string", out: "string" }, USAGE);
 const { fail } = cli;
 const args = cli.argv;
 const trees = cli.int("trees", 100, 1);
 const biencoderDir = path.resolve(cli.get("biencoder") ?? path.join(root, "data", "models", "biencoder"));
 if (!existsSync(biencoderDir)) fail(`no bi-encoder at ${biencoderDir} (--biencoder DIR; the shipped one is data/models/biencoder).`);
+const crossEncoderDir = cli.has("cross-encoder") ? path.resolve(cli.get("cross-encoder")) : null;
+if (crossEncoderDir && !existsSync(crossEncoderDir)) fail(`--cross-encoder: no folder at ${crossEncoderDir} (train one with npm run finetune -- --task relevance --save DIR).`);
+const crossEncoderDepth = cli.int("cross-encoder-depth", 20, 1);
+if (cli.has("cross-encoder-depth") && !crossEncoderDir) fail("--cross-encoder-depth needs --cross-encoder DIR.");
 
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
@@ -95,9 +103,27 @@ try {
   const poolData = shoplm.subsetQueries(pools, poolQueries);
   const onPools = shoplm.trainLambdaMart(poolData, { trees });
   const rerank = (ranker) => shoplm.datasetRun(testData, shoplm.scoreRows(ranker, testData));
+  // Chapter 2's cross-encoder over each hybrid top N: the expected grade of (query, title + description).
+  let crossEncoderRow = null;
+  let crossEncoderInfo = null;
+  if (crossEncoderDir) {
+    const ceStarted = performance.now();
+    const ce = shoplm.loadCrossEncoder(crossEncoderDir);
+    try {
+      const textOf = new Map(shop.products.map((x) => [x.id, shoplm.productText(x)]));
+      const run = await shoplm.rerankTopByPairs(report.runs.hybrid, report.context.queries, (pairs) => ce.expectedGrades(pairs.map((x) => ({ query: x.query, text: textOf.get(x.id) }))), crossEncoderDepth);
+      const manifest = JSON.parse(readFileSync(path.join(crossEncoderDir, "finetuned.json"), "utf8"));
+      crossEncoderInfo = { dir: path.relative(root, crossEncoderDir), method: manifest.method?.name ?? null, depth: crossEncoderDepth, pairs: report.context.queries.length * crossEncoderDepth, seconds: Number(((performance.now() - ceStarted) / 1000).toFixed(1)) };
+      crossEncoderRow = shoplm.searchQualityRow(`hybrid + cross-encoder (chapter 2, ${crossEncoderInfo.method ?? "fine-tuned"}; top ${crossEncoderDepth} re-ranked)`, run, report.context);
+      console.log(`  cross-encoder: ${crossEncoderInfo.pairs} pairs in ${crossEncoderInfo.seconds} s`);
+    } finally {
+      ce.dispose();
+    }
+  }
   learned = {
     rows: [
       understoodRow,
+      ...(crossEncoderRow ? [crossEncoderRow] : []),
       shoplm.searchQualityRow(`hybrid + LambdaMART (${trees} trees; hybrid top ${report.depth} of ${validation.length} validation queries, graded)`, rerank(onCandidates), report.context),
       shoplm.searchQualityRow(`hybrid + LambdaMART (${trees} trees; judged pools of ${poolQueries.length} train and validation queries)`, rerank(onPools), report.context),
     ],
@@ -107,6 +133,7 @@ try {
     ],
     seconds: (performance.now() - ltrStarted) / 1000,
     retrievalSeconds,
+    crossEncoder: crossEncoderInfo,
   };
 } finally {
   model.dispose();
@@ -149,6 +176,7 @@ if (cli.has("out")) {
     evaluation: `full-catalog retrieval; NDCG@10 with ESCI gains (Exact 1, Substitute 0.1, Complement 0.01) over catalog-wide grades, on the ${report.context.split}-split queries with an Exact product; p-values: paired ${report.context.test} test against ${report.context.baseline} (two-sided, ${report.context.samples} samples, seed ${report.context.seed}); fusion tuned on the validation queries`,
     rows: rows.map(row),
     learnedRankers: learned.rankers,
+    ...(learned.crossEncoder ? { crossEncoder: learned.crossEncoder } : {}),
     rrfSweep: report.rrfSweep,
     linearSweep: report.linearSweep,
     chosen: report.chosen,

@@ -129,6 +129,9 @@ const expectations: Record<string, (r: Records) => void> = {
     expect(num(r, "recommend.sasrec.ndcg")).toBeGreaterThan(num(r, "recommend.markov-1.ndcg"));
     expect(num(r, "recommend.cold.count")).toBeGreaterThan(0);
     expect(num(r, "recommend.cold.twoTower")).toBeGreaterThan(num(r, "recommend.cold.bpr"));
+    // Occlusion: the history item that drove SASRec's first recommendation pushed it up, with a share of at most 1.
+    expect(num(r, "recommend.explain.topShare")).toBeGreaterThan(0);
+    expect(num(r, "recommend.explain.topShare")).toBeLessThanOrEqual(1);
     for (const id of ["4.1", "4.2", "4.3", "4.4", "4.5", "4.6"]) expect(num(r, `exercise.${id}.passed`)).toBe(num(r, `exercise.${id}.total`));
   },
   "05_evaluation": (r) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkFeatureVersion, featureContext, features, FEATURE_NAMES, FEATURE_VERSION, FEATURES, type LoggedInteraction } from "../../lib/src/rank/features";
+import { checkFeatureVersion, featureContext, features, featuresWith, withStageScore, STAGE_FEATURE_VERSION, FEATURE_NAMES, FEATURE_VERSION, FEATURES, type LoggedInteraction } from "../../lib/src/rank/features";
 import { productBm25Index } from "../../lib/src/rank/bm25";
 import { userVector } from "../../lib/src/embed/user-vector";
 import { tinyProduct } from "../fixtures/tiny-catalog";
@@ -40,6 +40,29 @@ describe("ranking features", () => {
     expect(new Set(FEATURE_NAMES).size).toBe(FEATURE_NAMES.length);
     for (const f of FEATURES) expect(f.description.length).toBeGreaterThan(10);
     expect(FEATURE_VERSION).toMatch(/^shop-features\/\d+$/);
+  });
+
+  it("featuresWith gives features' rows from a query vector and intent computed ahead, with no await", async () => {
+    const want = await features("running shoes", "u1", ["a", "b", "c", "e"], context, { time: "2025-02-15T00:00:00Z" });
+    const got = featuresWith("running shoes", { vector: Float32Array.from([2, 0, 0]), intent: new Map([["shoes", 0.7], ["bottles", 0.3]]) }, "u1", ["a", "b", "c", "e"], context, { time: "2025-02-15T00:00:00Z" });
+    expect(got).toEqual(want);
+    const noIntent = featuresWith("running shoes", { vector: Float32Array.from([2, 0, 0]), intent: null }, null, ["a"], context);
+    expect(noIntent.values[col("categoryProbability")]).toBe(0);
+    expect(() => featuresWith("x", { vector: Float32Array.from([1, 0, 0]), intent: null }, null, ["zz"], context)).toThrow('product 0 ("zz") is not in the feature context');
+  });
+
+  it("withStageScore appends the first stage's score, min-max normalised over the candidates, under its own version", async () => {
+    const rows = await features("running shoes", null, ["a", "b", "c"], context);
+    const out = withStageScore(rows, [3, 1, 2]);
+    const F = FEATURE_NAMES.length;
+    expect(out.version).toBe(STAGE_FEATURE_VERSION);
+    expect(out.names).toEqual([...FEATURE_NAMES, "stageScore"]);
+    expect([0, 1, 2].map((i) => out.values[i * (F + 1) + F])).toEqual([1, 0, 0.5]);
+    expect(Array.from(out.values.subarray(F + 1, 2 * F + 1))).toEqual(Array.from(rows.values.subarray(F, 2 * F)));
+    expect([0, 1].map((i) => withStageScore(rows, [2, 2, 2]).values[i * (F + 1) + F])).toEqual([1, 1]);
+    expect(() => withStageScore(rows, [1, 2])).toThrow("2 stage scores for 3 products");
+    expect(() => withStageScore(rows, [1, NaN, 2])).toThrow('product 1 ("b") is NaN');
+    expect(() => withStageScore(out, [1, 2, 3])).toThrow(/shop-features\/1\+stageScore/);
   });
 
   it("computes each feature by its definition, with only the log before the query's time", async () => {

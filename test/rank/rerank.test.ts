@@ -4,7 +4,7 @@ import { productBm25Index } from "../../lib/src/rank/bm25";
 import { featureContext, FEATURE_NAMES, FEATURE_VERSION } from "../../lib/src/rank/features";
 import { GBDT_FORMAT, type BoostedRanker } from "../../lib/src/rank/lambdamart";
 import { shopQueryUnderstanding, understandQuery, applyQueryUnderstanding } from "../../lib/src/rank/query-understanding";
-import { rerankRun, understoodBm25Run } from "../../lib/src/rank/rerank";
+import { candidateRankingDataset, rerankRun, rerankTopByPairs, understoodBm25Run } from "../../lib/src/rank/rerank";
 import { tinyProduct } from "../fixtures/tiny-catalog";
 
 const product = tinyProduct;
@@ -63,5 +63,45 @@ describe("understoodBm25Run", () => {
     const want = applyQueryUnderstanding(index.search(understood.corrected, 10), understood, new Map(products.map((p) => [p.id, p])), model).hits;
     expect(run.get("q1")).toEqual(want.map((h) => ({ id: h.id, score: h.score })));
     expect(run.get("q1")?.slice(0, 2).map((x) => x.id).sort()).toEqual(["a", "b"]);
+  });
+});
+
+describe("rerankTopByPairs", () => {
+  it("re-orders each head by the pair scores in one call, ties by id, and keeps the tail in order below it", async () => {
+    const run = new Map<string, readonly (string | { id: string; score: number })[]>([["q1", ["a", "b", "c", "d"].map((id, i) => ({ id, score: 4 - i }))], ["q2", ["b", "a"]]]);
+    const calls: { query: string; id: string }[][] = [];
+    const lengthOfTitle = async (pairs: readonly { query: string; id: string }[]) => {
+      calls.push([...pairs]);
+      return pairs.map((p) => (p.id === "c" ? 5 : p.id === "b" && p.query === "bottles" ? 1 : 0));
+    };
+    const out = await rerankTopByPairs(run, [query("q1", "shoes"), query("q2", "bottles"), query("q3", "none")], lengthOfTitle, 3);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toEqual([{ query: "shoes", id: "a" }, { query: "shoes", id: "b" }, { query: "shoes", id: "c" }, { query: "bottles", id: "b" }, { query: "bottles", id: "a" }]);
+    expect(out.get("q1")).toEqual([{ id: "c", score: 5 }, { id: "a", score: 0 }, { id: "b", score: 0 }, { id: "d", score: -1 }]);
+    expect(out.get("q2")?.map((x) => x.id)).toEqual(["b", "a"]);
+    expect(out.has("q3")).toBe(false);
+  });
+
+  it("names a scorer that returns the wrong count or a non-finite score, and a bad depth", async () => {
+    const run = new Map([["q1", ["a", "b"]]]);
+    await expect(rerankTopByPairs(run, [query("q1", "x")], async () => [1], 2)).rejects.toThrow("returned 1 scores for 2 pairs");
+    await expect(rerankTopByPairs(run, [query("q1", "x")], async () => [1, NaN], 2)).rejects.toThrow("query q1, product b is NaN");
+    await expect(rerankTopByPairs(run, [query("q1", "x")], async () => [], 0)).rejects.toThrow("depth must be an integer >= 1, got 0");
+  });
+});
+
+describe("candidateRankingDataset", () => {
+  it("adds the run's own score as a last column on request, and needs a scored run for it", async () => {
+    const scored = new Map([["q1", [{ id: "a", score: 5 }, { id: "c", score: 3 }, { id: "b", score: 1 }]]]);
+    const grade = (_q: string, id: string) => (id === "a" ? 2 : 0);
+    const plain = await candidateRankingDataset(scored, [query("q1", "shoes")], grade, context, { depth: 3 });
+    const staged = await candidateRankingDataset(scored, [query("q1", "shoes")], grade, context, { depth: 3, stageScore: true });
+    expect(plain.version).toBe(FEATURE_VERSION);
+    expect(staged.version).toBe(`${FEATURE_VERSION}+stageScore`);
+    expect(staged.names).toEqual([...FEATURE_NAMES, "stageScore"]);
+    const F = staged.columns;
+    expect([0, 1, 2].map((i) => staged.values[i * F + F - 1])).toEqual([1, 0.5, 0]);
+    expect(Array.from(staged.labels)).toEqual([2, 0, 0]);
+    await expect(candidateRankingDataset(new Map([["q1", ["a", "b"]]]), [query("q1", "shoes")], grade, context, { stageScore: true })).rejects.toThrow('query q1\'s candidate 0 ("a") has no score');
   });
 });

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { Query } from "../../lib/src/data/records";
 import { productBm25Index } from "../../lib/src/rank/bm25";
 import { shopQueryUnderstanding } from "../../lib/src/rank/query-understanding";
-import { ShopEngine } from "../../lib/src/rank/shop-engine";
+import { ShopEngine, type EngineReranker } from "../../lib/src/rank/shop-engine";
+import { featureContext, FEATURE_NAMES, FEATURE_VERSION } from "../../lib/src/rank/features";
+import { GBDT_FORMAT, type BoostedRanker } from "../../lib/src/rank/lambdamart";
+import { LearnedReranker } from "../../lib/src/rank/rerank";
 import { tinyProduct } from "../fixtures/tiny-catalog";
 
 const product = tinyProduct;
@@ -63,7 +66,7 @@ describe("ShopEngine", () => {
     const unknown = engine.search("water bottle", "nobody", 3);
     expect(unknown.notes.join(" ")).toMatch(/unknown shopper "nobody".*not personalised/);
     expect(unknown.notes.join(" ")).toMatch(/no query vector prepared/);
-    expect(unknown.stages).toEqual({ understanding: true, dense: false, personalisation: false });
+    expect(unknown.stages).toEqual({ understanding: true, dense: false, rerank: false, personalisation: false });
     expect(engine.search("water bottle", "u2", 3, { time: "2025-02-01T00:00:00Z" }).notes.join(" ")).toMatch(/"u2" has no history before 2025-02-01/);
     const stop = engine.search("the and of !!", null, 3);
     expect(stop.items).toEqual([]);
@@ -93,5 +96,66 @@ describe("ShopEngine", () => {
     expect(stranger.notes.join(" ")).toMatch(/unknown shopper "nobody": the most popular products/);
     expect(stranger.items.length).toBe(2);
     expect(engine.recommend("u2", 3, { time: "2025-02-01T00:00:00Z" }).notes.join(" ")).toMatch(/no usable history/);
+  });
+
+  it("re-ranks the top of the list with the reranker, keeps the rest below it, and prepares the corrected texts", async () => {
+    const prepared: string[][] = [];
+    const cheapFirst: EngineReranker = {
+      name: "cheap first",
+      depth: 2,
+      prepareQueries: async (texts) => void prepared.push([...texts]),
+      score: (_query, _user, hits) => hits.map((h) => -(products.find((p) => p.id === h.id)!.price)),
+    };
+    const base = new ShopEngine({ ...parts, reranker: cheapFirst }, { dense: false, personalisation: false });
+    expect(base.stages.rerank).toBe(true);
+    await base.prepareQueries(["runing shoes"], embed);
+    expect(prepared).toEqual([["running shoes"]]);
+    const without = base.with({ rerank: false }).search("running shoes trail", null, 5).items.map((h) => h.id);
+    const withIt = base.search("running shoes trail", null, 5);
+    // The first two of the plain list swap to cheapest first; the rest keep their order below them.
+    const head = without.slice(0, 2).sort((x, y) => products.find((p) => p.id === x)!.price - products.find((p) => p.id === y)!.price);
+    expect(withIt.items.map((h) => h.id)).toEqual([...head, ...without.slice(2)]);
+    expect(withIt.items[0].score).toBe(1);
+    expect(withIt.items[1].score).toBe(0);
+    expect(withIt.items.slice(2).every((h) => h.score <= -1)).toBe(true);
+    // Without a reranker the stage is off by default, and asking for it is an error.
+    expect(new ShopEngine(parts).stages.rerank).toBe(false);
+    expect(() => new ShopEngine(parts, { rerank: true })).toThrow(/rerank stage needs parts.reranker/);
+    expect(() => new ShopEngine({ ...parts, reranker: { ...cheapFirst, depth: 0 } })).toThrow(/reranker.depth must be an integer >= 1, got 0/);
+    const short: EngineReranker = { ...cheapFirst, score: () => [1] };
+    expect(() => new ShopEngine({ ...parts, reranker: short }, { dense: false, personalisation: false }).search("running shoes", null, 3)).toThrow(/cheap first gave 1 scores for 2 candidates/);
+  });
+
+  it("runs a learned ranker over chapter 3's features as that stage (a price stump puts the cheaper shoe first)", async () => {
+    const context = featureContext({ products, productVectors, embedQuery: (t) => (t.includes("shoe") ? unit([1, 0, 0]) : unit([0, 0, 1])), interactions: [] });
+    const f = FEATURE_NAMES.indexOf("logPrice");
+    const stump: BoostedRanker = {
+      format: GBDT_FORMAT, objective: "lambdamart", version: FEATURE_VERSION, names: FEATURE_NAMES, baseScore: 0, learningRate: 1,
+      trees: [{ feature: [f, -1, -1], threshold: [Math.log1p(100), 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, 1, 0], gain: [1, 0, 0] }],
+      validationNdcg: [], options: {},
+    };
+    const reranker = new LearnedReranker(stump, context, { depth: 3 });
+    const engine = new ShopEngine({ ...parts, reranker }, { dense: false, personalisation: false });
+    expect(() => engine.search("blue running shoes", null, 3)).toThrow(/"blue running shoes" was not prepared/);
+    await engine.prepareQueries(["blue running shoes"], embed);
+    const plain = engine.with({ rerank: false }).search("blue running shoes", null, 3).items.map((h) => h.id);
+    expect(plain[0]).toBe("b");
+    const answer = engine.search("blue running shoes", null, 3).items.map((h) => h.id);
+    expect(answer[0]).toBe("a");
+    expect(answer.slice().sort()).toEqual(plain.slice().sort());
+    // A model trained with the stage score reads the engine's own score as its last column:
+    // a stump on it alone keeps the engine's order.
+    const stageStump: BoostedRanker = {
+      ...stump,
+      version: `${FEATURE_VERSION}+stageScore`,
+      names: [...FEATURE_NAMES, "stageScore"],
+      trees: [{ feature: [FEATURE_NAMES.length, -1, -1], threshold: [0.999, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, 0, 1], gain: [1, 0, 0] }],
+    };
+    const staged = new LearnedReranker(stageStump, context, { depth: 3 });
+    expect(staged.stageScore).toBe(true);
+    const stagedEngine = new ShopEngine({ ...parts, reranker: staged }, { dense: false, personalisation: false });
+    await stagedEngine.prepareQueries(["blue running shoes"], embed);
+    expect(stagedEngine.search("blue running shoes", null, 3).items[0].id).toBe(plain[0]);
+    expect(() => new LearnedReranker({ ...stump, version: "shop-features/0" }, context)).toThrow(/shop-features\/0/);
   });
 });

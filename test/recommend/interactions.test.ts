@@ -4,7 +4,7 @@
  * sessions, and which users are evaluated.
  */
 import { describe, expect, it } from "vitest";
-import { interactionData, leaveOneOutSplit, loadShop, shopInteractions } from "shoplm";
+import { interactionData, leaveOneOutSplit, loadShop, shopInteractions, trainWithValidation } from "shoplm";
 import type { Session } from "shoplm";
 
 const seq = (user: string, items: string[]) => ({ user, items, timestamps: null });
@@ -100,5 +100,18 @@ describe("leaveOneOutSplit", () => {
       [0, [0, 1], 2],
       [2, [2], 1],
     ]);
+  });
+
+  it("trainWithValidation: the final fit trains on each test history, and the test targets stay unseen", () => {
+    const d = interactionData([seq("a", ["1", "2", "3", "4"]), seq("b", ["1", "2"]), seq("c", ["3", "2", "1"])]);
+    const split = leaveOneOutSplit(d);
+    const refit = trainWithValidation(split);
+    expect(refit.train.map((t) => Array.from(t))).toEqual([[0, 1, 2], [0, 1], [2, 1]]);
+    expect(refit.validation).toEqual([]);
+    expect(refit.test).toBe(split.test);
+    for (const h of refit.test) expect(Array.from(refit.train[h.user])).toEqual(Array.from(h.history));
+    // The plain split is left as it was.
+    expect(split.train.map((t) => Array.from(t))).toEqual([[0, 1], [0, 1], [2]]);
+    expect(() => trainWithValidation({} as never)).toThrow("expected a LeaveOneOutSplit");
   });
 });

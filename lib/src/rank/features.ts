@@ -161,6 +161,31 @@ export async function features(
   options: FeatureOptions = {}
 ): Promise<FeatureRows> {
   if (typeof query !== "string") throw new Error(`features: the query must be a string, got ${typeof query}.`);
+  const { sources } = context;
+  const queryVector = await sources.embedQuery(query);
+  const intent = sources.intent ? await sources.intent(query) : null;
+  return featuresWith(query, { vector: queryVector, intent }, user, products, context, options);
+}
+
+/** What `features` computes from the query text with the models: its vector and, with an intent model, its category probabilities. */
+export interface PreparedQuery {
+  readonly vector: Float32Array;
+  readonly intent: ReadonlyMap<string, number> | null;
+}
+
+/**
+ * The same rows as `features`, from the query's vector and intent computed ahead: no await, so a
+ * synchronous caller (the engine answering chapter 5's simulator) can re-rank with them.
+ */
+export function featuresWith(
+  query: string,
+  prepared: PreparedQuery,
+  user: string | null,
+  products: ReadonlyArray<Product | string>,
+  context: FeatureContext,
+  options: FeatureOptions = {}
+): FeatureRows {
+  if (typeof query !== "string") throw new Error(`features: the query must be a string, got ${typeof query}.`);
   const now = options.time === undefined ? Infinity : timeMs(options.time, "the query's time");
   const items = products.map((p, i) => {
     const id = typeof p === "string" ? p : p?.id;
@@ -169,8 +194,8 @@ export async function features(
     return product;
   });
   const { sources } = context;
-  const queryVector = await sources.embedQuery(query);
-  const intent = sources.intent ? await sources.intent(query) : null;
+  const queryVector = prepared.vector;
+  const intent = prepared.intent;
   let top: string | null = null;
   if (intent) {
     let best = -Infinity;
@@ -213,6 +238,37 @@ export async function features(
     values.set(row, i * F);
   });
   return { version: FEATURE_VERSION, names: FEATURE_NAMES, productIds: items.map((p) => p.id), values };
+}
+
+/** The extra column a re-ranker may read: the first stage's score, min-max normalised within the query's candidates. */
+export const STAGE_SCORE = "stageScore";
+/** The version of rows that carry the stage score after the FEATURES columns. */
+export const STAGE_FEATURE_VERSION = `${FEATURE_VERSION}+${STAGE_SCORE}`;
+
+/**
+ * The rows with the first stage's score appended as a last column (min-max normalised over these
+ * candidates; all 1 when they tie), so a re-ranker can learn how far to trust the stage that
+ * found them. `scores` are in the rows' product order.
+ */
+export function withStageScore(rows: FeatureRows, scores: ArrayLike<number>): FeatureRows {
+  checkFeatureVersion(rows);
+  const n = rows.productIds.length;
+  if (scores.length !== n) throw new Error(`withStageScore: ${scores.length} stage scores for ${n} products.`);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = Number(scores[i]);
+    if (!Number.isFinite(x)) throw new Error(`withStageScore: the stage score of product ${i} ("${rows.productIds[i]}") is ${x}; expected a finite number.`);
+    lo = Math.min(lo, x);
+    hi = Math.max(hi, x);
+  }
+  const F = rows.names.length;
+  const values = new Float32Array(n * (F + 1));
+  for (let i = 0; i < n; i++) {
+    values.set(rows.values.subarray(i * F, (i + 1) * F), i * (F + 1));
+    values[i * (F + 1) + F] = hi > lo ? (Number(scores[i]) - lo) / (hi - lo) : 1;
+  }
+  return { version: STAGE_FEATURE_VERSION, names: [...rows.names, STAGE_SCORE], productIds: rows.productIds, values };
 }
 
 /** Refuses rows made by another version of the feature list (a ranker trained on other columns). */

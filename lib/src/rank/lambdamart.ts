@@ -20,7 +20,8 @@
  * A model records the feature list's version and names: `scoreRows` refuses rows of another
  * version (`checkFeatureVersion`), and `saveRanker` / `loadRanker` keep it in the JSON file.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../core/files";
 import { checkFeatureVersion, type FeatureRows } from "./features";
 import { meanDatasetNdcg, type RankingDataset } from "./ranking-dataset";
 import { binFeatures, fitTree, predictTree, type BinningOptions, type RegressionTree, type TreeOptions } from "./regression-tree";
@@ -252,8 +253,7 @@ export function featureImportances(model: Pick<BoostedRanker, "names" | "trees">
 
 /** Writes a boosted ranker as JSON (atomically). */
 export function saveRanker(model: BoostedRanker, file: string): void {
-  writeFileSync(`${file}.partial`, JSON.stringify(model));
-  renameSync(`${file}.partial`, file);
+  writeFileAtomic(file, JSON.stringify(model));
 }
 
 /** Reads a boosted ranker written by `saveRanker`, checking its format and trees. */

@@ -14,7 +14,8 @@
  * train-split judgments, so its cosine is more telling on those queries than on unseen ones;
  * the "test" fold has none of that.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { writeFileAtomic } from "../core/files";
 import * as path from "node:path";
 import { Rng, type Seed } from "../core/random";
 import { sha256Hex } from "../core/hash";
@@ -93,8 +94,9 @@ const DATASET_FORMAT = "shoplm-ranking-dataset";
 export function saveRankingDataset(data: RankingDataset, file: string, extra: Readonly<Record<string, unknown>> = {}): void {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const bytes = new Uint8Array(data.values.buffer, data.values.byteOffset, data.values.byteLength);
-  writeFileSync(`${file}.f32.partial`, bytes);
-  renameSync(`${file}.f32.partial`, `${file}.f32`);
+  // Unique temporary names (writeFileAtomic): two processes building the same cache at once (a
+  // notebook and a test) must not write into one partial file.
+  writeFileAtomic(`${file}.f32`, bytes);
   const header = {
     format: DATASET_FORMAT,
     ...extra,
@@ -109,8 +111,7 @@ export function saveRankingDataset(data: RankingDataset, file: string, extra: Re
     labels: Array.from(data.labels),
     weights: data.weights ? Array.from(data.weights) : null,
   };
-  writeFileSync(`${file}.partial`, JSON.stringify(header));
-  renameSync(`${file}.partial`, file);
+  writeFileAtomic(file, JSON.stringify(header));
 }
 
 /** Reads a dataset written by `saveRankingDataset` (checking the values' checksum). */
@@ -161,8 +162,13 @@ export async function shopRankingDataset(shop: LoadedShop, biEncoder: BiEncoder,
   const cacheDir = options.cacheDir === undefined ? path.join(path.dirname(defaultDataRoot()), "build", "ltr") : options.cacheDir;
   const file = cacheDir === null ? null : path.join(cacheDir, `${shop.manifest.profile}-${key}.json`);
   if (file && existsSync(file) && existsSync(`${file}.f32`)) {
-    const data = loadRankingDataset(file);
-    return { ...data, cached: true, seconds: (performance.now() - started) / 1000, file };
+    try {
+      const data = loadRankingDataset(file);
+      return { ...data, cached: true, seconds: (performance.now() - started) / 1000, file };
+    } catch (error) {
+      // A cache left inconsistent (values and header from different writes): rebuilt below and rewritten.
+      console.warn(`shopRankingDataset: rebuilding the cache: ${(error as Error).message}`);
+    }
   }
   const queries = shop.queries;
   const sources = await shopFeatureSources(shop, biEncoder, queries.map((q) => q.text), { onProgress: options.onProgress, catalogVectors: options.catalogVectors });

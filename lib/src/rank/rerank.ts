@@ -7,11 +7,12 @@
 import type { Product, Query } from "../data/records";
 import type { FusedItem } from "./fusion";
 import type { Bm25Index } from "./bm25";
-import { features, FEATURE_VERSION, type FeatureContext } from "./features";
+import { checkFeatureVersion, features, featuresWith, FEATURE_VERSION, STAGE_FEATURE_VERSION, withStageScore, type FeatureContext, type PreparedQuery } from "./features";
 import type { AnyRun, ScoredRun } from "./hybrid-search";
 import { scoreRows, type BoostedRanker } from "./lambdamart";
 import { RankingDatasetBuilder, type RankingDataset } from "./ranking-dataset";
 import { applyQueryUnderstanding, understandQuery, type ApplyOptions, type QueryUnderstandingModel } from "./query-understanding";
+import type { EngineHit, EngineReranker, RerankQuery } from "./shop-engine";
 
 const byScore = (a: FusedItem, b: FusedItem): number => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -89,16 +90,26 @@ export async function candidateRankingDataset(
   queries: readonly Query[],
   grade: (queryId: string, productId: string) => number,
   context: FeatureContext,
-  options: Pick<RerankOptions, "depth" | "userOf" | "timeOf" | "onProgress"> = {}
+  options: Pick<RerankOptions, "depth" | "userOf" | "timeOf" | "onProgress"> & {
+    /** Append the run's own score as a last column (`withStageScore`); the run must carry scores. */
+    readonly stageScore?: boolean;
+  } = {}
 ): Promise<RankingDataset> {
   const depth = checkDepth("candidateRankingDataset", options.depth ?? 100);
-  const builder = new RankingDatasetBuilder(FEATURE_VERSION);
+  const builder = new RankingDatasetBuilder(options.stageScore ? STAGE_FEATURE_VERSION : FEATURE_VERSION);
   let done = 0;
   for (const q of queries) {
     done++;
-    const ids = (run.get(q.id) ?? []).slice(0, depth).map((x) => (typeof x === "string" ? x : x.id));
+    const list = (run.get(q.id) ?? []).slice(0, depth);
+    const ids = list.map((x) => (typeof x === "string" ? x : x.id));
     if (ids.length === 0) continue;
-    const rows = await features(q.text, options.userOf?.(q) ?? null, ids, context, { time: options.timeOf?.(q) });
+    let rows = await features(q.text, options.userOf?.(q) ?? null, ids, context, { time: options.timeOf?.(q) });
+    if (options.stageScore) {
+      rows = withStageScore(rows, list.map((x, i) => {
+        if (typeof x === "string") throw new Error(`candidateRankingDataset: stageScore needs a scored run; query ${q.id}'s candidate ${i} ("${x}") has no score.`);
+        return x.score;
+      }));
+    }
     builder.add(q.id, rows, ids.map((id) => grade(q.id, id)));
     if (done % 50 === 0 || done === queries.length) options.onProgress?.(done, queries.length);
   }
@@ -116,4 +127,77 @@ export function datasetRun(data: RankingDataset, scores: ArrayLike<number>): Sco
     run.set(q, list.sort(byScore));
   });
   return run;
+}
+
+/** A pair scorer: one score per (query text, product id), higher better (a cross-encoder's expected grade). */
+export type PairScorer = (pairs: readonly { readonly query: string; readonly id: string }[]) => Promise<ArrayLike<number>>;
+
+/**
+ * Re-orders each query's top `depth` candidates of `run` by `score` (called once, with every
+ * query's pairs), highest first, ties by id; the candidates below `depth` follow in their
+ * original order, so the list keeps its length. Queries absent from the run are left out.
+ * Returned scores: the pair scores for the re-ranked head, then strictly decreasing values below
+ * the head's lowest for the tail.
+ */
+export async function rerankTopByPairs(run: AnyRun, queries: readonly Query[], score: PairScorer, depth: number): Promise<ScoredRun> {
+  checkDepth("rerankTopByPairs", depth);
+  const lists = queries.filter((q) => run.has(q.id)).map((q) => ({ q, ids: (run.get(q.id) as readonly (string | FusedItem)[]).map((x) => (typeof x === "string" ? x : x.id)) }));
+  const pairs = lists.flatMap(({ q, ids }) => ids.slice(0, depth).map((id) => ({ query: q.text, id })));
+  const scores = await score(pairs);
+  if (scores.length !== pairs.length) throw new Error(`rerankTopByPairs: the scorer returned ${scores.length} scores for ${pairs.length} pairs.`);
+  const out: ScoredRun = new Map();
+  let at = 0;
+  for (const { q, ids } of lists) {
+    const head = ids.slice(0, depth).map((id) => {
+      const s = Number(scores[at++]);
+      if (!Number.isFinite(s)) throw new Error(`rerankTopByPairs: the score of query ${q.id}, product ${id} is ${s}; expected a finite number.`);
+      return { id, score: s };
+    });
+    head.sort(byScore);
+    const floor = head.length ? head[head.length - 1].score : 0;
+    out.set(q.id, [...head, ...ids.slice(depth).map((id, i) => ({ id, score: floor - 1 - i }))]);
+  }
+  return out;
+}
+
+/**
+ * A learned ranker as the engine's re-ranking stage: chapter 3's features of the searched text
+ * (after spelling correction), the shopper and each candidate at the query's time, scored by a
+ * boosted ranker (LambdaMART). The query's vector and intent are awaited ahead, in
+ * `prepareQueries` (the engine calls it), so scoring needs no await.
+ */
+export class LearnedReranker implements EngineReranker {
+  readonly name: string;
+  readonly depth: number;
+  /** The model reads the engine's own score of each candidate as its last column (trained with `stageScore`). */
+  readonly stageScore: boolean;
+  private readonly prepared = new Map<string, PreparedQuery>();
+
+  constructor(
+    readonly model: BoostedRanker,
+    readonly context: FeatureContext,
+    options: { readonly depth?: number; readonly name?: string } = {}
+  ) {
+    if (model.version !== STAGE_FEATURE_VERSION) checkFeatureVersion({ version: model.version, names: model.names });
+    this.stageScore = model.version === STAGE_FEATURE_VERSION;
+    this.depth = checkDepth("LearnedReranker", options.depth ?? 30);
+    this.name = options.name ?? `${model.objective} (${model.trees.length} trees)`;
+  }
+
+  async prepareQueries(texts: readonly string[]): Promise<void> {
+    const { sources } = this.context;
+    for (const text of new Set(texts)) {
+      if (this.prepared.has(text)) continue;
+      const vector = await sources.embedQuery(text);
+      const intent = sources.intent ? await sources.intent(text) : null;
+      this.prepared.set(text, { vector, intent });
+    }
+  }
+
+  score(query: RerankQuery, user: string | null, candidates: readonly EngineHit[], time: string | undefined): Float64Array {
+    const prepared = this.prepared.get(query.searched);
+    if (!prepared) throw new Error(`LearnedReranker: the text "${query.searched}" was not prepared; call prepareQueries (ShopEngine.prepareQueries does) with the texts first.`);
+    const rows = featuresWith(query.searched, prepared, user, candidates.map((c) => c.id), this.context, { time });
+    return scoreRows(this.model, this.stageScore ? withStageScore(rows, candidates.map((c) => c.score)) : rows);
+  }
 }

@@ -7,7 +7,10 @@
  *    boost and the attribute demotion (`applyQueryUnderstanding`);
  * 2. dense: the bi-encoder's cosine mixed into the candidates' scores (min-max normalised per
  *    query; `denseWeight` of the mix, chosen on validation queries by `hybridSearch`);
- * 3. personalisation: the shopper's vector (recency-weighted mean of what they looked at before
+ * 3. re-ranking (when a `reranker` is given): the top `depth` candidates of the mix re-scored, such
+ *    as by a learned ranker over chapter 3's features (`LearnedReranker`), min-max normalised per
+ *    query; the candidates below stay after them in their order;
+ * 4. personalisation: the shopper's vector (recency-weighted mean of what they looked at before
  *    the query's time, `userVector`) against each candidate's vector, added with
  *    `personalWeight`. A shopper without history, or one the engine does not know, gets the
  *    non-personalised list, and the result says so.
@@ -29,10 +32,31 @@ import { applyQueryUnderstanding, understandQuery, type QueryUnderstandingModel 
 export interface EngineStages {
   readonly understanding: boolean;
   readonly dense: boolean;
+  readonly rerank: boolean;
   readonly personalisation: boolean;
 }
 
-export const ALL_STAGES: EngineStages = Object.freeze({ understanding: true, dense: true, personalisation: true });
+/** Every stage on (the re-ranking stage needs `parts.reranker`). */
+export const ALL_STAGES: EngineStages = Object.freeze({ understanding: true, dense: true, rerank: true, personalisation: true });
+
+/** What the re-ranking stage is told about the query. */
+export interface RerankQuery {
+  /** As the shopper typed it. */
+  readonly text: string;
+  /** After spelling correction (the text BM25 searched). */
+  readonly searched: string;
+}
+
+/** The engine's re-ranking stage: a score for each of one query's top candidates, synchronously (the simulator's rankers are). */
+export interface EngineReranker {
+  readonly name: string;
+  /** Candidates re-scored per query. */
+  readonly depth: number;
+  /** Work that needs an await (query vectors), done ahead for the texts the engine will search. */
+  prepareQueries?(texts: readonly string[]): Promise<void>;
+  /** Scores of `candidates` (in order; their scores are the mix's, before re-ranking). */
+  score(query: RerankQuery, user: string | null, candidates: readonly EngineHit[], time: string | undefined): ArrayLike<number>;
+}
 
 export interface ShopEngineParts {
   readonly products: readonly Product[];
@@ -49,6 +73,8 @@ export interface ShopEngineParts {
   readonly personalWeight?: number;
   /** Candidates taken from each retriever. Default 100. */
   readonly depth?: number;
+  /** The re-ranking stage's scorer; without it that stage is off. */
+  readonly reranker?: EngineReranker;
 }
 
 export interface EngineHit {
@@ -100,7 +126,12 @@ export class ShopEngine {
   readonly personalWeight: number;
   readonly depth: number;
 
-  constructor(private readonly parts: ShopEngineParts, readonly stages: EngineStages = ALL_STAGES) {
+  readonly stages: EngineStages;
+
+  /** Every stage the parts allow by default (re-ranking only with a reranker). */
+  constructor(private readonly parts: ShopEngineParts, stages: Partial<EngineStages> = {}) {
+    this.stages = Object.freeze({ ...ALL_STAGES, rerank: Boolean(parts.reranker), ...stages });
+    stages = this.stages;
     this.denseWeight = parts.denseWeight ?? 0.15;
     this.personalWeight = parts.personalWeight ?? 0.2;
     this.depth = parts.depth ?? 100;
@@ -110,6 +141,8 @@ export class ShopEngine {
     if (stages.understanding && !parts.understanding) throw new Error("ShopEngine: the understanding stage needs parts.understanding (shopQueryUnderstanding(shop)).");
     if ((stages.dense || stages.personalisation) && !parts.productVectors) throw new Error("ShopEngine: the dense and personalisation stages need parts.productVectors (the product tower's vectors).");
     if (stages.personalisation && !parts.interactions) throw new Error("ShopEngine: the personalisation stage needs parts.interactions (the log).");
+    if (stages.rerank && !parts.reranker) throw new Error("ShopEngine: the rerank stage needs parts.reranker (such as a LearnedReranker).");
+    if (parts.reranker && !(Number.isInteger(parts.reranker.depth) && parts.reranker.depth >= 1)) throw new Error(`ShopEngine: reranker.depth must be an integer >= 1, got ${parts.reranker.depth}.`);
     this.productIds = new Set(parts.products.map((p) => p.id));
     this.productById = new Map(parts.products.map((p) => [p.id, p]));
     const history = new Map<string, HistoryEvent[]>();
@@ -146,6 +179,10 @@ export class ShopEngine {
    * top `depth` in one batched exact search, so `search` needs no await and no catalog scan.
    */
   async prepareQueries(texts: readonly string[], embed: (texts: readonly string[]) => Promise<Float32Array>): Promise<void> {
+    if (this.stages.rerank && this.parts.reranker?.prepareQueries) {
+      const understanding = this.stages.understanding ? (this.parts.understanding as QueryUnderstandingModel) : null;
+      await this.parts.reranker.prepareQueries([...new Set(texts.map((t) => (understanding ? understandQuery(t, understanding).corrected : t)))]);
+    }
     const todo = [...new Set(texts)].filter((t) => !this.queryVectors.has(t));
     if (todo.length === 0) return;
     const vectors = await embed(todo);
@@ -201,7 +238,18 @@ export class ShopEngine {
         hits = [...cosine.keys()].map((id) => ({ id, score: (1 - this.denseWeight) * (keyword.get(id) ?? 0) + this.denseWeight * (semantic.get(id) ?? 0) }));
       }
     }
-    // 3. Personalisation: the shopper's vector against each candidate.
+    // 3. Re-ranking: the top of the list re-scored, normalised to [0, 1]; the rest below, in order.
+    if (stages.rerank && hits.length > 0) {
+      const reranker = this.parts.reranker as EngineReranker;
+      hits.sort(byScore);
+      const head = hits.slice(0, reranker.depth);
+      const scores = reranker.score({ text: query, searched }, user, head, options.time);
+      if (scores.length !== head.length) throw new Error(`ShopEngine: reranker ${reranker.name} gave ${scores.length} scores for ${head.length} candidates.`);
+      const rescored = normalised(new Map(head.map((h, i) => [h.id, Number(scores[i])])));
+      const tail = normalised(new Map(hits.slice(head.length).map((h) => [h.id, h.score])));
+      hits = [...head.map((h) => ({ id: h.id, score: rescored.get(h.id) as number })), ...[...tail].map(([id, score]) => ({ id, score: score - 2 }))];
+    }
+    // 4. Personalisation: the shopper's vector against each candidate.
     if (stages.personalisation) {
       const events = user === null ? undefined : this.history.get(user);
       const u = events ? userVector(events, vectors as ReadonlyMap<string, Float32Array>, { now: options.time }) : null;

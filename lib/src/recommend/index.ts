@@ -1,7 +1,8 @@
 /** Chapter 4, recommendation: recommenders over users' item sequences and their evaluation. */
 export type { InteractionData, HeldOutItem, LeaveOneOutSplit, Recommender } from "./recommender";
 export { interactionData, shopInteractions, type InteractionDataOptions, type ShopInteractionOptions, type ProductEventType, type DuplicateRule, type ShopLog } from "./interactions";
-export { leaveOneOutSplit } from "./leave-one-out";
+export { leaveOneOutSplit, trainWithValidation } from "./leave-one-out";
+export { explainRecommendations, type RecommendationExplanation, type HistoryContribution, type ExplainOptions } from "./explain";
 export { evaluateRecommender, recommendItems, type RecommendEvaluation, type RecommendEvalOptions, type RecommendMetrics, type RecommendGroup } from "./recommend-eval";
 export { popularityRecommender, itemKnnRecommender, markovRecommender, type ItemKnnOptions } from "./baselines";
 export { trainBpr, type BprOptions, type BprModel } from "./bpr";

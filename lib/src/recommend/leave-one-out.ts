@@ -26,3 +26,20 @@ export function leaveOneOutSplit(data: InteractionData): LeaveOneOutSplit {
   });
   return { data, train, validation, test };
 }
+
+/**
+ * The same split for the final fit before the test: each evaluated user's training items plus
+ * the validation target (exactly the test history), every other user's items unchanged, and no
+ * validation items left. Choose settings on the plain split's validation items first; then train
+ * on this one and report the test, which is never seen. Every model of a comparison should be
+ * fitted on the same one.
+ */
+export function trainWithValidation(split: LeaveOneOutSplit): LeaveOneOutSplit {
+  if (!split || !Array.isArray(split.train) || !Array.isArray(split.test)) throw new Error("trainWithValidation: expected a LeaveOneOutSplit (see leaveOneOutSplit).");
+  const train = split.train.slice();
+  for (const h of split.test) {
+    if (!(h.user >= 0 && h.user < train.length)) throw new Error(`trainWithValidation: test user ${h.user} has no training row (${train.length} users).`);
+    train[h.user] = h.history.slice();
+  }
+  return { data: split.data, train, validation: [], test: split.test };
+}
