@@ -2,7 +2,8 @@
 // `npm run engine-ab -- [--profile fast|full] [--sessions N] [--seed N] [--biencoder DIR] [--trees N] [--out FILE.json]`
 // Chapter 4's engine (query understanding, BM25 + the bi-encoder, personalisation) in chapter 5's
 // simulated A/B test on the shop's test-split sessions: against the keyword baseline of chapter 0,
-// against plain BM25, against itself without personalisation, and against itself with a learned
+// against plain BM25, against itself without personalisation (its weight tuned first on the
+// validation-split sessions by the simulator's expected CTR), and against itself with a learned
 // re-ranking stage (LambdaMART over chapter 3's features and the engine's own score of its top 30,
 // trained on the validation-split queries' candidates graded by the catalog's judge, the log cut at
 // the test period; the bi-encoder and the intent model learned from the train-split queries, so
@@ -22,6 +23,8 @@ const USAGE = "usage: npm run engine-ab -- [--profile fast|full] [--sessions N] 
 const cli = commandLine("engine-ab", { profile: "string", sessions: "string", seed: "string", biencoder: "string", trees: "string", out: "string" }, USAGE);
 const trees = cli.int("trees", 100, 1);
 const RERANK_DEPTH = 30;
+/** The personalisation weights tried on the validation sessions. */
+const PERSONAL_WEIGHTS = [0, 0.05, 0.1, 0.2, 0.4, 0.8];
 const profileName = cli.oneOf("profile", ["fast", "full"], "fast");
 const maxSessions = cli.int("sessions", undefined, 2);
 const seed = cli.int("seed", 0);
@@ -45,6 +48,7 @@ const model = shoplm.loadBiEncoder(biencoderDir);
 let engine;
 let reranked;
 let rerankInfo;
+let tuning;
 try {
   const vectors = await model.embed(shop.products.map(shoplm.productText), "product");
   const d = vectors.length / shop.products.length;
@@ -60,6 +64,21 @@ try {
   engine = new shoplm.ShopEngine(parts);
   const queryTexts = shop.queries.map((q) => q.text);
   await engine.prepareQueries(queryTexts, (texts) => model.embed(texts, "query"));
+
+  // The personalisation weight, tuned on the validation-split sessions (their own history cut):
+  // each weight's exact expected CTR from the simulator, on the same sessions (same seed); the
+  // best, ties to the smaller weight, is the engine's. The test sessions are not looked at.
+  const t1 = performance.now();
+  const validationCut = shop.sessions.filter((s) => s.split === "validation").map((s) => s.start).sort()[0];
+  const plainArm = engine.with({ personalisation: false }).ranker(validationCut);
+  const sweep = PERSONAL_WEIGHTS.map((w) => {
+    const r = shoplm.simulateAbTest(shop, plainArm, engine.with({}, { personalWeight: w }).ranker(validationCut), { seed, split: "validation", maxSessions });
+    return { personalWeight: w, sessions: r.treatment.sessions, clickThrough: r.treatment.expected.clickThrough, conversion: r.treatment.expected.conversion, revenuePerSession: r.treatment.expected.revenuePerSession };
+  });
+  const best = sweep.reduce((a, b) => (b.clickThrough > a.clickThrough + 1e-12 ? b : a));
+  tuning = { split: "validation", historyCut: validationCut, metric: "expected CTR (the simulator's truth)", sweep, chosen: best.personalWeight, seconds: Number(((performance.now() - t1) / 1000).toFixed(1)) };
+  console.log(`personalisation weight on ${best.sessions} validation sessions (expected CTR): ${sweep.map((x) => `${x.personalWeight}: ${x.clickThrough.toFixed(4)}`).join(", ")}; chosen ${best.personalWeight}`);
+  engine = engine.with({}, { personalWeight: best.personalWeight });
 
   // The re-ranking stage: LambdaMART over the features of the engine's top RERANK_DEPTH (no
   // personalisation, anonymous) and its own score, on the corrected text, with the log cut at the
@@ -80,13 +99,14 @@ try {
   const data = await shoplm.candidateRankingDataset(runOf(fitQueries), asSearched(fitQueries), grade, context, { depth: RERANK_DEPTH, timeOf: () => cut, stageScore: true });
   const ranker = shoplm.trainLambdaMart(data, { trees });
   const reranker = new shoplm.LearnedReranker(ranker, context, { depth: RERANK_DEPTH, name: `LambdaMART (${trees} trees)` });
-  reranked = new shoplm.ShopEngine({ ...parts, reranker });
+  reranked = new shoplm.ShopEngine({ ...parts, personalWeight: engine.personalWeight, reranker });
   await reranked.prepareQueries(queryTexts, (texts) => model.embed(texts, "query"));
   const offline = (e) => shoplm.meanNdcg10(new Map(testQueries.map((q) => [q.id, e.search(q.text, null, 10, { time: cut }).items.map((h) => h.id)])), testQueries, qrels);
   rerankInfo = {
     ranker: `LambdaMART, ${trees} trees`,
     depth: RERANK_DEPTH,
     fitQueries: data.queryIds.length,
+    fitSplit: "validation",
     rows: data.rows,
     importances: shoplm.featureImportances(ranker).slice(0, 5),
     offline: { queries: testQueries.length, engine: offline(plain), reranked: offline(reranked.with({ personalisation: false })) },
@@ -132,6 +152,7 @@ if (cli.has("out")) {
     sessions: testSessions.length,
     historyCut: cut,
     engine: { denseWeight: engine.denseWeight, personalWeight: engine.personalWeight, depth: engine.depth },
+    personalisationTuning: tuning,
     rerank: rerankInfo,
     seed,
     rows,

@@ -171,6 +171,13 @@ function abBlock(r) {
     lines.push(`| ${row.control} | ${row.treatment} | ${int(x.control.sessions)} / ${int(x.treatment.sessions)} | ${ci(x.control.clickThrough)} → ${ci(x.treatment.clickThrough)} | ${f(x.control.expected.clickThrough)} → ${f(x.treatment.expected.clickThrough)} | ${p(x.clickThrough.pValue)} | ${row.sessionsNeeded.clickThrough === null ? "-" : int(row.sessionsNeeded.clickThrough)} | ${ci(x.control.conversion)} → ${ci(x.treatment.conversion)} | ${p(x.conversion.pValue)} | ${row.sessionsNeeded.conversion === null ? "-" : int(row.sessionsNeeded.conversion)} | ${f(x.control.revenuePerSession.value, 2)} → ${f(x.treatment.revenuePerSession.value, 2)} | ${p(x.revenue.pValue)} |`);
   }
   lines.push("");
+  if (r.personalisationTuning) {
+    const t = r.personalisationTuning;
+    lines.push(
+      `The personalisation weight was tuned first on ${int(t.sweep[0].sessions)} ${t.split}-split sessions (history cut at ${t.historyCut}), by ${t.metric}: ${t.sweep.map((x) => `${x.personalWeight} → ${f(x.clickThrough)}`).join(", ")}; chosen ${t.chosen}.`,
+      "",
+    );
+  }
   if (r.rerank) {
     const x = r.rerank;
     lines.push(

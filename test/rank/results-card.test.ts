@@ -78,6 +78,12 @@ describe("the chapter 4 results card", () => {
     }
     const sizes = new Set(rows.map((x) => `${x.result.control.sessions}/${x.result.treatment.sessions}`));
     expect(sizes.size).toBe(1);
+    // The re-ranking stage: fitted on validation queries (never the test ones), checked offline, then tested online.
+    if (r.rerank) {
+      expect(r.rerank.fitSplit).toBe("validation");
+      for (const x of [r.rerank.offline.engine, r.rerank.offline.reranked]) expect(x).toBeGreaterThan(0);
+      expect(rows.some((x) => x.treatment.startsWith("engine + learned re-ranking"))).toBe(true);
+    }
   });
 
   it("recommendation: every record is leave-one-out with full-catalog ranking, and the history models beat popularity", () => {
@@ -90,5 +96,14 @@ describe("the chapter 4 results card", () => {
       for (const m of ["item-knn", "markov-1"]) if (ndcg(m) !== undefined) expect(ndcg(m), `${name}: ${m}`).toBeGreaterThan(ndcg("popularity"));
       for (const m of r.models) expect(m.count, `${name}: ${m.name}`).toBe(r.evaluated);
     }
+  });
+
+  it.runIf(has("recommend-amazon-scientific"))("amazon-scientific: the sequential model reaches NDCG@10 0.08 and beats Markov-1 fitted on the same items", () => {
+    const r = read("recommend-amazon-scientific");
+    const ndcg = (m: string) => r.models.find((x: { name: string }) => x.name === m)?.ndcg as number;
+    expect(r.items).toBeGreaterThan(4000);
+    expect(r.protocol).toMatch(/history excluded/);
+    expect(ndcg("sasrec")).toBeGreaterThanOrEqual(0.08);
+    expect(ndcg("sasrec")).toBeGreaterThan(ndcg("markov-1"));
   });
 });

@@ -59,6 +59,11 @@ describe("ShopEngine", () => {
     const rankOf = (answer: typeof personal, id: string) => answer.items.findIndex((h) => h.id === id);
     expect(rankOf(personal, "d")).toBeLessThanOrEqual(rankOf(anonymous, "d"));
     expect(personal.items.find((h) => h.id === "d")!.score).toBeGreaterThan(anonymous.items.find((h) => h.id === "d")!.score);
+    // Other weights share the prepared queries; weight 0 scores as the anonymous list does.
+    const unweighted = both.with({}, { personalWeight: 0 });
+    expect(unweighted.personalWeight).toBe(0);
+    expect(unweighted.search("bottle shoes", "u1", 5).items).toEqual(anonymous.items);
+    expect(() => both.with({}, { personalWeight: -1 })).toThrow(/personalWeight must be a finite number >= 0, got -1/);
   });
 
   it("says why a stage did not run: unknown shopper, no history before the time, no query vector, only stop words", async () => {

@@ -166,9 +166,9 @@ export class ShopEngine {
     }
   }
 
-  /** The same engine with some stages switched (the query vectors already prepared are shared). */
-  with(stages: Partial<EngineStages>): ShopEngine {
-    const engine = new ShopEngine(this.parts, { ...this.stages, ...stages });
+  /** The same engine with some stages switched, or other mixing weights (the query vectors already prepared are shared). */
+  with(stages: Partial<EngineStages>, weights: { readonly denseWeight?: number; readonly personalWeight?: number } = {}): ShopEngine {
+    const engine = new ShopEngine({ ...this.parts, ...weights }, { ...this.stages, ...stages });
     for (const [text, v] of this.queryVectors) engine.queryVectors.set(text, v);
     for (const [text, hits] of this.denseHits) engine.denseHits.set(text, hits);
     return engine;
