@@ -98,6 +98,9 @@ console.log(`${command}\n${source}; backend ${backend.name}\n${data.userIds.leng
 
 const results = [];
 for (const name of models) {
+  // Models whose settings depend on the data's size say what they will do (SASRec: sampled softmax, fewer epochs).
+  const plan = shoplm.RECOMMENDER_MODELS[name].plan?.(split, { profile: profileName, epochs }) ?? null;
+  if (plan) console.log(`  ${name}: ${plan.epochs} epochs, batch ${plan.batchSize}, learning rate ${plan.learningRate}, ${plan.sampledItems ? `sampled softmax (${plan.sampledItems} items per batch)` : "full softmax"}${plan.notes.length ? `; ${plan.notes.join("; ")}` : ""}`);
   const t0 = Date.now();
   let lastPrint = 0;
   const model = await shoplm.RECOMMENDER_MODELS[name].train(split, {
@@ -114,7 +117,7 @@ for (const name of models) {
   });
   const trainSeconds = (Date.now() - t0) / 1000;
   const evaluation = await shoplm.evaluateRecommender(model, split, { k, excludeHistory: !cli.has("keep-history") });
-  results.push({ name, trainSeconds, evaluation });
+  results.push({ name, trainSeconds, plan, evaluation });
   console.log(`  ${name}: trained in ${trainSeconds.toFixed(1)} s, evaluated in ${evaluation.seconds.toFixed(1)} s: NDCG@${k} ${evaluation.ndcg.toFixed(4)}, HR@${k} ${evaluation.hr.toFixed(4)}`);
 }
 
@@ -159,7 +162,7 @@ if (cli.has("out")) {
         fit,
         seed,
         k,
-        models: results.map(({ name, trainSeconds, evaluation }) => ({ name, description: shoplm.RECOMMENDER_MODELS[name].description, trainSeconds, ...strip(evaluation) })),
+        models: results.map(({ name, trainSeconds, plan, evaluation }) => ({ name, description: shoplm.RECOMMENDER_MODELS[name].description, trainSeconds, ...(plan ? { plan } : {}), ...strip(evaluation) })),
       },
       null,
       2,

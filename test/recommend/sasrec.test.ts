@@ -198,3 +198,23 @@ describe("sasrec", () => {
     7_200_000
   );
 });
+
+describe("sasRecPlan: the profile's recipe adapted to the data's size", () => {
+  const splitOf = (users: number, length: number, items: number) =>
+    leaveOneOutSplit(interactionData(Array.from({ length: users }, (_, u) => ({ user: `u${u}`, items: Array.from({ length }, (_, t) => `i${(u * 7 + t) % items}`), timestamps: null })), { items: Array.from({ length: items }, (_, i) => `i${i}`) }));
+
+  it("keeps the recipe for a small catalog, samples the softmax above the threshold, and caps the predictions", async () => {
+    const { sasRecPlan, SASREC_FULL_SOFTMAX_ITEMS, SASREC_SAMPLED_ITEMS, SASREC_MAX_PREDICTIONS } = await import("../../lib/src/recommend/registry");
+    const small = sasRecPlan(splitOf(100, 6, 50), "full");
+    expect(small).toMatchObject({ epochs: 40, batchSize: 64, sampledItems: 0, notes: [] });
+    const wide = sasRecPlan(splitOf(100, 6, SASREC_FULL_SOFTMAX_ITEMS + 1), "fast");
+    expect(wide.sampledItems).toBe(SASREC_SAMPLED_ITEMS);
+    expect(wide.epochs).toBe(20);
+    expect(wide.notes.join(" ")).toMatch(/sampled softmax/);
+    // 20,000 users x 60 items: training sequences of 58, capped at 51, so 50 predictions each.
+    const long = sasRecPlan(splitOf(20_000, 60, 500), "full");
+    expect(long.epochs).toBe(Math.floor(SASREC_MAX_PREDICTIONS / (20_000 * 50)));
+    expect(long.notes.join(" ")).toMatch(/epochs instead of 40: 1000000 predictions per epoch/);
+    expect(sasRecPlan(splitOf(20_000, 60, 500), "full", 7).epochs).toBe(7);
+  });
+});

@@ -33,21 +33,63 @@ export interface RecommenderTrainOptions {
 export interface RecommenderModel {
   /** One line: what the model scores with. */
   readonly description: string;
+  /** The settings `train` would use on this split, when they depend on the data (SASRec's size-adapted recipe). */
+  plan?(split: LeaveOneOutSplit, options?: RecommenderTrainOptions): SasRecPlan;
   train(split: LeaveOneOutSplit, options?: RecommenderTrainOptions): Promise<Recommender>;
 }
 
-/** Every recommender the course trains, by name (the baselines first). */
 /**
  * SASRec's training recipe per profile. On the fast shop (about 900 users) small batches matter
  * most: the number of steps, not of epochs, decides whether it learns in a notebook's time. The
- * full recipe is the best of the tuning runs on amazon-scientific (batch, learning rate, dropout,
- * epochs); the chapter's results card records what it reaches.
+ * full recipe is the best of the tuning runs on amazon-scientific's validation items (batch,
+ * learning rate, dropout, epochs); the chapter's results card records what it reaches.
  */
 const SASREC_RECIPES = {
   fast: { epochs: 20, batchSize: 32, learningRate: 2e-3 },
   full: { epochs: 40, batchSize: 64, learningRate: 1e-3, dropout: 0.5 },
 } as const;
 
+/** Above this many items the output layer scores a sample of the catalog per batch, not all of it. */
+export const SASREC_FULL_SOFTMAX_ITEMS = 8192;
+/** Uniformly drawn items per batch in sampled softmax (the batch's own targets join them). */
+export const SASREC_SAMPLED_ITEMS = 2048;
+/**
+ * The most next-item predictions one training run makes (epochs x predicted positions): the full
+ * recipe on amazon-scientific makes about 1.7 million, about ten minutes on one core. A larger
+ * dataset gets fewer epochs, so that `npm run recommend` ends within the hour it promises.
+ */
+export const SASREC_MAX_PREDICTIONS = 2_500_000;
+
+/** What `sasrec` will train with on this split: the profile's recipe, adapted to the data's size. */
+export interface SasRecPlan {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly dropout?: number;
+  /** 0: full softmax over the catalog. */
+  readonly sampledItems: number;
+  /** Why the plan differs from the profile's recipe (empty when it does not). */
+  readonly notes: readonly string[];
+}
+
+/** The plan for `split` (`epochs`, when given, overrides the recipe and the cap). */
+export function sasRecPlan(split: LeaveOneOutSplit, profile: ProfileName = "fast", epochs?: number): SasRecPlan {
+  const recipe = SASREC_RECIPES[profile === "full" ? "full" : "fast"];
+  const notes: string[] = [];
+  const items = split.data.itemIds.length;
+  const sampledItems = items > SASREC_FULL_SOFTMAX_ITEMS ? SASREC_SAMPLED_ITEMS : 0;
+  if (sampledItems) notes.push(`sampled softmax: ${items} items is more than ${SASREC_FULL_SOFTMAX_ITEMS}, so each batch scores its own targets and ${sampledItems} uniformly drawn items`);
+  // Predicted positions per epoch: each training sequence of two or more items, its newest 50 + 1.
+  const perEpoch = split.train.reduce((n, s) => n + (s.length >= 2 ? Math.min(s.length, 51) - 1 : 0), 0);
+  let planned = epochs ?? recipe.epochs;
+  if (epochs === undefined && perEpoch * planned > SASREC_MAX_PREDICTIONS) {
+    planned = Math.max(1, Math.floor(SASREC_MAX_PREDICTIONS / Math.max(1, perEpoch)));
+    notes.push(`${planned} epochs instead of ${recipe.epochs}: ${perEpoch} predictions per epoch, at most ${SASREC_MAX_PREDICTIONS} in a run`);
+  }
+  return { ...recipe, epochs: planned, sampledItems, notes };
+}
+
+/** Every recommender the course trains, by name (the baselines first). */
 export const RECOMMENDER_MODELS: Readonly<Record<string, RecommenderModel>> = {
   popularity: {
     description: "each item's number of training interactions, the same list for everyone",
@@ -67,8 +109,11 @@ export const RECOMMENDER_MODELS: Readonly<Record<string, RecommenderModel>> = {
   },
   sasrec: {
     description: "SASRec-style sequential model: causal self-attention over the history (chapter 1's encoder), full softmax, last position . item embeddings",
-    train: async (split, options = {}) =>
-      (await trainSasRec(split, { seed: options.seed ?? 42, ...SASREC_RECIPES[options.profile === "full" ? "full" : "fast"], ...(options.epochs ? { epochs: options.epochs } : {}), onEpoch: options.onProgress })).model,
+    plan: (split, options = {}) => sasRecPlan(split, options.profile, options.epochs),
+    train: async (split, options = {}) => {
+      const { notes: _notes, ...plan } = sasRecPlan(split, options.profile, options.epochs);
+      return (await trainSasRec(split, { seed: options.seed ?? 42, ...plan, onEpoch: options.onProgress })).model;
+    },
   },
   "two-tower": {
     description: "two towers, in-batch softmax: mean of the history's item vectors . item vector from the item's text (chapter 3's bi-encoder) plus an id embedding; cold items score by text",
