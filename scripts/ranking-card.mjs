@@ -40,6 +40,14 @@ function searchBlock(r) {
     }
     lines.push("");
   }
+  if (r.crossEncoder) {
+    const x = r.crossEncoder;
+    lines.push(`Cross-encoder: chapter 2's relevance model (${x.method ?? "fine-tuned"}, \`${x.dir}\`, made by \`npm run finetune -- --task relevance --save DIR\`) scores ${int(x.pairs)} (query, title + description) pairs, each test query's hybrid top ${x.depth}, by expected ESCI grade; ${x.seconds} s.`, "");
+  }
+  if (r.clicks) {
+    const x = r.clicks;
+    lines.push(`Clicks: a linear RankNet on ${int(x.pages)} clicked train-split pages (${int(x.rows)} rows; label = click), naive or weighted by 1 / max(propensity, 0.05) with EM propensities (${x.propensities.slice(0, 5).map((v) => f(v)).join(", ")}, … by position); ${x.seconds} s.`, "");
+  }
   const best = (list) => list.reduce((a, b) => (b.tuning > a.tuning ? b : a));
   const rrf = best(r.rrfSweep);
   const linear = best(r.linearSweep);

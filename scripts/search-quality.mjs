@@ -5,7 +5,9 @@
 // the bi-encoder (data/models/biencoder by default), and their fusion (RRF swept over k and
 // depth, a linear mix of normalised scores tuned on the validation queries); NDCG@10 by query
 // kind with a paired randomisation test against BM25; then the MMR trade-off (NDCG@10 against
-// intra-list diversity and brand exposure) over the hybrid top 100. With --cross-encoder DIR (a
+// intra-list diversity and brand exposure) over the hybrid top 100. Learned re-rankers of the
+// hybrid top 100: LambdaMART on graded candidates or on the judged pools, and a linear RankNet on
+// the train-split click log, naive and IPS-weighted. With --cross-encoder DIR (a
 // relevance model saved by `npm run finetune -- --task relevance --save DIR`, folder
 // relevance-<method>), a row re-ranks each hybrid top N (default 20) by chapter 2's cross-encoder
 // (expected ESCI grade of query and product text). The profile comes from
@@ -90,12 +92,19 @@ try {
   // Substitute 0.1, Complement 0.01), so the ranker optimises the NDCG it is scored by.
   const grade = (q, id) => Math.log2(1 + 7 * (report.context.qrels.get(q)?.get(id) ?? 0));
   const validation = shoplm.scoredQueries(shop.queries, report.context.qrels, ["validation"]);
-  const wanted = [...validation, ...report.context.queries];
+  // The click log's pages: train-split sessions searching train-split queries (as npm run click-debias).
+  const trainQueries = shop.queries.filter((q) => q.split === "train");
+  const trainIds = new Set(trainQueries.map((q) => q.id));
+  const allPages = shoplm.searchImpressions(shop.sessions, { splits: ["train"] });
+  const clickPages = allPages.filter((x) => trainIds.has(x.query));
+  const wanted = [...validation, ...report.context.queries, ...trainQueries];
   const sources = await shoplm.shopFeatureSources(shop, model, wanted.map((q) => q.text));
   const context = shoplm.featureContext(sources);
   const progress = (what) => (done, total) => done === total && console.log(`  ${what}: features of ${total} queries' candidates`);
-  const candidates = await shoplm.candidateRankingDataset(report.runs.hybrid, validation, grade, context, { depth: report.depth, onProgress: progress("validation") });
-  const testData = await shoplm.candidateRankingDataset(report.runs.hybrid, report.context.queries, grade, context, { depth: report.depth, onProgress: progress("test") });
+  // Features read the log before the test period only (popularity, the shopper's history).
+  const beforeTest = () => shoplm.SPLIT_BOUNDARIES.test;
+  const candidates = await shoplm.candidateRankingDataset(report.runs.hybrid, validation, grade, context, { depth: report.depth, timeOf: beforeTest, onProgress: progress("validation") });
+  const testData = await shoplm.candidateRankingDataset(report.runs.hybrid, report.context.queries, grade, context, { depth: report.depth, timeOf: beforeTest, onProgress: progress("test") });
   const onCandidates = shoplm.trainLambdaMart(candidates, { trees });
   const pools = await shoplm.shopRankingDataset(shop, model, { onProgress: (stage, done, total) => done === total && console.log(`  judged pools, ${stage}: ${done} / ${total}`) });
   const testIds = new Set(shop.queries.filter((q) => q.split === "test").map((q) => q.id));
@@ -103,6 +112,21 @@ try {
   const poolData = shoplm.subsetQueries(pools, poolQueries);
   const onPools = shoplm.trainLambdaMart(poolData, { trees });
   const rerank = (ranker) => shoplm.datasetRun(testData, shoplm.scoreRows(ranker, testData));
+  // Rankers learned from clicks (a linear RankNet: its debiased weights carry over to products the
+  // log never showed; see npm run click-debias), naive and weighted by EM propensities, re-ranking
+  // the same hybrid top 100.
+  const clickStarted = performance.now();
+  const propensities = shoplm.emPropensities(allPages);
+  const clickRanker = shoplm.linearRankNetRanker();
+  const naiveClicks = await shoplm.clickRankingData(clickPages, trainQueries, context);
+  const ipsClicks = await shoplm.clickRankingData(clickPages, trainQueries, context, { propensities });
+  const clickRun = (data) => shoplm.datasetRun(testData, clickRanker.train(data).score(testData.values, testData.rows));
+  const clickRows = [
+    shoplm.searchQualityRow(`hybrid + linear RankNet on clicks, naive (${naiveClicks.queryIds.length} clicked train-split pages)`, clickRun(naiveClicks), report.context),
+    shoplm.searchQualityRow("hybrid + linear RankNet on the same clicks, IPS-weighted (EM propensities)", clickRun(ipsClicks), report.context),
+  ];
+  const clickInfo = { pages: naiveClicks.queryIds.length, rows: naiveClicks.rows, propensities: propensities.values, seconds: Number(((performance.now() - clickStarted) / 1000).toFixed(1)) };
+  console.log(`  clicks: ${clickInfo.pages} clicked pages, ${clickInfo.rows} rows, ${clickInfo.seconds} s`);
   // Chapter 2's cross-encoder over each hybrid top N: the expected grade of (query, title + description).
   let crossEncoderRow = null;
   let crossEncoderInfo = null;
@@ -126,6 +150,7 @@ try {
       ...(crossEncoderRow ? [crossEncoderRow] : []),
       shoplm.searchQualityRow(`hybrid + LambdaMART (${trees} trees; hybrid top ${report.depth} of ${validation.length} validation queries, graded)`, rerank(onCandidates), report.context),
       shoplm.searchQualityRow(`hybrid + LambdaMART (${trees} trees; judged pools of ${poolQueries.length} train and validation queries)`, rerank(onPools), report.context),
+      ...clickRows,
     ],
     rankers: [
       { trainedOn: "candidates", trees: onCandidates.trees.length, queries: candidates.queryIds.length, rows: candidates.rows, importances: shoplm.featureImportances(onCandidates).slice(0, 5) },
@@ -134,6 +159,7 @@ try {
     seconds: (performance.now() - ltrStarted) / 1000,
     retrievalSeconds,
     crossEncoder: crossEncoderInfo,
+    clicks: clickInfo,
   };
 } finally {
   model.dispose();
@@ -177,6 +203,7 @@ if (cli.has("out")) {
     rows: rows.map(row),
     learnedRankers: learned.rankers,
     ...(learned.crossEncoder ? { crossEncoder: learned.crossEncoder } : {}),
+    clicks: learned.clicks,
     rrfSweep: report.rrfSweep,
     linearSweep: report.linearSweep,
     chosen: report.chosen,

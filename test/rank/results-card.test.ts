@@ -38,6 +38,9 @@ describe("the chapter 4 results card", () => {
     expect(row("BM25").pValue).toBeNull();
     expect(row("dense").byKind.vague.ndcg10).toBeGreaterThan(row("BM25").byKind.vague.ndcg10);
     expect(row("BM25 + query understanding").byKind.misspelled.ndcg10).toBeGreaterThan(row("BM25").byKind.misspelled.ndcg10);
+    // Every stage the chapter asks for has its row: the cross-encoder, the learned rankers, clicks naive and debiased.
+    for (const prefix of ["keyword", "dense", "hybrid RRF", "hybrid linear", "hybrid + cross-encoder", "hybrid + LambdaMART", "hybrid + linear RankNet on clicks, naive", "hybrid + linear RankNet on the same clicks, IPS"]) expect(row(prefix), prefix).toBeDefined();
+    expect(r.crossEncoder.pairs).toBe(r.sizes.scored * r.crossEncoder.depth);
     // MMR: lambda 1 is the hybrid's own order; lowering it buys diversity.
     const points = r.mmr.points as { lambda: number; ndcg10: number; diversity: number }[];
     expect(points[0].lambda).toBe(1);
