@@ -106,6 +106,14 @@ describe("ExactIndex", () => {
     expect(viaOnnx.map((h) => h.ids)).toEqual(viaTfjs.map((h) => h.ids));
     viaOnnx.forEach((h, q) => h.scores.forEach((s, i) => expect(s).toBeCloseTo(viaTfjs[q].scores[i], 5)));
     await expect(index.searchAsync([1, 2], 3)).rejects.toThrow(/query row 0 has dimension 2, expected 24/);
+    // Two ONNX Runtime threads: the same ids, the same scores (one MatMul, split across threads).
+    const twoThreads = new ExactIndex({ dimension: dim, modelId: "test", metric: "ip", kernel: "onnx", threads: 2 });
+    twoThreads.add(vectors);
+    const viaTwo = await twoThreads.searchBatchAsync(queries, 4);
+    expect(viaTwo.map((h) => h.ids)).toEqual(viaOnnx.map((h) => h.ids));
+    viaTwo.forEach((h, q) => h.scores.forEach((s, i) => expect(s).toBeCloseTo(viaOnnx[q].scores[i], 5)));
+    expect(() => new ExactIndex({ dimension: dim, modelId: "test", metric: "ip", threads: 0 })).toThrow(/threads must be an integer >= 1, got 0/);
+    twoThreads.dispose();
     auto.dispose();
   });
 

@@ -50,6 +50,8 @@ export type ScoreKernel = "auto" | "onnx" | "tfjs" | "js";
 
 export interface ExactIndexOptions extends VectorIndexMetadata {
   readonly kernel?: ScoreKernel;
+  /** Threads of ONNX Runtime's MatMul (the "onnx" kernel); default 1, leaving the other cores to other work. */
+  readonly threads?: number;
 }
 
 /** Embedded texts as `embedTexts` returns them: rows of one model, named by its id. */
@@ -247,7 +249,8 @@ function tfjsFast(): boolean {
 
 type OrtModule = typeof Ort;
 let ortModule: OrtModule | null = null;
-let matMulSession: Promise<Ort.InferenceSession> | null = null;
+/** The MatMul sessions by thread count (created once, shared by every index). */
+const matMulSessions = new Map<number, Promise<Ort.InferenceSession>>();
 
 function onnxRuntime(): OrtModule {
   if (!ortModule) {
@@ -261,8 +264,9 @@ function onnxRuntime(): OrtModule {
   return ortModule;
 }
 
-/** One ONNX graph, scores = queries x tile (both dimensions symbolic), shared by every index. */
-function onnxMatMul(): Promise<Ort.InferenceSession> {
+/** One ONNX graph, scores = queries x tile (both dimensions symbolic), shared by every index with the same thread count. */
+function onnxMatMul(threads: number): Promise<Ort.InferenceSession> {
+  let matMulSession = matMulSessions.get(threads) ?? null;
   if (!matMulSession) {
     const ort = onnxRuntime();
     const value = (name: string, dims: string[]) => ({
@@ -282,10 +286,10 @@ function onnxMatMul(): Promise<Ort.InferenceSession> {
         output: [value("scores", ["rows", "width"])],
       },
     });
-    // One thread: the machine's other cores serve other queries (and the timings stay comparable).
-    matMulSession = ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    matMulSession = ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    matMulSessions.set(threads, matMulSession);
     matMulSession.catch(() => {
-      matMulSession = null;
+      matMulSessions.delete(threads);
     });
   }
   return matMulSession;
@@ -322,6 +326,8 @@ function scanTile(scores: Float32Array, rows: number, width: number, ids: Float6
 export class ExactIndex {
   readonly metadata: VectorIndexMetadata;
   readonly kernel: ScoreKernel;
+  /** ONNX Runtime's intra-op threads for the "onnx" kernel. */
+  readonly threads: number;
   private chunks: Float32Array[] = [];
   private idChunks: number[][] = [];
   private taken = new Set<number>();
@@ -339,6 +345,9 @@ export class ExactIndex {
     if (!["auto", "onnx", "tfjs", "js"].includes(kernel)) throw new Error(`ExactIndex: kernel must be "auto", "onnx", "tfjs" or "js", got ${JSON.stringify(kernel)}.`);
     this.metadata = { dimension: options.dimension, modelId: options.modelId, metric: options.metric };
     this.kernel = kernel;
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`ExactIndex: threads must be an integer >= 1, got ${JSON.stringify(options.threads)}.`);
+    this.threads = threads;
   }
 
   /** An index over `embedTexts` output in one call (ids: row numbers unless given). */
@@ -411,7 +420,7 @@ export class ExactIndex {
     const blocks = this.blocks("ExactIndex.searchAsync", queries, k);
     const out: VectorHits[] = [];
     if (blocks.length === 0) return out;
-    const session = await onnxMatMul();
+    const session = await onnxMatMul(this.threads);
     const ort = onnxRuntime();
     const { dimension: d } = this.metadata;
     const { ids } = this.rows();
