@@ -7,9 +7,10 @@
 // re-ranking stage (LambdaMART over chapter 3's features and the engine's own score of its top 30,
 // trained on the validation-split queries' candidates graded by the catalog's judge, the log cut at
 // the test period; the bi-encoder and the intent model learned from the train-split queries, so
-// their scores there are too good to learn from). CTR, conversion and revenue per session with 95 % intervals, the simulator's exact expected values, and the sessions per arm
-// each observed difference would need (alpha 0.05, power 0.8). Shoppers' histories are cut at the
-// start of the test period. --out writes the record the results card is made from.
+// their scores there are too good to learn from). CTR, conversion and revenue per session with
+// 95 % intervals, the simulator's exact expected values, and the sessions per arm each observed
+// difference would need (alpha 0.05, power 0.8). Shoppers' histories are cut at the start of the
+// test period. --out writes the record the results card is made from.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -24,7 +25,7 @@ const cli = commandLine("engine-ab", { profile: "string", sessions: "string", se
 const trees = cli.int("trees", 100, 1);
 const RERANK_DEPTH = 30;
 /** The personalisation weights tried on the validation sessions. */
-const PERSONAL_WEIGHTS = [0, 0.05, 0.1, 0.2, 0.4, 0.8];
+const PERSONAL_WEIGHTS = [0, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2];
 const profileName = cli.oneOf("profile", ["fast", "full"], "fast");
 const maxSessions = cli.int("sessions", undefined, 2);
 const seed = cli.int("seed", 0);
