@@ -120,6 +120,11 @@ function recommendBlock(name, r) {
     lines.push(`| ${m.name} | ${f(m.hr, 4)} | ${f(m.ndcg, 4)} | ${f(m.mrr, 4)} | ${f(m.coverage)} | ${f(m.longTailShare)} | ${f(m.popularityPercentile)} | ${cold ? `${f(cold.hr, 4)} (${int(cold.count)})` : "-"} | ${f(m.trainSeconds, 1)} | ${f(m.seconds, 1)} |`);
   }
   lines.push("");
+  // Models whose recipe adapts to the data's size say what they trained with.
+  for (const m of r.models.filter((x) => x.plan)) {
+    const x = m.plan;
+    lines.push(`${m.name} trained ${x.epochs} epochs, batch ${x.batchSize}, learning rate ${x.learningRate}${x.dropout !== undefined ? `, dropout ${x.dropout}` : ""}, ${x.sampledItems ? `sampled softmax (${int(x.sampledItems)} items per batch)` : "full softmax"}${x.notes.length ? ` (${x.notes.join("; ")})` : ""}.`, "");
+  }
   if (r.models[0]?.repeatTargets > 0) lines.push(`${f(100 * r.models[0].repeatTargets, 1)} % of the held-out items repeat an item of the user's history; with the history left out of the ranking they count as misses.`, "");
   return lines;
 }
