@@ -40,6 +40,9 @@ function searchBlock(r) {
     }
     lines.push("");
   }
+  if (r.intents) {
+    lines.push(`Category intent, top-1 accuracy on the scored test queries' first target category (after spelling correction): ${r.intents.map((x) => `${x.model} ${f(x.accuracy)}`).join("; ")}.`, "");
+  }
   if (r.crossEncoder) {
     const x = r.crossEncoder;
     lines.push(`Cross-encoder: chapter 2's relevance model (${x.method ?? "fine-tuned"}, \`${x.dir}\`, made by \`npm run finetune -- --task relevance --save DIR\`) scores ${int(x.pairs)} (query, title + description) pairs, each test query's hybrid top ${x.depth}, by expected ESCI grade; ${x.seconds} s.`, "");

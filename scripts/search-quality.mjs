@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run search-quality -- [--profile fast|full] [--biencoder DIR] [--trees N]
-//    [--cross-encoder DIR [--cross-encoder-depth N]] [--out FILE.json]`
+//    [--cross-encoder DIR [--cross-encoder-depth N]] [--intent DIR] [--out FILE.json]`
 // Chapter 4's search quality table: full-catalog retrieval on the shop's test queries by BM25,
 // the bi-encoder (data/models/biencoder by default), and their fusion (RRF swept over k and
 // depth, a linear mix of normalised scores tuned on the validation queries); NDCG@10 by query
@@ -10,7 +10,9 @@
 // the train-split click log, naive and IPS-weighted. With --cross-encoder DIR (a
 // relevance model saved by `npm run finetune -- --task relevance --save DIR`, folder
 // relevance-<method>), a row re-ranks each hybrid top N (default 20) by chapter 2's cross-encoder
-// (expected ESCI grade of query and product text). The profile comes from
+// (expected ESCI grade of query and product text). With --intent DIR (`npm run finetune -- --task
+// intent --save DIR`, folder intent-<method>), a row runs query understanding with chapter 2's
+// intent classifier in place of the naive Bayes one. The profile comes from
 // --profile, else COURSE_PROFILE, else fast. --out writes the record the results card is made
 // from: `rows` is a list of stages ({ stage, queries, ndcg10, byKind, recall100, pValue, ... }),
 // so later stages (cross-encoder, learned ranker, clicks) append rows of the same shape.
@@ -23,8 +25,8 @@ import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const USAGE = "usage: npm run search-quality -- [--profile fast|full] [--biencoder DIR] [--trees N] [--cross-encoder DIR [--cross-encoder-depth N]] [--out FILE.json]";
-const cli = commandLine("search-quality", { profile: "string", biencoder: "string", trees: "string", "cross-encoder": "string", "cross-encoder-depth": "string", out: "string" }, USAGE);
+const USAGE = "usage: npm run search-quality -- [--profile fast|full] [--biencoder DIR] [--trees N] [--cross-encoder DIR [--cross-encoder-depth N]] [--intent DIR] [--out FILE.json]";
+const cli = commandLine("search-quality", { profile: "string", biencoder: "string", trees: "string", "cross-encoder": "string", "cross-encoder-depth": "string", intent: "string", out: "string" }, USAGE);
 const { fail } = cli;
 const args = cli.argv;
 const trees = cli.int("trees", 100, 1);
@@ -33,6 +35,8 @@ if (!existsSync(biencoderDir)) fail(`no bi-encoder at ${biencoderDir} (--biencod
 const crossEncoderDir = cli.has("cross-encoder") ? path.resolve(cli.get("cross-encoder")) : null;
 if (crossEncoderDir && !existsSync(crossEncoderDir)) fail(`--cross-encoder: no folder at ${crossEncoderDir} (train one with npm run finetune -- --task relevance --save DIR).`);
 const crossEncoderDepth = cli.int("cross-encoder-depth", 20, 1);
+const intentDir = cli.has("intent") ? path.resolve(cli.get("intent")) : null;
+if (intentDir && !existsSync(intentDir)) fail(`--intent: no folder at ${intentDir} (train one with npm run finetune -- --task intent --save DIR).`);
 if (cli.has("cross-encoder-depth") && !crossEncoderDir) fail("--cross-encoder-depth needs --cross-encoder DIR.");
 
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
@@ -77,9 +81,32 @@ try {
 
   // Query understanding on BM25: the spelling corrector, the category boost and the attribute
   // demotion, learned from the catalog and the train-split queries only.
-  const understanding = shoplm.shopQueryUnderstanding(shop);
-  const understood = shoplm.understoodBm25Run(shoplm.productBm25Index(shop.products), report.context.queries, understanding, shop.products, { depth: report.depth });
+  const understandingModel = shoplm.shopQueryUnderstanding(shop);
+  const understood = shoplm.understoodBm25Run(shoplm.productBm25Index(shop.products), report.context.queries, understandingModel, shop.products, { depth: report.depth });
   const understoodRow = shoplm.searchQualityRow("BM25 + query understanding (spelling, category boost, attribute demotion)", understood, report.context);
+  // The same understanding with chapter 2's intent classifier in place of naive Bayes; and each
+  // intent model's top-1 accuracy on the test queries' first target category.
+  const topCategory = (intent, q, corrected) => [...intent(corrected)].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  const correctedOf = (q) => understandingModel.corrector?.correct(q.text).corrected ?? q.text;
+  const intentAccuracy = (intent) => report.context.queries.filter((q) => topCategory(intent, q, correctedOf(q)) === q.intent.targets[0].category).length / report.context.queries.length;
+  const intents = [{ model: "naive Bayes (train queries and product titles)", accuracy: intentAccuracy(understandingModel.intent) }];
+  const intentRows = [];
+  if (intentDir) {
+    const loaded = shoplm.loadFineTuned(intentDir);
+    try {
+      const classifier = await shoplm.classifierIntent(loaded, report.context.queries.map(correctedOf));
+      const withClassifier = { ...understandingModel, intent: classifier };
+      const run = shoplm.understoodBm25Run(shoplm.productBm25Index(shop.products), report.context.queries, withClassifier, shop.products, { depth: report.depth });
+      const name = `chapter 2's intent model (${loaded.manifest.method.name}, ${path.relative(root, intentDir)})`;
+      intents.push({ model: name, accuracy: intentAccuracy(classifier) });
+      intentRows.push(shoplm.searchQualityRow(`BM25 + query understanding with ${name}`, run, report.context));
+    } finally {
+      loaded.classifier.method.dispose();
+      loaded.classifier.head.dispose();
+      loaded.classifier.encoder.dispose();
+    }
+  }
+  for (const x of intents) console.log(`  intent top-1 accuracy on the test queries: ${x.model} ${x.accuracy.toFixed(3)}`);
 
   // The learned ranker: LambdaMART over chapter 3's features, re-ranking the hybrid top 100 of
   // each test query. Trained two ways, to show why the training sample matters:
@@ -147,6 +174,7 @@ try {
   learned = {
     rows: [
       understoodRow,
+      ...intentRows,
       ...(crossEncoderRow ? [crossEncoderRow] : []),
       shoplm.searchQualityRow(`hybrid + LambdaMART (${trees} trees; hybrid top ${report.depth} of ${validation.length} validation queries, graded)`, rerank(onCandidates), report.context),
       shoplm.searchQualityRow(`hybrid + LambdaMART (${trees} trees; judged pools of ${poolQueries.length} train and validation queries)`, rerank(onPools), report.context),
@@ -160,6 +188,7 @@ try {
     retrievalSeconds,
     crossEncoder: crossEncoderInfo,
     clicks: clickInfo,
+    intents,
   };
 } finally {
   model.dispose();
@@ -204,6 +233,7 @@ if (cli.has("out")) {
     learnedRankers: learned.rankers,
     ...(learned.crossEncoder ? { crossEncoder: learned.crossEncoder } : {}),
     clicks: learned.clicks,
+    intents: learned.intents,
     rrfSweep: report.rrfSweep,
     linearSweep: report.linearSweep,
     chosen: report.chosen,

@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fineTuneIntent, initBackend, intentData, loadShop, majorityBaseline, readCheckpoint, shippedCheckpointDir, WordPieceTokenizer, type Checkpoint, type IntentRunResult, type MethodName } from "shoplm";
+import { classifierIntent, encodeExamples, fineTuneIntent, initBackend, loadFineTuned, intentData, loadShop, majorityBaseline, readCheckpoint, shippedCheckpointDir, WordPieceTokenizer, type Checkpoint, type IntentRunResult, type MethodName } from "shoplm";
 
 // Query intent (leaf category) on the fast shop from the shipped checkpoint: a tiny run per method.
 const shop = loadShop("fast");
@@ -45,6 +47,35 @@ describe("query intent, fine-tuned from the shipped checkpoint", () => {
       expect(r.labels).toBe(intentData(shop.queries).labels.length);
     }, 300_000); // about 5 s each alone; a busy 2-core machine makes it many times that
   }
+
+  it("a saved intent model serves query understanding: softmax over the categories, argmax = its prediction, unknown texts named", async () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), "intent-"));
+    const dir = path.join(scratch, "model");
+    try {
+      await fineTuneIntent({ method: "lora", queries: shop.queries, checkpoint: ckpt, steps: 20, batchSize: 32, seed: 1, learningRate: RATES.lora, observer: { inspect: ({ save }) => save(dir, {}) } });
+      const loaded = loadFineTuned(dir);
+      try {
+        const texts = shop.queries.slice(0, 12).map((q) => q.text);
+        const intent = await classifierIntent(loaded, texts);
+        const encoded = encodeExamples(loaded.tokenizer, texts.map((text) => ({ text, label: loaded.manifest.head.labels[0] })), { labels: loaded.manifest.head.labels, maxLength: loaded.manifest.maxLength });
+        const predicted = await loaded.classifier.predict(encoded, loaded.tokenizer.padId, loaded.manifest.maxLength);
+        texts.forEach((text, i) => {
+          const p = intent(text);
+          expect(p.size).toBe(loaded.manifest.head.labels.length);
+          expect([...p.values()].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+          const best = [...p].reduce((a, b) => (b[1] > a[1] ? b : a));
+          expect(best[0]).toBe(loaded.manifest.head.labels[predicted[i]]);
+        });
+        expect(() => intent("never classified")).toThrow(/"never classified" was not among the 12 texts/);
+      } finally {
+        loaded.classifier.method.dispose();
+        loaded.classifier.head.dispose();
+        loaded.classifier.encoder.dispose();
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   it("trainable parameters: probe < LoRA << full, and full trains everything", () => {
     const p = results.get("probe") as IntentRunResult;

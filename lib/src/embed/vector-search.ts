@@ -425,20 +425,25 @@ export class ExactIndex {
     const { dimension: d } = this.metadata;
     const { ids } = this.rows();
     const tiles = this.ensureOnnxTiles();
-    for (const { block, rows, heaps } of blocks) {
-      const q = new ort.Tensor("float32", block, [rows, d]);
+    // Tiles outside, query blocks inside: each tile is read from memory once for every query
+    // block while it sits in the cache (a large index is memory-bound, not compute-bound).
+    const queryTensors = blocks.map(({ block, rows }) => new ort.Tensor("float32", block, [rows, d]));
+    try {
       let base = 0;
       for (const tile of tiles) {
         const width = tile.dims[1];
-        const result = await session.run({ queries: q, tile });
-        const scores = result.scores;
-        scanTile(scores.data as Float32Array, rows, width, ids, base, heaps);
-        scores.dispose();
+        for (let b = 0; b < blocks.length; b++) {
+          const result = await session.run({ queries: queryTensors[b], tile });
+          const scores = result.scores;
+          scanTile(scores.data as Float32Array, blocks[b].rows, width, ids, base, blocks[b].heaps);
+          scores.dispose();
+        }
         base += width;
       }
-      q.dispose();
-      for (const heap of heaps) out.push(heap.result());
+    } finally {
+      for (const q of queryTensors) q.dispose();
     }
+    for (const { heaps } of blocks) for (const heap of heaps) out.push(heap.result());
     return out;
   }
 

@@ -17,7 +17,7 @@ export { adapters, type AdapterOptions, Adapters } from "./adapter";
 export { prefixTuning, type PrefixTuningOptions, PrefixTuning } from "./prefix";
 export { adaloraBudget, adalora, type AdaLoraOptions, AdaLora } from "./adalora";
 export {
-  intentData, majorityBaseline, fineTuneIntent, type IntentField,
+  intentData, majorityBaseline, fineTuneIntent, classifierIntent, type IntentField,
   type IntentData, type IntentRunOptions, type SplitScores,
   type IntentRunResult,
 } from "./intent";

@@ -11,7 +11,7 @@ import { encodeExamples, type EncodedExample, type LabelledText } from "./exampl
 import { fineTune, type FineTuneResult } from "./fine-tune";
 import { balancedClassWeights, SequenceClassificationHead, type Pooling } from "./heads";
 import type { MethodName } from "./method";
-import { saveFineTuned } from "./fine-tuned-checkpoint";
+import { saveFineTuned, type LoadedFineTuned } from "./fine-tuned-checkpoint";
 import { baseCheckpoint, encoderUnchanged, fineTuneSettings, lossEnds, methodSettingsOf, prepareRun, type RunSetup, type TrainingSettings } from "./run";
 
 export type IntentField = "category" | "kind";
@@ -123,4 +123,38 @@ export async function fineTuneIntent(options: IntentRunOptions): Promise<IntentR
     head.dispose();
     encoder.dispose();
   }
+}
+
+/**
+ * A saved category-intent classifier (`npm run finetune -- --task intent --save DIR`, loaded by
+ * `loadFineTuned`) as query understanding's category intent: the softmax over the leaf categories
+ * of each given text, computed once in batches (asynchronous reads, every backend), then looked
+ * up synchronously, as `understandQuery` asks. A text that was not given is an error naming it.
+ * The classifier is not disposed here.
+ */
+export async function classifierIntent(loaded: LoadedFineTuned, texts: readonly string[], options: { readonly batchSize?: number } = {}): Promise<(text: string) => ReadonlyMap<string, number>> {
+  const { manifest, classifier, tokenizer } = loaded;
+  if (manifest.task !== "intent:category") throw new Error(`classifierIntent: the checkpoint's task is "${manifest.task}"; expected "intent:category" (a model saved by npm run finetune -- --task intent).`);
+  const labels = manifest.head.labels;
+  const unique = [...new Set(texts)];
+  const encoded = encodeExamples(tokenizer, unique.map((text) => ({ text, label: labels[0] })), { labels, maxLength: manifest.maxLength, what: "intent texts" });
+  const logits = await classifier.scores(encoded, tokenizer.padId, manifest.maxLength, options.batchSize ?? 64);
+  const table = new Map<string, ReadonlyMap<string, number>>();
+  unique.forEach((text, i) => {
+    const row = logits[i];
+    let max = -Infinity;
+    for (const x of row) max = Math.max(max, x);
+    let sum = 0;
+    const e = Array.from(row, (x) => {
+      const v = Math.exp(x - max);
+      sum += v;
+      return v;
+    });
+    table.set(text, new Map(labels.map((label, j) => [label, e[j] / sum])));
+  });
+  return (text: string) => {
+    const found = table.get(text);
+    if (!found) throw new Error(`classifierIntent: "${text}" was not among the ${unique.length} texts classified ahead; pass every text the understanding will see (the corrected ones).`);
+    return found;
+  };
 }

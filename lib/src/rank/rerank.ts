@@ -1,8 +1,10 @@
 /**
  * The stages after retrieval, applied to a whole run (query id -> ranked candidates): query
- * understanding on BM25 over the catalog, and a learned ranker re-ranking each query's top
- * candidates from chapter 3's feature function. Each returns a run of the same shape, so the
- * search quality table scores every stage the same way.
+ * understanding on BM25 over the catalog, a learned ranker re-ranking each query's top
+ * candidates from chapter 3's feature function, and a pair scorer (chapter 2's cross-encoder)
+ * re-ordering each head. Each returns a run of the same shape, so the search quality table scores
+ * every stage the same way. `LearnedReranker` is the learned ranker as the engine's stage, one
+ * query at a time.
  */
 import type { Product, Query } from "../data/records";
 import type { FusedItem } from "./fusion";
