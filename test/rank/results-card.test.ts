@@ -41,6 +41,10 @@ describe("the chapter 4 results card", () => {
     // Every stage the chapter asks for has its row: the cross-encoder, the learned rankers, clicks naive and debiased.
     for (const prefix of ["keyword", "dense", "hybrid RRF", "hybrid linear", "hybrid + cross-encoder", "hybrid + LambdaMART", "hybrid + linear RankNet on clicks, naive", "hybrid + linear RankNet on the same clicks, IPS"]) expect(row(prefix), prefix).toBeDefined();
     expect(r.crossEncoder.pairs).toBe(r.sizes.scored * r.crossEncoder.depth);
+    // Query understanding with each intent model: naive Bayes, and chapter 2's classifier with its own row.
+    expect(r.intents.map((x: { model: string }) => x.model)).toHaveLength(2);
+    for (const x of r.intents) expect(x.accuracy).toBeGreaterThan(0);
+    expect(row("BM25 + query understanding with chapter 2's intent model")).toBeDefined();
     // MMR: lambda 1 is the hybrid's own order; lowering it buys diversity.
     const points = r.mmr.points as { lambda: number; ndcg10: number; diversity: number }[];
     expect(points[0].lambda).toBe(1);
