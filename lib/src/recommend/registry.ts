@@ -6,7 +6,7 @@ import type { ProfileName } from "../core/profile";
 import { itemKnnRecommender, markovRecommender, popularityRecommender } from "./baselines";
 import { trainBpr } from "./bpr";
 import type { LeaveOneOutSplit, Recommender } from "./recommender";
-import { trainSasRec } from "./sasrec";
+import { DEFAULT_SASREC_CONFIG, trainSasRec } from "./sasrec";
 import { embedItemTexts, trainTwoTower, type ItemTextVectors } from "./two-tower";
 
 /** Progress of a training run: epochs done, of how many, and the last epoch's mean loss. */
@@ -79,8 +79,9 @@ export function sasRecPlan(split: LeaveOneOutSplit, profile: ProfileName = "fast
   const items = split.data.itemIds.length;
   const sampledItems = items > SASREC_FULL_SOFTMAX_ITEMS ? SASREC_SAMPLED_ITEMS : 0;
   if (sampledItems) notes.push(`sampled softmax: ${items} items is more than ${SASREC_FULL_SOFTMAX_ITEMS}, so each batch scores its own targets and ${sampledItems} uniformly drawn items`);
-  // Predicted positions per epoch: each training sequence of two or more items, its newest 50 + 1.
-  const perEpoch = split.train.reduce((n, s) => n + (s.length >= 2 ? Math.min(s.length, 51) - 1 : 0), 0);
+  // Predicted positions per epoch: each training sequence of two or more items, its newest maxLength + 1 (SasRecBatches).
+  const window = DEFAULT_SASREC_CONFIG.maxLength + 1;
+  const perEpoch = split.train.reduce((n, s) => n + (s.length >= 2 ? Math.min(s.length, window) - 1 : 0), 0);
   let planned = epochs ?? recipe.epochs;
   if (epochs === undefined && perEpoch * planned > SASREC_MAX_PREDICTIONS) {
     planned = Math.max(1, Math.floor(SASREC_MAX_PREDICTIONS / Math.max(1, perEpoch)));
