@@ -9,12 +9,12 @@
 // NDCG@10 overall and by query kind, beside keyword search and the un-fine-tuned encoder (mean
 // pooling). --out writes the record the chapter's results card is made from; --save keeps the model.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
+import { writeRecord } from "./lib/record.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage: npm run biencoder -- [--steps N] [--batch B] [--method full|lora] [--shared|--separate] [--temperature T]
@@ -105,7 +105,6 @@ console.table(shoplm.retrievalTable(comparison).map((r) => ({ ...r, "recall@10":
 console.log(`${seconds} s`);
 if (cli.has("out")) {
   const out = path.resolve(cli.get("out"));
-  mkdirSync(path.dirname(out), { recursive: true });
   // Timings depend on what else the machine ran: the load average says how busy it was.
   const record = {
     command,
@@ -119,7 +118,6 @@ if (cli.has("out")) {
     training: { steps: trained.steps, seconds: trained.seconds, firstLoss: trained.firstLoss, lastLoss: trained.lastLoss, temperature: trained.temperature, trainableParameters: trained.trainableParameters, totalParameters: trained.totalParameters },
     retrieval: comparison,
   };
-  writeFileSync(`${out}.partial`, `${JSON.stringify(record, null, 1)}\n`);
-  renameSync(`${out}.partial`, out);
+  writeRecord(out, record);
   console.log(`wrote ${out}`);
 }

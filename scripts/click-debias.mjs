@@ -7,12 +7,13 @@
 // the test queries' judged pools (NDCG@10, paired t-tests). --out writes the record the results
 // card is made from.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
+import { writeRecord } from "./lib/record.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = "usage: npm run click-debias -- [--profile fast|full] [--ranker linear|lambdamart|both] [--biencoder DIR] [--out FILE.json]";
@@ -84,8 +85,5 @@ if (cli.has("out")) {
     propensities: { shuffled: shuffled.values, shuffledStandardErrors: shuffled.standardErrors, em: em.values, emIterations: em.iterations, emConverged: em.converged, generator: truth },
     experiments,
   };
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(`${file}.partial`, `${JSON.stringify(record, null, 1)}\n`);
-  renameSync(`${file}.partial`, file);
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  console.log(`wrote ${writeRecord(file, record)}`);
 }

@@ -7,11 +7,12 @@
 // bi-encoder's product tower (data/models/biencoder, when present), TF-IDF bag of words, and
 // random vectors (chance). --out writes the record the results card is made from.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
+import { writeRecord } from "./lib/record.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = "usage: npm run cold-start -- [--profile fast|full] [--biencoder DIR] [--definition no-interactions|launched-during-log] [--out FILE.json]";
@@ -83,8 +84,5 @@ if (cli.has("out")) {
     biencoder,
     rows,
   };
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(`${file}.partial`, `${JSON.stringify(record, null, 1)}\n`);
-  renameSync(`${file}.partial`, file);
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  console.log(`wrote ${writeRecord(file, record)}`);
 }

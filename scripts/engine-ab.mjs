@@ -12,12 +12,13 @@
 // difference would need (alpha 0.05, power 0.8). Shoppers' histories are cut at the start of the
 // test period. --out writes the record the results card is made from.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
+import { writeRecord } from "./lib/record.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = "usage: npm run engine-ab -- [--profile fast|full] [--sessions N] [--seed N] [--biencoder DIR] [--trees N] [--out FILE.json]";
@@ -86,7 +87,7 @@ try {
   // test period; trained on the validation-split queries, graded by the catalog's judge; checked offline on the
   // test-split queries (NDCG@10 against the same grades) before the A/B test.
   const t0 = performance.now();
-  const corrected = (text) => shoplm.understandQuery(text, understanding).corrected;
+  const corrected = (text) => shoplm.correctedText(text, understanding);
   const searchedTexts = [...new Set(queryTexts.map(corrected))];
   const sources = { ...(await shoplm.shopFeatureSources(shop, model, searchedTexts, { catalogVectors: vectors })), intent: understanding.intent ?? undefined };
   const context = shoplm.featureContext(sources);
@@ -100,8 +101,9 @@ try {
   const data = await shoplm.candidateRankingDataset(runOf(fitQueries), asSearched(fitQueries), grade, context, { depth: RERANK_DEPTH, timeOf: () => cut, stageScore: true });
   const ranker = shoplm.trainLambdaMart(data, { trees });
   const reranker = new shoplm.LearnedReranker(ranker, context, { depth: RERANK_DEPTH, name: `LambdaMART (${trees} trees)` });
-  reranked = new shoplm.ShopEngine({ ...parts, personalWeight: engine.personalWeight, reranker });
-  await reranked.prepareQueries(queryTexts, (texts) => model.embed(texts, "query"));
+  // The tuned engine with the stage added: its prepared query vectors are shared, the reranker prepares the searched texts.
+  await reranker.prepareQueries(searchedTexts);
+  reranked = engine.with({ rerank: true }, { reranker });
   const offline = (e) => shoplm.meanNdcg10(new Map(testQueries.map((q) => [q.id, e.search(q.text, null, 10, { time: cut }).items.map((h) => h.id)])), testQueries, qrels);
   rerankInfo = {
     ranker: `LambdaMART, ${trees} trees`,
@@ -158,8 +160,5 @@ if (cli.has("out")) {
     seed,
     rows,
   };
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(`${file}.partial`, `${JSON.stringify(record, null, 1)}\n`);
-  renameSync(`${file}.partial`, file);
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  console.log(`wrote ${writeRecord(file, record)}`);
 }

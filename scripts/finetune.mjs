@@ -9,12 +9,12 @@
 // the results card is generated from (scripts/finetune-card.mjs); --save keeps each trained model
 // (intent, relevance) as a fine-tuned checkpoint in DIR/<task>-<method>.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
+import { writeRecord } from "./lib/record.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage: npm run finetune -- --task intent|attributes|relevance [--methods probe,full,lora,adapter,prefix,adalora]
@@ -77,10 +77,8 @@ const seconds = Math.round((Date.now() - started) / 1000);
 console.log(`\n${comparison.metric}; baseline ${comparison.baseline.name}: ${f(comparison.baseline.test)}; base MLM perplexity ${f(comparison.basePerplexity, 2)}; ${seconds} s`);
 if (cli.has("out")) {
   const out = path.resolve(cli.get("out"));
-  mkdirSync(path.dirname(out), { recursive: true });
   // Timings depend on what else the machine ran: the load average says how busy it was.
   const record = { command, profile: profile.name, backend: info.name, workers: 1, seconds, loadAverage: loadStart, date: new Date().toISOString().slice(0, 10), objective, ...comparison };
-  writeFileSync(`${out}.partial`, `${JSON.stringify(record, null, 1)}\n`);
-  renameSync(`${out}.partial`, out);
+  writeRecord(out, record);
   console.log(`wrote ${out}`);
 }

@@ -8,11 +8,12 @@
 // transformers.js compute for N shop texts against the library's encoder (max abs difference).
 // --record writes those figures as JSON (the chapter 3 results card is made from it).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
+import { writeRecord } from "./lib/record.mjs";
 
 const USAGE = `usage: npm run onnx -- --out DIR [--checkpoint DIR | --biencoder DIR [--tower query|product]] [--parity N] [--record FILE] [--force]
   --out DIR         the export folder (new, empty, or an earlier export with --force)
@@ -111,8 +112,5 @@ if (cli.has("record")) {
     checker,
     parity,
   };
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(`${file}.partial`, `${JSON.stringify(record, null, 1)}\n`);
-  renameSync(`${file}.partial`, file);
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  console.log(`wrote ${writeRecord(file, record)}`);
 }

@@ -7,11 +7,12 @@
 // the same rows and folds when it is installed. Prints the table and LambdaMART's feature
 // importances; --out writes the record the results card is made from.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
+import { writeRecord } from "./lib/record.mjs";
 
 const USAGE = `usage: npm run ranker -- [options]
   --profile NAME     fast | full (default full)
@@ -141,8 +142,5 @@ if (cli.has("out")) {
     rows,
     xgboost,
   };
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(`${file}.partial`, `${JSON.stringify(record, null, 1)}\n`);
-  renameSync(`${file}.partial`, file);
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  console.log(`wrote ${writeRecord(file, record)}`);
 }

@@ -10,12 +10,13 @@
 // evaluated user: target and each model's top-k item ids), each written to a temporary name first
 // and renamed, so a folder never holds a half-written file.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
+import { writeAtomic } from "./lib/record.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage: npm run recommend -- --data PATH|shop [--format auto|amazon-json|amazon-reviews|recbole]
@@ -133,18 +134,15 @@ console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
 
 if (cli.has("out")) {
   const out = path.resolve(cli.get("out"));
-  const writeAtomic = (name, text) => {
-    const tmp = path.join(out, `.${name}.${process.pid}.tmp`);
+  const writeOut = (name, text) => {
     try {
-      mkdirSync(out, { recursive: true });
-      writeFileSync(tmp, text);
-      renameSync(tmp, path.join(out, name));
+      writeAtomic(path.join(out, name), text);
     } catch (error) {
       fail(`--out: could not write ${path.join(out, name)}: ${error.message}`);
     }
   };
   const strip = ({ ranks, topK, ...rest }) => rest;
-  writeAtomic(
+  writeOut(
     "metrics.json",
     JSON.stringify(
       {
@@ -171,6 +169,6 @@ if (cli.has("out")) {
   const lines = split.test.map((h, i) =>
     JSON.stringify({ user: data.userIds[h.user], target: data.itemIds[h.target], top: Object.fromEntries(results.map(({ name, evaluation }) => [name, Array.from(evaluation.topK[i], (j) => data.itemIds[j])])) }),
   );
-  writeAtomic(`top${k}.jsonl`, lines.join("\n") + "\n");
+  writeOut(`top${k}.jsonl`, lines.join("\n") + "\n");
   console.log(`wrote ${path.join(out, "metrics.json")} and ${path.join(out, `top${k}.jsonl`)}`);
 }

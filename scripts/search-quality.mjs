@@ -17,12 +17,13 @@
 // from: `rows` is a list of stages ({ stage, queries, ndcg10, byKind, recall100, pValue, ... }),
 // so later stages (cross-encoder, learned ranker, clicks) append rows of the same shape.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
+import { writeRecord } from "./lib/record.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = "usage: npm run search-quality -- [--profile fast|full] [--biencoder DIR] [--trees N] [--cross-encoder DIR [--cross-encoder-depth N]] [--intent DIR] [--out FILE.json]";
@@ -82,12 +83,13 @@ try {
   // Query understanding on BM25: the spelling corrector, the category boost and the attribute
   // demotion, learned from the catalog and the train-split queries only.
   const understandingModel = shoplm.shopQueryUnderstanding(shop);
-  const understood = shoplm.understoodBm25Run(shoplm.productBm25Index(shop.products), report.context.queries, understandingModel, shop.products, { depth: report.depth });
+  const bm25 = shoplm.productBm25Index(shop.products);
+  const understood = shoplm.understoodBm25Run(bm25, report.context.queries, understandingModel, shop.products, { depth: report.depth });
   const understoodRow = shoplm.searchQualityRow("BM25 + query understanding (spelling, category boost, attribute demotion)", understood, report.context);
   // The same understanding with chapter 2's intent classifier in place of naive Bayes; and each
   // intent model's top-1 accuracy on the test queries' first target category.
   const topCategory = (intent, q, corrected) => [...intent(corrected)].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-  const correctedOf = (q) => understandingModel.corrector?.correct(q.text).corrected ?? q.text;
+  const correctedOf = (q) => shoplm.correctedText(q.text, understandingModel);
   const intentAccuracy = (intent) => report.context.queries.filter((q) => topCategory(intent, q, correctedOf(q)) === q.intent.targets[0].category).length / report.context.queries.length;
   const intents = [{ model: "naive Bayes (train queries and product titles)", accuracy: intentAccuracy(understandingModel.intent) }];
   const intentRows = [];
@@ -96,14 +98,12 @@ try {
     try {
       const classifier = await shoplm.classifierIntent(loaded, report.context.queries.map(correctedOf));
       const withClassifier = { ...understandingModel, intent: classifier };
-      const run = shoplm.understoodBm25Run(shoplm.productBm25Index(shop.products), report.context.queries, withClassifier, shop.products, { depth: report.depth });
+      const run = shoplm.understoodBm25Run(bm25, report.context.queries, withClassifier, shop.products, { depth: report.depth });
       const name = `chapter 2's intent model (${loaded.manifest.method.name}, ${path.relative(root, intentDir)})`;
       intents.push({ model: name, accuracy: intentAccuracy(classifier) });
       intentRows.push(shoplm.searchQualityRow(`BM25 + query understanding with ${name}`, run, report.context));
     } finally {
-      loaded.classifier.method.dispose();
-      loaded.classifier.head.dispose();
-      loaded.classifier.encoder.dispose();
+      loaded.classifier.dispose();
     }
   }
   for (const x of intents) console.log(`  intent top-1 accuracy on the test queries: ${x.model} ${x.accuracy.toFixed(3)}`);
@@ -163,9 +163,9 @@ try {
     try {
       const textOf = new Map(shop.products.map((x) => [x.id, shoplm.productText(x)]));
       const run = await shoplm.rerankTopByPairs(report.runs.hybrid, report.context.queries, (pairs) => ce.expectedGrades(pairs.map((x) => ({ query: x.query, text: textOf.get(x.id) }))), crossEncoderDepth);
-      const manifest = JSON.parse(readFileSync(path.join(crossEncoderDir, "finetuned.json"), "utf8"));
-      crossEncoderInfo = { dir: path.relative(root, crossEncoderDir), method: manifest.method?.name ?? null, depth: crossEncoderDepth, pairs: report.context.queries.length * crossEncoderDepth, seconds: Number(((performance.now() - ceStarted) / 1000).toFixed(1)) };
-      crossEncoderRow = shoplm.searchQualityRow(`hybrid + cross-encoder (chapter 2, ${crossEncoderInfo.method ?? "fine-tuned"}; top ${crossEncoderDepth} re-ranked)`, run, report.context);
+      const manifest = shoplm.readFineTunedManifest(crossEncoderDir);
+      crossEncoderInfo = { dir: path.relative(root, crossEncoderDir), method: manifest.method.name, depth: crossEncoderDepth, pairs: report.context.queries.length * crossEncoderDepth, seconds: Number(((performance.now() - ceStarted) / 1000).toFixed(1)) };
+      crossEncoderRow = shoplm.searchQualityRow(`hybrid + cross-encoder (chapter 2, ${crossEncoderInfo.method}; top ${crossEncoderDepth} re-ranked)`, run, report.context);
       console.log(`  cross-encoder: ${crossEncoderInfo.pairs} pairs in ${crossEncoderInfo.seconds} s`);
     } finally {
       ce.dispose();
@@ -239,8 +239,5 @@ if (cli.has("out")) {
     chosen: report.chosen,
     mmr: { candidates: "hybrid top 100", similarity: "cosine of the bi-encoder's product vectors", relevance: "hybrid scores min-max normalised per query", k: 10, seconds: Number(mmrSeconds.toFixed(1)), points: mmr },
   };
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(`${file}.partial`, `${JSON.stringify(record, null, 1)}\n`);
-  renameSync(`${file}.partial`, file);
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  console.log(`wrote ${writeRecord(file, record)}`);
 }

@@ -68,9 +68,7 @@ describe("query intent, fine-tuned from the shipped checkpoint", () => {
         });
         expect(() => intent("never classified")).toThrow(/"never classified" was not among the 12 texts/);
       } finally {
-        loaded.classifier.method.dispose();
-        loaded.classifier.head.dispose();
-        loaded.classifier.encoder.dispose();
+        loaded.classifier.dispose();
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -2,17 +2,9 @@ import { describe, expect, it } from "vitest";
 import { checkFeatureVersion, featureContext, features, featuresWith, withStageScore, STAGE_FEATURE_VERSION, FEATURE_NAMES, FEATURE_VERSION, FEATURES, type LoggedInteraction } from "../../lib/src/rank/features";
 import { productBm25Index } from "../../lib/src/rank/bm25";
 import { userVector } from "../../lib/src/embed/user-vector";
-import { tinyProduct } from "../fixtures/tiny-catalog";
+import { shoesAndBottles, tinyProduct } from "../fixtures/tiny-catalog";
 
-const product = tinyProduct;
-
-const products = [
-  product("a", "red running shoes", "shoes", 80),
-  product("b", "blue running shoes", "shoes", 120),
-  product("c", "steel water bottle", "bottles", 20),
-  product("d", "glass water bottle", "bottles", 30),
-  product("e", "trail shoes", "shoes", 100),
-];
+const products = [...shoesAndBottles(), tinyProduct("e", "trail shoes", "shoes", 100)];
 const vectors = new Map<string, Float32Array>([
   ["a", Float32Array.from([1, 0, 0])],
   ["b", Float32Array.from([0.8, 0.6, 0])],

@@ -3,18 +3,11 @@ import type { Query } from "../../lib/src/data/records";
 import { productBm25Index } from "../../lib/src/rank/bm25";
 import { featureContext, FEATURE_NAMES, FEATURE_VERSION } from "../../lib/src/rank/features";
 import { GBDT_FORMAT, type BoostedRanker } from "../../lib/src/rank/lambdamart";
-import { shopQueryUnderstanding, understandQuery, applyQueryUnderstanding } from "../../lib/src/rank/query-understanding";
+import { correctedText, shopQueryUnderstanding, understandQuery, applyQueryUnderstanding } from "../../lib/src/rank/query-understanding";
 import { candidateRankingDataset, rerankRun, rerankTopByPairs, understoodBm25Run } from "../../lib/src/rank/rerank";
-import { tinyProduct } from "../fixtures/tiny-catalog";
+import { shoesAndBottles } from "../fixtures/tiny-catalog";
 
-const product = tinyProduct;
-
-const products = [
-  product("a", "red running shoes", "shoes", 80),
-  product("b", "blue running shoes", "shoes", 120),
-  product("c", "steel water bottle", "bottles", 20),
-  product("d", "glass water bottle", "bottles", 30),
-];
+const products = shoesAndBottles();
 const context = featureContext({
   products,
   productVectors: new Map([["a", Float32Array.from([1, 0])], ["b", Float32Array.from([0, 1])], ["c", Float32Array.from([1, 1])], ["d", Float32Array.from([0.5, 1])]]),
@@ -60,6 +53,7 @@ describe("understoodBm25Run", () => {
     const run = understoodBm25Run(index, [q], model, products, { depth: 10 });
     const understood = understandQuery(q.text, model);
     expect(understood.corrected).toBe("running shoes");
+    expect(correctedText(q.text, model)).toBe(understood.corrected);
     const want = applyQueryUnderstanding(index.search(understood.corrected, 10), understood, new Map(products.map((p) => [p.id, p])), model).hits;
     expect(run.get("q1")).toEqual(want.map((h) => ({ id: h.id, score: h.score })));
     expect(run.get("q1")?.slice(0, 2).map((x) => x.id).sort()).toEqual(["a", "b"]);

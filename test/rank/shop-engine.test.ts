@@ -6,17 +6,9 @@ import { ShopEngine, type EngineReranker } from "../../lib/src/rank/shop-engine"
 import { featureContext, FEATURE_NAMES, FEATURE_VERSION } from "../../lib/src/rank/features";
 import { GBDT_FORMAT, type BoostedRanker } from "../../lib/src/rank/lambdamart";
 import { LearnedReranker } from "../../lib/src/rank/rerank";
-import { tinyProduct } from "../fixtures/tiny-catalog";
+import { shoesAndBottles, tinyProduct } from "../fixtures/tiny-catalog";
 
-const product = tinyProduct;
-
-const products = [
-  product("a", "red running shoes", "shoes", 80),
-  product("b", "blue running shoes", "shoes", 120),
-  product("c", "steel water bottle", "bottles", 20),
-  product("d", "glass water bottle", "bottles", 30),
-  product("e", "trail sneakers", "shoes", 90),
-];
+const products = [...shoesAndBottles(), tinyProduct("e", "trail sneakers", "shoes", 90)];
 const unit = (v: number[]) => Float32Array.from(v.map((x) => x / Math.hypot(...v)));
 const productVectors = new Map([["a", unit([1, 0, 0])], ["b", unit([1, 0.2, 0])], ["c", unit([0, 0, 1])], ["d", unit([0, 0.3, 1])], ["e", unit([0.9, 0, 0.1])]]);
 const interactions = [
@@ -117,6 +109,8 @@ describe("ShopEngine", () => {
     expect(prepared).toEqual([["running shoes"]]);
     const without = base.with({ rerank: false }).search("running shoes trail", null, 5).items.map((h) => h.id);
     const withIt = base.search("running shoes trail", null, 5);
+    // The stage added to a prepared engine gives the same answer.
+    expect(new ShopEngine(parts, { dense: false, personalisation: false }).with({ rerank: true }, { reranker: cheapFirst }).search("running shoes trail", null, 5)).toEqual(withIt);
     // The first two of the plain list swap to cheapest first; the rest keep their order below them.
     const head = without.slice(0, 2).sort((x, y) => products.find((p) => p.id === x)!.price - products.find((p) => p.id === y)!.price);
     expect(withIt.items.map((h) => h.id)).toEqual([...head, ...without.slice(2)]);

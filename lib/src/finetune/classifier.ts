@@ -85,6 +85,13 @@ export class SequenceClassifier extends HeadedEncoder<ClassificationBatch> {
     return rows;
   }
 
+  /** Frees the method's, the head's and the encoder's weights (a loaded classifier owns all three). */
+  dispose(): void {
+    this.method.dispose();
+    this.head.dispose();
+    this.encoder.dispose();
+  }
+
   /** The classifier as a Trainer task. */
   task(): TrainingTask<ClassificationBatch> {
     return { params: this.trainableSets(), loss: (b, rng) => this.loss(b, rng) };

@@ -155,9 +155,7 @@ export class CrossEncoder {
   }
 
   dispose(): void {
-    this.classifier.method.dispose();
-    this.classifier.head.dispose();
-    this.classifier.encoder.dispose();
+    this.classifier.dispose();
   }
 }
 
@@ -460,9 +458,7 @@ export function loadCrossEncoder(dir: string, options: { readonly base?: string 
   const loaded = loadFineTuned(dir, options);
   const grades = loaded.manifest.grades;
   if (!grades) {
-    loaded.classifier.method.dispose();
-    loaded.classifier.head.dispose();
-    loaded.classifier.encoder.dispose();
+    loaded.classifier.dispose();
     throw new Error(`Fine-tuned checkpoint ${dir} (task ${loaded.manifest.task}) has no grade scale: it is not a cross-encoder.`);
   }
   return new CrossEncoder(loaded.classifier, loaded.tokenizer, { labels: loaded.manifest.head.labels, grades }, loaded.manifest.maxLength);

@@ -70,8 +70,8 @@ export interface LinearFusionOptions {
   readonly normalize?: ScoreNormalization;
 }
 
-/** One retriever's scores for one query, normalised; with the value a product it did not return gets. */
-function normalized(scores: ReadonlyMap<string, number>, how: ScoreNormalization, what: string): { values: Map<string, number>; missing: number } {
+/** One retriever's scores for one query, normalised; with the value a product it did not return gets. Scores must be finite (`what` names the caller). */
+export function normalized(scores: ReadonlyMap<string, number>, how: ScoreNormalization, what: string): { values: Map<string, number>; missing: number } {
   const entries = [...scores];
   for (const [id, s] of entries) if (!Number.isFinite(s)) throw new Error(`${what}: the score of "${id}" is ${s}; expected a finite number.`);
   if (entries.length === 0) return { values: new Map(), missing: 0 };

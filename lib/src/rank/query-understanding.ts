@@ -223,6 +223,11 @@ export function shopQueryUnderstanding(shop: SpellingSources & IntentSources, op
   };
 }
 
+/** The text query understanding searches: the query as the model's corrector spells it (as typed without one). */
+export function correctedText(text: string, model: Pick<QueryUnderstandingModel, "corrector">): string {
+  return model.corrector ? model.corrector.correct(text).corrected : text;
+}
+
 /** Spelling, attributes and category intent of one query (see the module comment). */
 export function understandQuery(text: string, model: QueryUnderstandingModel, options: { readonly topCategories?: number } = {}): UnderstoodQuery {
   if (typeof text !== "string") throw new Error(`understandQuery: expected the query text to be a string, got ${JSON.stringify(text)}.`);

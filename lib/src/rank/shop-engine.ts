@@ -26,8 +26,9 @@ import { simulateAbTest, type AbTestResult, type Ranker, type ShopForSimulation 
 import { sampleSizeProportions } from "../eval/power";
 import { ExactIndex } from "../embed/vector-search";
 import type { Bm25Index } from "./bm25";
+import { normalized } from "./fusion";
 import type { LoggedInteraction } from "./features";
-import { applyQueryUnderstanding, understandQuery, type QueryUnderstandingModel } from "./query-understanding";
+import { applyQueryUnderstanding, correctedText, understandQuery, type QueryUnderstandingModel } from "./query-understanding";
 
 export interface EngineStages {
   readonly understanding: boolean;
@@ -105,13 +106,8 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-/** Min-max to [0, 1] per list (a constant list: all 1). */
-function normalised(scores: ReadonlyMap<string, number>): Map<string, number> {
-  const values = [...scores.values()];
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  return new Map([...scores].map(([id, s]) => [id, hi > lo ? (s - lo) / (hi - lo) : 1]));
-}
+/** Min-max to [0, 1] per list (a constant list: all 1), as the linear fusion normalises. */
+const normalised = (scores: ReadonlyMap<string, number>): Map<string, number> => normalized(scores, "minmax", "ShopEngine").values;
 
 export class ShopEngine {
   private readonly queryVectors = new Map<string, Float32Array>();
@@ -166,9 +162,12 @@ export class ShopEngine {
     }
   }
 
-  /** The same engine with some stages switched, or other mixing weights (the query vectors already prepared are shared). */
-  with(stages: Partial<EngineStages>, weights: { readonly denseWeight?: number; readonly personalWeight?: number } = {}): ShopEngine {
-    const engine = new ShopEngine({ ...this.parts, ...weights }, { ...this.stages, ...stages });
+  /**
+   * The same engine with some stages switched, other mixing weights or a reranker (the query
+   * vectors and dense hits already prepared are shared; a new reranker prepares its own texts).
+   */
+  with(stages: Partial<EngineStages>, parts: Pick<ShopEngineParts, "denseWeight" | "personalWeight" | "reranker"> = {}): ShopEngine {
+    const engine = new ShopEngine({ ...this.parts, ...parts }, { ...this.stages, ...stages });
     for (const [text, v] of this.queryVectors) engine.queryVectors.set(text, v);
     for (const [text, hits] of this.denseHits) engine.denseHits.set(text, hits);
     return engine;
@@ -181,7 +180,7 @@ export class ShopEngine {
   async prepareQueries(texts: readonly string[], embed: (texts: readonly string[]) => Promise<Float32Array>): Promise<void> {
     if (this.stages.rerank && this.parts.reranker?.prepareQueries) {
       const understanding = this.stages.understanding ? (this.parts.understanding as QueryUnderstandingModel) : null;
-      await this.parts.reranker.prepareQueries([...new Set(texts.map((t) => (understanding ? understandQuery(t, understanding).corrected : t)))]);
+      await this.parts.reranker.prepareQueries([...new Set(texts.map((t) => (understanding ? correctedText(t, understanding) : t)))]);
     }
     const todo = [...new Set(texts)].filter((t) => !this.queryVectors.has(t));
     if (todo.length === 0) return;

@@ -6,7 +6,7 @@ import type { ProfileName } from "../core/profile";
 import { itemKnnRecommender, markovRecommender, popularityRecommender } from "./baselines";
 import { trainBpr } from "./bpr";
 import type { LeaveOneOutSplit, Recommender } from "./recommender";
-import { DEFAULT_SASREC_CONFIG, trainSasRec } from "./sasrec";
+import { DEFAULT_SASREC_CONFIG, SasRecBatches, trainSasRec } from "./sasrec";
 import { embedItemTexts, trainTwoTower, type ItemTextVectors } from "./two-tower";
 
 /** Progress of a training run: epochs done, of how many, and the last epoch's mean loss. */
@@ -79,9 +79,8 @@ export function sasRecPlan(split: LeaveOneOutSplit, profile: ProfileName = "fast
   const items = split.data.itemIds.length;
   const sampledItems = items > SASREC_FULL_SOFTMAX_ITEMS ? SASREC_SAMPLED_ITEMS : 0;
   if (sampledItems) notes.push(`sampled softmax: ${items} items is more than ${SASREC_FULL_SOFTMAX_ITEMS}, so each batch scores its own targets and ${sampledItems} uniformly drawn items`);
-  // Predicted positions per epoch: each training sequence of two or more items, its newest maxLength + 1 (SasRecBatches).
-  const window = DEFAULT_SASREC_CONFIG.maxLength + 1;
-  const perEpoch = split.train.reduce((n, s) => n + (s.length >= 2 ? Math.min(s.length, window) - 1 : 0), 0);
+  // Predicted positions per epoch, counted by the batches training would draw.
+  const perEpoch = new SasRecBatches(split.train, { batchSize: recipe.batchSize, maxLength: DEFAULT_SASREC_CONFIG.maxLength, sampledItems, items }).tokensPerEpoch;
   let planned = epochs ?? recipe.epochs;
   if (epochs === undefined && perEpoch * planned > SASREC_MAX_PREDICTIONS) {
     planned = Math.max(1, Math.floor(SASREC_MAX_PREDICTIONS / Math.max(1, perEpoch)));
@@ -109,7 +108,7 @@ export const RECOMMENDER_MODELS: Readonly<Record<string, RecommenderModel>> = {
     train: (split, options = {}) => trainBpr(split, { seed: options.seed, profile: options.profile, epochs: options.epochs, onProgress: options.onProgress }),
   },
   sasrec: {
-    description: "SASRec-style sequential model: causal self-attention over the history (chapter 1's encoder), full softmax, last position . item embeddings",
+    description: "SASRec-style sequential model: causal self-attention over the history (chapter 1's encoder), full softmax (sampled for large catalogs), last position . item embeddings",
     plan: (split, options = {}) => sasRecPlan(split, options.profile, options.epochs),
     train: async (split, options = {}) => {
       const { notes: _notes, ...plan } = sasRecPlan(split, options.profile, options.epochs);
