@@ -5,8 +5,15 @@
 // per second for both, their ratio, and the library's achieved GFLOP/s against a plain matmul's on
 // the same backend. `--workers 1,2` times the library with 1 and 2 data-parallel gradient workers
 // (worker threads; 1 = the main thread alone) beside PyTorch at 1 and 2 threads.
+// `--backend webgpu` (a hardware GPU; `webgpu-soft` is Mesa's software one) times the library on
+// the GPU; PyTorch then runs on the same kind of device: CUDA where its build sees a GPU, else the
+// CPU (`--torch-device cpu|cuda` overrides). The issue's larger size: --layers 8 --hidden 512
+// --heads 8 --ff 2048 --batch 128 --seq 128.
 // Usage: node bench/pretrain.mjs [--rounds 3] [--steps 10] [--warmup 3] [--backend wasm] [--vocab 8000] [--seq 64]
 //        [--batch 32] [--hidden 128] [--layers 2] [--heads 4] [--ff 512] [--workers 1,2] [--profile] [--no-torch] [--plain-wasm]
+//        [--torch-device auto|cpu|cuda]
+// Environment: BENCH_PYTHON, the python3 that has torch (default /usr/bin/python3). On a GPU machine
+// without Node: scripts/gpu-bench-bundle.mjs packs this bench, Node and Dawn into one folder.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
@@ -41,6 +48,8 @@ const c = {
   seed: 1,
 };
 const backend = opt("backend", "wasm");
+// The Python that runs the PyTorch peer: BENCH_PYTHON, else Debian's (where python3-torch installs).
+const python = process.env.BENCH_PYTHON || "/usr/bin/python3";
 const workerCounts = opt("workers", null)?.split(",").map(Number) ?? null;
 if (workerCounts && !workerCounts.every((n) => Number.isInteger(n) && n >= 1)) {
   console.error(`--workers: expected a comma-separated list of positive integers, got "${opt("workers")}".`);
@@ -51,15 +60,34 @@ const { initBackend, encoderConfig, MaskedLanguageModel, Pretrainer, mlmTraining
 const { unregisterWasmKernelWrappers } = require("shoplm/dist/core/wasm-kernels");
 const tf = require("@tensorflow/tfjs");
 
-function matmulGflops(size = 512, repeats = 20) {
+/** A plain matmul's rate on the backend, each product read back (asynchronously: WebGPU has no synchronous read). */
+async function matmulGflops(size = 512, repeats = 20) {
   const a = tf.randomNormal([size, size], 0, 1, "float32", 1);
   const b = tf.randomNormal([size, size], 0, 1, "float32", 2);
-  for (let i = 0; i < 3; i++) tf.tidy(() => tf.matMul(a, b)).dataSync();
+  const once = async () => {
+    const p = tf.matMul(a, b);
+    await p.data();
+    p.dispose();
+  };
+  for (let i = 0; i < 3; i++) await once();
   const start = process.hrtime.bigint();
-  for (let i = 0; i < repeats; i++) tf.tidy(() => tf.matMul(a, b)).dataSync();
+  for (let i = 0; i < repeats; i++) await once();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   tf.dispose([a, b]);
   return (2 * size ** 3 * repeats) / seconds / 1e9;
+}
+
+/** PyTorch's device: CUDA when the library runs on a GPU backend and PyTorch sees one (the same kind of device), else the CPU. */
+function torchDevice() {
+  const asked = opt("torch-device", "auto");
+  if (asked === "cpu" || asked === "cuda") return asked;
+  if (asked !== "auto") {
+    console.error(`--torch-device: expected auto, cpu or cuda, got "${asked}".`);
+    process.exit(2);
+  }
+  if (!["webgpu", "tensorflow"].includes(backend) || flag("no-torch")) return "cpu";
+  const probe = spawnSync(python, ["-c", "import torch; print(torch.cuda.is_available())"], { encoding: "utf8" });
+  return probe.stdout.trim() === "True" ? "cuda" : "cpu";
 }
 
 /** The library's model and trainer, ready for timed blocks of steps. */
@@ -128,11 +156,13 @@ async function setupLibrary(workers = 1) {
   return { info, block, profile, dispose, losses, workers };
 }
 
+const device = torchDevice();
+
 function torch(threads) {
   // torch.set_num_threads alone leaves the BLAS and OpenMP pools at their defaults: pin them all.
   const n = String(threads);
   const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
-  const out = spawnSync("/usr/bin/python3", [path.join(here, "pretrain_torch.py"), JSON.stringify({ ...c, threads })], { encoding: "utf8", env });
+  const out = spawnSync(python, [path.join(here, "pretrain_torch.py"), JSON.stringify({ ...c, threads, device })], { encoding: "utf8", env });
   if (out.status !== 0) return { error: (out.stderr || String(out.error)).trim().split("\n").at(-1) };
   return JSON.parse(out.stdout.trim().split("\n").at(-1));
 }
@@ -144,12 +174,13 @@ await initBackend({ forced: backend, reset: true });
 const libs = [];
 for (const w of workerCounts ?? [1]) libs.push(await setupLibrary(w));
 const lib = libs[0];
-const torchThreads = workerCounts ?? [c.threads, ...(c.threads > 1 ? [1] : [])];
+// On CUDA the thread count only feeds the host side: one configuration.
+const torchThreads = device === "cuda" ? [c.threads] : workerCounts ?? [c.threads, ...(c.threads > 1 ? [1] : [])];
 const rounds = { lib: libs.map(() => []), torch: torchThreads.map(() => []) };
 const peaks = [];
 for (let r = 0; r < c.rounds; r++) {
   for (const [i, l] of libs.entries()) rounds.lib[i].push(await l.block());
-  peaks.push(matmulGflops());
+  peaks.push(await matmulGflops());
   if (flag("no-torch")) continue;
   // Without --workers: as many threads as cores, then 1 (the library's main thread is one core).
   for (const [i, t] of torchThreads.entries()) rounds.torch[i].push(torch(t));
@@ -184,15 +215,16 @@ console.log(`${lib.info.toString()}`);
 libs.forEach((l, i) => row(`library (${lib.info.name}, ${l.workers === 1 ? "main thread" : `${l.workers} workers`})`, libBests[i], rounds.lib[i]));
 if (peer.error) {
   const hint = /skipped/.test(peer.error) ? "" : "; apt-get install python3-torch";
-  console.log(`pytorch cpu`.padEnd(34) + `n/a (${peer.error}${hint})`);
+  console.log(`pytorch ${device}`.padEnd(34) + `n/a (${peer.error}${hint})`);
 } else {
-  peers.forEach((p, i) => (p.error ? console.log(`pytorch cpu (${torchThreads[i]} threads)`.padEnd(34) + `n/a (${p.error})`) : row(`pytorch ${p.torch} cpu (${p.threads} thread${p.threads > 1 ? "s" : ""})`, p, rounds.torch[i])));
+  const where = (p) => (p.device === "cuda" ? `cuda, ${p.deviceName}` : `cpu, ${p.threads} thread${p.threads > 1 ? "s" : ""}`);
+  peers.forEach((p, i) => (p.error ? console.log(`pytorch ${device} (${torchThreads[i]} threads)`.padEnd(34) + `n/a (${p.error})`) : row(`pytorch ${p.torch} (${where(p)})`, p, rounds.torch[i])));
   const ok = peers.filter((p) => !p.error);
   const top = ok.sort((a, b) => b.tokensPerSecond - a.tokensPerSecond)[0];
   libs.forEach((l, i) => {
     const r = libBests[i];
     console.log(
-      `ratio library (${l.workers} worker${l.workers > 1 ? "s" : ""}) / pytorch's best (${top.threads} thread${top.threads > 1 ? "s" : ""}): ${(r.tokensPerSecond / top.tokensPerSecond).toFixed(3)} in tokens/s` +
+      `ratio library (${lib.info.name}, ${l.workers} worker${l.workers > 1 ? "s" : ""}) / pytorch's best (${where(top)}): ${(r.tokensPerSecond / top.tokensPerSecond).toFixed(3)} in tokens/s` +
         (i > 0 ? `; speed-up over 1 worker: ${(r.tokensPerSecond / libBest.tokensPerSecond).toFixed(2)}x` : "")
     );
   });

@@ -1,4 +1,5 @@
-"""The PyTorch peer of bench/pretrain.mjs: the same BERT-style MLM training step on CPU.
+"""The PyTorch peer of bench/pretrain.mjs: the same BERT-style MLM training step, on the CPU or
+on CUDA ("device": "cuda"; masks are drawn on the CPU, as the library draws them, then copied).
 
 Same model (post-norm encoder, learned position and segment embeddings, separate q/k/v
 projections, exact GELU, dropout), same head (masked rows gathered first, dense + GELU + layer
@@ -95,11 +96,14 @@ def mask_batch(ids, vocab, special, gen, p=0.15):
 
 def main():
     c = json.loads(sys.argv[1])
+    device = torch.device(c.get("device", "cpu"))
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("CUDA is not available to this PyTorch (torch.cuda.is_available() is False)")
     torch.set_num_threads(c["threads"])
     torch.manual_seed(c.get("seed", 1))
     gen = torch.Generator().manual_seed(c.get("seed", 1))
     special = {"pad": 0, "unk": 1, "cls": 2, "sep": 3, "mask": 4}
-    model = Mlm(c)
+    model = Mlm(c).to(device)
     decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or ".ln" in n or n.startswith("ln") or "head_ln" in n)]
     no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or ".ln" in n or n.startswith("ln") or "head_ln" in n]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=c["lr"], eps=1e-6)
@@ -109,22 +113,25 @@ def main():
     b, s = c["batch"], c["seq"]
     data = torch.randint(len(special), c["vocab"], (c["sequences"], s), generator=gen)
     data[:, 0] = special["cls"]
-    attention = torch.ones(b, s)
+    attention = torch.ones(b, s, device=device)
     model.train()
     losses, start, cpu_start, masked = [], None, None, 0
     for step in range(total):
         if step == c["warmup"]:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
             start = time.perf_counter()
             cpu_start = time.process_time()
         rows = torch.randint(0, c["sequences"], (b,), generator=gen)
         inputs, positions, labels = mask_batch(data[rows], c["vocab"], special, gen)
+        inputs, positions, labels = inputs.to(device), positions.to(device), labels.to(device)
         loss = model(inputs, attention, positions, labels)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
-        losses.append(loss.item())
+        losses.append(loss.item())  # one read per step, as the library's trainStep (it also waits for the GPU)
         if step >= c["warmup"]:
             masked += len(positions)
     seconds = time.perf_counter() - start
@@ -137,6 +144,8 @@ def main():
         "stepMs": 1000 * seconds / c["steps"],
         "maskedPerStep": masked / c["steps"],
         "threads": torch.get_num_threads(),
+        "device": device.type,
+        "deviceName": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "torch": torch.__version__,
         "parameters": sum(p.numel() for p in model.parameters()),
         "firstLoss": losses[0],

@@ -47,7 +47,7 @@ function relevanceBlock(name, r) {
   const lines = [
     `### ${r.data.split(/[\\/]/).pop()}: ${name}`,
     "",
-    `\`${r.command}\`: ${r.format}, ${int(r.pairs)} pairs, ${r.queries} queries, ${folds.length} folds (${r.split === "queries" ? "grouped by query: test queries unseen in training" : "the files' own folds"}); cross-encoder ${r.method}${r.init === "scratch" ? " from random weights" : ""}, ${r.steps} steps of ${r.batchSize} per fold, max length ${r.maxLength}; backend ${r.backend}, ${Math.round(r.seconds)} s.`,
+    `\`${r.command}\`: ${r.format}, ${int(r.pairs)} pairs, ${r.queries} queries, ${folds.length} folds (${r.split === "queries" ? "grouped by query: test queries unseen in training" : "the files' own folds"}); cross-encoder ${r.method}${r.matchChannel ? " with the lexical match channel" : ""}${r.init === "scratch" ? " from random weights" : ""}, ${r.steps} steps of ${r.batchSize} per fold, max length ${r.maxLength}; backend ${r.backend}, ${Math.round(r.seconds)} s.`,
   ];
   if (r.dapt) lines.push(`Domain-adaptive pretraining first: ${r.dapt.steps} masked-LM steps on ${int(r.dapt.texts)} product texts (${f(r.dapt.piecesPerWord, 2)} WordPiece pieces per word); held-out perplexity ${f(r.dapt.perplexityBefore, 1)} → ${f(r.dapt.perplexityAfter, 1)}.`);
   lines.push("", `| scorer | NDCG@10 mean | std over folds | RMSE | ${folds.join(" | ")} |`, `| --- | ---: | ---: | ---: | ${folds.map(() => "---:").join(" | ")} |`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Rewrites the generated block of data/models/README.md (the model card) from the measurements
 // the runs saved: data/models/full/run.json (`npm run pretrain -- --profile full`) and
-// data/models/amazon-scientific.json (`npm run bench -- pretrain-amazon ... --out ...`).
+// data/models/amazon-scientific.json (`npm run bench -- pretrain-amazon ... --out ...`) and
+// data/models/gpu-path.json (`node scripts/gpu-path-record.mjs`: notebook 01 on wasm and on the GPU code path).
 // `--check` fails instead of writing when the card is out of date (the tests use it).
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -18,7 +19,43 @@ function sizes(m) {
   return [m.hiddenSize, m.layers, m.heads, m.intermediateSize, m.vocabSize].join(", ");
 }
 
-export function cardBlock(run, amazon, config) {
+/** How far two runs' recorded values are apart: equal, or the gap of numbers relative to their size (absolute below 1e-3: float noise around 0 is not a 50 % change). */
+export function recordGaps(a, b) {
+  return Object.keys(a).map((key) => {
+    const [x, y] = [a[key], b[key]];
+    if (x === y) return { key, x, y, gap: 0 };
+    if (typeof x !== "number" || typeof y !== "number") return { key, x, y, gap: Infinity };
+    return { key, x, y, gap: Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), 1e-3) };
+  });
+}
+
+function gpuPathLines(gpu) {
+  if (!gpu) return [];
+  const [reference, ...others] = gpu.runs;
+  const lines = [
+    "",
+    `GPU code path: \`${gpu.command}\` (${gpu.date}) ran notebook ${gpu.notebook} headless (${gpu.profile} profile) once per backend.`,
+    "",
+    "| backend | notebook time | what its first cell printed |",
+    "| --- | ---: | --- |",
+    ...gpu.runs.map((r) => `| ${r.backend} | ${Math.round(r.seconds)} s | ${r.backendLine ?? "-"} |`),
+  ];
+  for (const other of others) {
+    const gaps = recordGaps(reference.records, other.records);
+    const differing = gaps.filter((g) => g.gap > 0).sort((p, q) => q.gap - p.gap);
+    lines.push(
+      "",
+      `${other.backend} against ${reference.backend}: ${gaps.length} recorded values, ${gaps.length - differing.length} identical; the rest differ by float rounding (summation order), at most ${differing.length ? differing[0].gap.toExponential(1) : 0} relative (absolute below 1e-3).`,
+      "",
+      `| value | ${reference.backend} | ${other.backend} | relative gap |`,
+      "| --- | ---: | ---: | ---: |",
+      ...differing.slice(0, 6).map((g) => `| ${g.key} | ${g.x} | ${g.y} | ${g.gap.toExponential(1)} |`)
+    );
+  }
+  return lines;
+}
+
+export function cardBlock(run, amazon, config, gpu = null) {
   const f = (x, d = 3) => Number(x).toFixed(d);
   const lines = [
     BEGIN,
@@ -42,6 +79,7 @@ export function cardBlock(run, amazon, config) {
     "",
     `Shop training text: ${run.trainTexts.toLocaleString("en-US")} texts; held out: ${run.heldOutTexts.toLocaleString("en-US")} texts.`,
     `Backend: ${run.backend}`,
+    ...gpuPathLines(gpu),
     "",
     END,
   ];
@@ -64,7 +102,8 @@ export function expectedCard(card) {
   const end = card.indexOf(END);
   if (start < 0 || end < start) throw new Error(`data/models/README.md lacks the generated block markers.`);
   const config = readJson(path.join(dir, "full", "checkpoint.json"))?.config;
-  return card.slice(0, start) + cardBlock(run, amazon, config) + card.slice(end + END.length);
+  const gpu = readJson(path.join(dir, "gpu-path.json"));
+  return card.slice(0, start) + cardBlock(run, amazon, config, gpu) + card.slice(end + END.length);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

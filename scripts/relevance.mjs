@@ -30,6 +30,8 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
                        (ListNet): also compare the candidates of one query, batches of whole pools
   --per-pool N         ranking objectives: candidates of each query in a batch (default 8)
   --max-length N       tokens per (query, product) pair (default 64)
+  --match-channel      mark the words query and product share with two extra segment types
+                       (the lexical match channel; --method full only)
   --k N                NDCG cutoff (default 10)
   --seed N             folds, sampling and initialisation (default 0)
   --only-folds 1,2     run these folds only (numbered from 1)
@@ -38,7 +40,7 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const VALUED = ["data", "format", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "objective", "per-pool", "max-length", "k", "seed", "only-folds", "out"];
-const cli = commandLine("relevance", { ...Object.fromEntries(VALUED.map((name) => [name, "string"])), force: "boolean" }, USAGE);
+const cli = commandLine("relevance", { ...Object.fromEntries(VALUED.map((name) => [name, "string"])), force: "boolean", "match-channel": "boolean" }, USAGE);
 const { fail } = cli;
 cli.require("data");
 
@@ -47,6 +49,8 @@ if (!existsSync(data)) fail(`no file or folder at ${data} (--data).`);
 const method = cli.oneOf("method", ["probe", "full", "lora", "adapter", "prefix", "adalora", "none"], "lora");
 const objective = cli.oneOf("objective", ["pointwise", "pairwise", "listwise"], "pointwise");
 const init = cli.oneOf("init", ["pretrained", "scratch"], "pretrained");
+const matchChannel = cli.get("match-channel") === true;
+if (matchChannel && method !== "full") fail(`--match-channel trains new segment embeddings, which only --method full updates (got --method ${method}).`);
 const out = cli.has("out") ? path.resolve(cli.get("out")) : null;
 const MARKER = "report.json";
 if (out && existsSync(out) && readdirSync(out).length > 0) {
@@ -131,8 +135,9 @@ if (method !== "none") {
     method,
     checkpoint,
     fromScratch: init === "scratch",
-    name: `cross-encoder (${method}${objective === "pointwise" ? "" : `, ${objective}`}${init === "scratch" ? ", from scratch" : dapt ? `, +${daptSteps} domain steps` : ""})`,
+    name: `cross-encoder (${method}${matchChannel ? ", match channel" : ""}${objective === "pointwise" ? "" : `, ${objective}`}${init === "scratch" ? ", from scratch" : dapt ? `, +${daptSteps} domain steps` : ""})`,
     objective,
+    matchChannel,
     perPool,
     steps,
     batchSize,
@@ -145,7 +150,7 @@ if (method !== "none") {
     },
   });
   scorers.push(crossEncoder);
-  console.log(`cross-encoder: ${method} from ${init === "scratch" ? "random weights of the sizes of " : ""}${dapt ? "the domain-adapted " : ""}${cli.get("checkpoint") ?? "data/models/full"}, ${steps} steps per fold, batch ${batchSize}, max length ${maxLength}, ${objective} loss${objective === "pointwise" ? "" : ` (${perPool} candidates per query in a batch)`}`);
+  console.log(`cross-encoder: ${method} from ${init === "scratch" ? "random weights of the sizes of " : ""}${dapt ? "the domain-adapted " : ""}${cli.get("checkpoint") ?? "data/models/full"}, ${steps} steps per fold, batch ${batchSize}, max length ${maxLength}${matchChannel ? ", lexical match channel" : ""}, ${objective} loss${objective === "pointwise" ? "" : ` (${perPool} candidates per query in a batch)`}`);
 }
 let report;
 try {
@@ -198,6 +203,7 @@ if (out) {
       queries: folds.queries,
       method,
       objective,
+      matchChannel,
       perPool: objective === "pointwise" ? null : perPool,
       init,
       dapt,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run setup:gpu`: says what the WebGPU route finds (a hardware adapter, the software one, or
-// none), then installs the optional native TensorFlow backend, tfjs-node-gpu when CUDA
+// none) and where exported models can run (onnxruntime-node's cpu, webgpu and cuda providers; the
+// CUDA one is installed when CUDA is visible), then installs the optional native TensorFlow backend, tfjs-node-gpu when CUDA
 // is visible, else tfjs-node. Their install scripts download libtensorflow from Google's storage,
 // so on a machine without that network this fails; the course then keeps running on wasm.
 //
@@ -56,8 +57,38 @@ function webGpuReport() {
   );
 }
 
+/** Where onnxruntime-node (and transformers.js on it) can run exported models here: each device tried on a MatMul. */
+function inferenceReport() {
+  const code = "require('shoplm').probeInferenceDevices().then((r) => { console.log(JSON.stringify(r)); process.exit(0); }, (e) => { console.log(JSON.stringify([{ device: 'cpu', ok: false, reason: e.message }])); process.exit(1); });";
+  const probe = run(process.execPath, ["-e", code], { cwd: paths.root, timeout: 120_000 });
+  const line = probe.stdout.trim().split("\n").filter((l) => l.startsWith("[")).pop();
+  if (!line) return [{ device: "cpu", ok: false, reason: (probe.stderr || "the probe printed nothing").trim().split("\n").slice(-2).join(" ") }];
+  return JSON.parse(line);
+}
+
+/** onnxruntime-node's CUDA provider is not on npm: its own install script fetches it (from NuGet) when asked. */
+function installCudaInference() {
+  const script = path.join(paths.nodeModules, "onnxruntime-node", "script", "install.js");
+  console.log("setup:gpu: installing onnxruntime-node's CUDA provider (its install script downloads it) ...");
+  const result = run(process.execPath, [script, "--onnxruntime-node-install=cuda12"], { cwd: path.dirname(path.dirname(script)), timeout: 20 * 60_000 });
+  const tail = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-4).join("\n");
+  console.log(result.status === 0 ? `setup:gpu: CUDA provider installed in ${seconds(result.seconds)}.` : `setup:gpu: the CUDA provider's install failed (inference stays on the CPU):\n${tail}`);
+}
+
+function printInference(devices) {
+  const ok = devices.filter((d) => d.ok).map((d) => d.device);
+  console.log(`setup:gpu: inference (onnxruntime-node, transformers.js) runs here on: ${ok.join(", ") || "nothing"}; COURSE_INFERENCE_DEVICE picks one (default cpu, "auto": the first of cuda, webgpu, cpu that opens).`);
+  for (const d of devices.filter((x) => !x.ok)) console.log(`setup:gpu:   ${d.device}: ${d.reason}`);
+}
+
 console.log(`setup:gpu: ${webGpuReport()}`);
 const cuda = cudaVisible();
+let inference = inferenceReport();
+if (cuda && !inference.some((d) => d.device === "cuda" && d.ok)) {
+  installCudaInference();
+  inference = inferenceReport();
+}
+printInference(inference);
 const name = cuda ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
 console.log(`setup:gpu: ${cuda ? `CUDA visible (${cuda})` : "no CUDA visible (no nvidia-smi, no /proc/driver/nvidia)"}; native backend: ${name}@${VERSION}`);
 console.log(`setup:gpu: node_modules/${name} now: ${installed(name)}`);

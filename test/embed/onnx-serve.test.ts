@@ -10,7 +10,7 @@ import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Encoder, exportOnnx, initBackend, l2Normalize, loadEncoder, loadOnnxEmbedder, loadShop, loadTokenizer, onnxFeatureExtractionPipeline, onnxParity, poolTokens, readCheckpoint, shippedCheckpointDir, type WordPieceTokenizer } from "shoplm";
+import { Encoder, exportOnnx, initBackend, l2Normalize, loadEncoder, loadOnnxEmbedder, loadShop, loadTokenizer, onnxFeatureExtractionPipeline, onnxParity, poolTokens, probeInferenceDevices, readCheckpoint, shippedCheckpointDir, type WordPieceTokenizer } from "shoplm";
 import { onnxParityTexts, truncateKeepingLast } from "../../lib/src/embed/onnx-serve";
 
 const TOLERANCE = 1e-4;
@@ -128,6 +128,60 @@ describe("serving the ONNX export (onnxruntime-node, transformers.js) against th
       }
     });
   }
+
+  it("the inference device: cpu by default and from the setting; a GPU that is there gives the CPU's vectors, one that is not is a clear error", async () => {
+    const sample = texts.slice(0, 60);
+    for (const runtime of ["onnxruntime-node", "transformers.js"] as const) {
+      const cpu = await loadOnnxEmbedder(dir, { runtime, device: "cpu", verify: false });
+      const onCpu = await cpu.embed(sample);
+      expect([cpu.device, cpu.deviceAttempts.map((a) => [a.device, a.ok])]).toEqual(["cpu", [["cpu", true]]]);
+      await cpu.dispose();
+
+      const auto = await loadOnnxEmbedder(dir, { runtime, device: "auto", verify: false });
+      try {
+        // Every device tried before the one that opened is named with the runtime's reason.
+        expect(auto.deviceAttempts.map((a) => a.device)).toEqual(["cuda", "webgpu", "cpu"].slice(0, ["cuda", "webgpu", "cpu"].indexOf(auto.device) + 1));
+        auto.deviceAttempts.slice(0, -1).forEach((a) => expect(a.ok === false && a.reason.length > 10, `${a.device}: ${a.reason}`).toBe(true));
+        expect(maxAbsDiff(onCpu, await auto.embed(sample))).toBeLessThan(TOLERANCE);
+      } finally {
+        await auto.dispose();
+      }
+
+      for (const device of ["webgpu", "cuda"] as const) {
+        const opened = await loadOnnxEmbedder(dir, { runtime, device, verify: false }).catch((error: Error) => error);
+        if (opened instanceof Error) {
+          expect(opened.message).toMatch(new RegExp(`^${runtime.replace(".", "\\.")} \\(.*\\) cannot run on the inference device "${device}": .+\\. .*COURSE_INFERENCE_DEVICE=cpu`));
+          continue;
+        }
+        try {
+          expect(opened.device).toBe(device);
+          figures[`${runtime} on ${device}`] = maxAbsDiff(onCpu, await opened.embed(sample));
+          expect(figures[`${runtime} on ${device}`]).toBeLessThan(TOLERANCE);
+        } finally {
+          await opened.dispose();
+        }
+      }
+    }
+    const saved = process.env.COURSE_INFERENCE_DEVICE;
+    process.env.COURSE_INFERENCE_DEVICE = "cuda";
+    try {
+      const fromSetting = await loadOnnxEmbedder(dir, { verify: false }).catch((error: Error) => error);
+      if (fromSetting instanceof Error) expect(fromSetting.message).toContain('cannot run on the inference device "cuda"');
+      else {
+        expect(fromSetting.device).toBe("cuda");
+        await fromSetting.dispose();
+      }
+      await expect(onnxFeatureExtractionPipeline(dir, { verify: false, device: "cpu" }).then((p) => p.dispose())).resolves.toBeUndefined();
+      // What `npm run setup:gpu` reports: the CPU runs a MatMul correctly; each other device runs it or says why not.
+      const probe = await probeInferenceDevices();
+      expect(probe.map((p) => p.device)).toEqual(["cpu", "webgpu", "cuda"]);
+      expect(probe[0]).toEqual({ device: "cpu", ok: true, reason: "opened and ran a MatMul correctly" });
+      probe.slice(1).forEach((p) => expect(p.ok ? p.reason : p.reason, p.device).toMatch(p.ok ? /ran a MatMul correctly/ : /cannot run on the inference device/));
+    } finally {
+      if (saved === undefined) delete process.env.COURSE_INFERENCE_DEVICE;
+      else process.env.COURSE_INFERENCE_DEVICE = saved;
+    }
+  });
 
   it("the graph's own sentence_embedding output equals the library's mean pooling, L2-normalised", async () => {
     const ort = await import("onnxruntime-node");

@@ -52,7 +52,7 @@ describe("query intent, fine-tuned from the shipped checkpoint", () => {
     const scratch = mkdtempSync(path.join(tmpdir(), "intent-"));
     const dir = path.join(scratch, "model");
     try {
-      await fineTuneIntent({ method: "lora", queries: shop.queries, checkpoint: ckpt, steps: 20, batchSize: 32, seed: 1, learningRate: RATES.lora, observer: { inspect: ({ save }) => save(dir, {}) } });
+      await fineTuneIntent({ method: "lora", queries: shop.queries, checkpoint: ckpt, steps: 20, batchSize: 32, seed: 1, learningRate: RATES.lora, observer: { inspect: ({ save }) => save?.(dir, {}) } });
       const loaded = loadFineTuned(dir);
       try {
         const texts = shop.queries.slice(0, 12).map((q) => q.text);

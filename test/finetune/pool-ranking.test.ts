@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { candidatePools, encoderConfig, Encoder, ESCI_GAINS, evaluateRun, initBackend, Rng, saveCheckpoint, toTokenizerJson, trainCrossEncoder, trainWordPiece, type GradedPair } from "shoplm";
+import { candidatePools, ESCI_GAINS, evaluateRun, initBackend, Rng, trainCrossEncoder } from "shoplm";
 import type { EncodedExample } from "../../lib/src/finetune/examples";
 import { groupIntoPools, PoolBatches, poolRankingLoss, rankablePools, type EncodedPool } from "../../lib/src/finetune/pool-ranking";
+import { saveTinyPairCheckpoint, syntheticPairs } from "../fixtures/synthetic-pairs";
 
 /** The losses written out pair by pair and pool by pool, in float64 (the reference). */
 function referenceLoss(s: number[], g: number[], sizes: number[], objective: "pairwise" | "listwise", sharpness: number, temperature = 1): number {
@@ -111,36 +112,12 @@ describe("batches of pools", () => {
   });
 });
 
-// The synthetic pair task of relevance.test.ts: the grade depends on the pair, not on either text.
-const COLOURS = ["red", "blue", "green", "black"];
-const ITEMS = ["shoe", "lamp", "mug", "sock", "desk"];
-const FILLER = ["with", "soft", "new", "for", "home", "classic", "style"];
-function syntheticPairs(queries: number, seed: number, prefix: string): GradedPair[] {
-  const rng = new Rng(seed);
-  const out: GradedPair[] = [];
-  for (let q = 0; q < queries; q++) {
-    const colour = COLOURS[rng.int(COLOURS.length)];
-    const item = ITEMS[rng.int(ITEMS.length)];
-    for (let d = 0; d < 8; d++) {
-      const kind = d < 2 ? "E" : d < 5 ? "S" : "I";
-      const c = kind === "E" ? colour : COLOURS.filter((x) => x !== colour)[rng.int(COLOURS.length - 1)];
-      const i = kind === "I" ? ITEMS.filter((x) => x !== item)[rng.int(ITEMS.length - 1)] : item;
-      out.push({ queryId: `${prefix}${q}`, query: `${colour} ${item}`, docId: `${prefix}${q}-${d}`, text: `${FILLER[rng.int(FILLER.length)]} ${c} ${i} ${FILLER[rng.int(FILLER.length)]}`, label: kind });
-    }
-  }
-  return out;
-}
-
 describe("a cross-encoder trained with a listwise loss", () => {
   let dir: string;
   beforeAll(async () => {
     await initBackend({ forced: "wasm", reset: true });
     dir = mkdtempSync(path.join(tmpdir(), "pool-ranking-"));
-    const { tokenizer } = trainWordPiece(syntheticPairs(50, 9, "t").flatMap((p) => [p.query, p.text]), { vocabSize: 120, minFrequency: 1 });
-    const config = encoderConfig({ vocabSize: tokenizer.vocabSize, hiddenSize: 32, layers: 2, heads: 2, intermediateSize: 64, maxPositions: 16, dropout: 0, attentionDropout: 0 });
-    const encoder = Encoder.create(config, 3);
-    saveCheckpoint(dir, encoder, { tokenizer: toTokenizerJson(tokenizer) });
-    encoder.dispose();
+saveTinyPairCheckpoint(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -5,7 +5,6 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   candidatePools,
-  encoderConfig,
   Encoder,
   ESCI_GAINS,
   ESCI_SCALE,
@@ -26,35 +25,11 @@ import {
   saveCrossEncoder,
   shippedCheckpointDir,
   shopRelevancePairs,
-  toTokenizerJson,
   trainCrossEncoder,
   trainWordPiece,
-  type GradedPair,
 } from "shoplm";
 
-// A synthetic shop a tiny encoder can learn: the query names a colour and an item; a product of
-// that item in that colour is Exact, of that item in another colour a Substitute, anything else
-// Irrelevant. Learning it needs the pair: neither text alone says the grade.
-const COLOURS = ["red", "blue", "green", "black"];
-const ITEMS = ["shoe", "lamp", "mug", "sock", "desk"];
-const FILLER = ["with", "soft", "new", "for", "home", "classic", "style"];
-
-function syntheticPairs(queries: number, seed: number, prefix: string): GradedPair[] {
-  const rng = new Rng(seed);
-  const out: GradedPair[] = [];
-  for (let q = 0; q < queries; q++) {
-    const colour = COLOURS[rng.int(COLOURS.length)];
-    const item = ITEMS[rng.int(ITEMS.length)];
-    for (let d = 0; d < 8; d++) {
-      const kind = d < 2 ? "E" : d < 5 ? "S" : "I";
-      const c = kind === "E" ? colour : COLOURS.filter((x) => x !== colour)[rng.int(COLOURS.length - 1)];
-      const i = kind === "I" ? ITEMS.filter((x) => x !== item)[rng.int(ITEMS.length - 1)] : item;
-      const text = `${FILLER[rng.int(FILLER.length)]} ${c} ${i} ${FILLER[rng.int(FILLER.length)]}`;
-      out.push({ queryId: `${prefix}${q}`, query: `${colour} ${item}`, docId: `${prefix}${q}-${d}`, text, label: kind });
-    }
-  }
-  return out;
-}
+import { saveTinyPairCheckpoint, syntheticPairs } from "../fixtures/synthetic-pairs";
 
 let dir: string;
 
@@ -62,12 +37,7 @@ describe("cross-encoder relevance", () => {
   beforeAll(async () => {
     await initBackend({ forced: "wasm", reset: true });
     dir = mkdtempSync(path.join(tmpdir(), "cross-encoder-"));
-    const texts = syntheticPairs(50, 9, "t").flatMap((p) => [p.query, p.text]);
-    const { tokenizer } = trainWordPiece(texts, { vocabSize: 120, minFrequency: 1 });
-    const config = encoderConfig({ vocabSize: tokenizer.vocabSize, hiddenSize: 32, layers: 2, heads: 2, intermediateSize: 64, maxPositions: 16, dropout: 0, attentionDropout: 0 });
-    const encoder = Encoder.create(config, 3);
-    saveCheckpoint(dir, encoder, { tokenizer: toTokenizerJson(tokenizer) });
-    encoder.dispose();
+    saveTinyPairCheckpoint(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

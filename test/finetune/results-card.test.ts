@@ -65,4 +65,21 @@ describe("the chapter 2 results card", () => {
     expect(mean("random")).toBeLessThan(0.8);
     expect(mean("BM25 (tuned on train)")).toBeGreaterThan(mean("random") + 0.05);
   });
+
+  it("Crowdflower with the lexical match channel: the same folds and baselines, and a cross-encoder that has left random behind", () => {
+    const plain = read("crowdflower");
+    const r = read("crowdflower-match");
+    expect(r.command).toMatch(/^npm run relevance -- --data \S*crowdflower-search --folds 10 .*--match-channel/);
+    expect([r.matchChannel, r.method, r.split, r.steps, r.maxLength]).toEqual([true, "full", "queries", plain.steps, plain.maxLength]);
+    expect(r.folds).toEqual(plain.folds);
+    const mean = (record: typeof r, prefix: string) => record.scorers.find((x: { name: string }) => x.name.startsWith(prefix)).ndcgMean;
+    // The same folds: the baselines are the same numbers in both runs.
+    for (const name of ["random", "mean grade", "BM25 (tuned on train)"]) expect(mean(r, name)).toBeCloseTo(mean(plain, name), 10);
+    const channel = mean(r, "cross-encoder (full, match channel");
+    expect(channel).toBeGreaterThan(mean(plain, "cross-encoder") + 0.02);
+    // Significantly above random over the 261 queries (the plain cross-encoder is not).
+    const versusRandom = r.comparisons.find((c: { a: string; b: string }) => c.a.startsWith("cross-encoder") && c.b === "random");
+    expect(versusRandom.meanDifference).toBeGreaterThan(0);
+    expect(versusRandom.randomisationP).toBeLessThan(0.01);
+  });
 });

@@ -38,8 +38,8 @@ describe("the shipped course model", () => {
     const maskId = tokenizer.tokenToId("[MASK]")!;
     const ids = tokenizer.encode("stainless steel water [MASK] with a leak-proof lid").inputIds;
     const before = tf.memory().numTensors;
-    const [first] = model.predictMasked([ids], maskId, { topK: 5 });
-    const [again] = model.predictMasked([ids], maskId, { topK: 5 });
+    const [first] = await model.predictMasked([ids], maskId, { topK: 5 });
+    const [again] = await model.predictMasked([ids], maskId, { topK: 5 });
     expect(tf.memory().numTensors).toBe(before);
     expect(again).toEqual(first);
     expect(first.ids).toHaveLength(5);

@@ -40,7 +40,7 @@ describe("MLM pretraining", () => {
     expect(masked / tokens).toBeGreaterThan(0.1);
     expect(steps.every((s) => s.tokensPerSecond > 0 && Number.isFinite(s.gradNorm))).toBe(true);
     // Fill in the blank: "[CLS] a_3 [MASK] c_3 d_3 [SEP]" -> b_3 = 18; "[CLS] a_7 b_7 c_7 [MASK] [SEP]" -> d_7 = 42.
-    const guesses = model.predictMasked(
+    const guesses = await model.predictMasked(
       [
         [2, 8, SPECIAL.mask, 28, 38, 3],
         [2, 12, 22, 32, SPECIAL.mask, 3],

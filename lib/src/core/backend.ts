@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { registerWasmTrainingKernels } from "./wasm-kernels";
 import { loadWebGpu } from "./webgpu";
+import { inferenceDeviceSetting, inferenceDeviceSummary, type InferenceDeviceSetting } from "./inference-device";
 
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu" | "webgpu-soft";
 /** The order they are tried in; "webgpu-soft" (a software GPU) only when forced. */
@@ -28,6 +29,8 @@ export interface BackendInfo {
   readonly reason: string;
   readonly attempts: readonly BackendAttempt[];
   readonly tfjsVersion: string;
+  /** Where onnxruntime-node and transformers.js run exported models (COURSE_INFERENCE_DEVICE, default "cpu"). */
+  readonly inferenceDevice: InferenceDeviceSetting;
   /** One line for the top of a notebook: what runs (a skipped faster backend is not a failure). */
   toString(): string;
   /** Every backend tried, and why each was chosen or skipped (for a student debugging setup). */
@@ -83,8 +86,10 @@ function loadNative(): Promise<string> {
 async function loadWasm(): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
-  const dist = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
-  wasm.setWasmPaths(dist + path.sep);
+  // SHOPLM_WASM_DIR: a folder holding the package's tfjs-backend-wasm*.wasm files, for a bundled
+  // script that carries them beside itself (scripts/gpu-bench-bundle.mjs); unset, the package's own dist.
+  const dist = process.env.SHOPLM_WASM_DIR || path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
+  wasm.setWasmPaths(path.resolve(dist) + path.sep);
   await activate("wasm");
   const added = registerWasmTrainingKernels();
   const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
@@ -110,7 +115,8 @@ export const DEFAULT_CANDIDATES: readonly BackendCandidate[] = [
  */
 export async function chooseBackend(
   candidates: readonly BackendCandidate[],
-  forced: BackendName | null
+  forced: BackendName | null,
+  inferenceDevice: InferenceDeviceSetting = "cpu"
 ): Promise<BackendInfo> {
   const attempts: BackendAttempt[] = [];
   const order = forced ? candidates.filter((c) => c.name === forced) : candidates.filter((c) => !c.onlyWhenForced);
@@ -120,7 +126,7 @@ export async function chooseBackend(
       const detail = await candidate.load();
       const reason = forced ? `forced by COURSE_BACKEND=${forced}: ${detail}` : `${detail}`;
       attempts.push({ name: candidate.name, ok: true, reason: detail });
-      return makeInfo(candidate.name, forced, reason, attempts);
+      return makeInfo(candidate.name, forced, reason, attempts, inferenceDevice);
     } catch (error) {
       attempts.push({ name: candidate.name, ok: false, reason: (error as Error).message });
     }
@@ -129,16 +135,20 @@ export async function chooseBackend(
   throw new Error(forced ? `COURSE_BACKEND=${forced} could not be loaded: ${tried}` : `No compute backend could be loaded: ${tried}`);
 }
 
-function makeInfo(name: BackendName, forced: BackendName | null, reason: string, attempts: BackendAttempt[]): BackendInfo {
+function makeInfo(name: BackendName, forced: BackendName | null, reason: string, attempts: BackendAttempt[], inferenceDevice: InferenceDeviceSetting): BackendInfo {
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.name} skipped (${a.reason})`);
+  // The inference device is named on the one line only when it was set: the default (cpu) is no news.
+  const inference = process.env.COURSE_INFERENCE_DEVICE ? ` Inference device: ${inferenceDevice}.` : "";
   return {
     name,
     forced,
     reason,
     attempts,
     tfjsVersion: tf.version.tfjs,
-    toString: () => `Compute backend: ${name} - ${reason}. tfjs ${tf.version.tfjs}.${skipped.length ? " (backendInfo().details() says which others were tried.)" : ""}`,
-    details: () => [`Compute backend: ${name} - ${reason}.`, ...attempts.map((a) => `  ${a.name}: ${a.ok ? "chosen" : "skipped"} - ${a.reason}`), `tfjs ${tf.version.tfjs}.`].join("\n"),
+    inferenceDevice,
+    toString: () => `Compute backend: ${name} - ${reason}. tfjs ${tf.version.tfjs}.${inference}${skipped.length ? " (backendInfo().details() says which others were tried.)" : ""}`,
+    details: () =>
+      [`Compute backend: ${name} - ${reason}.`, ...attempts.map((a) => `  ${a.name}: ${a.ok ? "chosen" : "skipped"} - ${a.reason}`), `tfjs ${tf.version.tfjs}.`, inferenceDeviceSummary()].join("\n"),
   };
 }
 
@@ -153,12 +163,15 @@ export function initBackend(options: { forced?: string; reset?: boolean; candida
   if (current && !options.reset) return current;
   const raw = options.forced ?? process.env.COURSE_BACKEND;
   let forced: BackendName | null;
+  let inferenceDevice: InferenceDeviceSetting;
   try {
     forced = raw && raw.trim() !== "" ? parseBackendName(raw, options.forced ? "the forced option" : "COURSE_BACKEND") : null;
+    // Read here so that a misspelt COURSE_INFERENCE_DEVICE is reported by the first cell, not at the first export.
+    inferenceDevice = inferenceDeviceSetting();
   } catch (error) {
     return Promise.reject(error);
   }
-  current = chooseBackend(options.candidates ?? DEFAULT_CANDIDATES, forced).then(
+  current = chooseBackend(options.candidates ?? DEFAULT_CANDIDATES, forced, inferenceDevice).then(
     (info) => (currentInfo = info),
     (error) => {
       current = null;

@@ -7,3 +7,7 @@ export {
 } from "./backend";
 export { type RngState, type Seed, Rng } from "./random";
 export { type WebGpuMode, type GpuAdapterDescription } from "./webgpu";
+export {
+  type InferenceDevice, type InferenceDeviceSetting, INFERENCE_DEVICE_SETTINGS, inferenceDeviceSetting, onnxRuntimeOffer,
+  type OnnxRuntimeOffer, type OfferedDevice, type DeviceAttempt,
+} from "./inference-device";

@@ -85,10 +85,16 @@ export function adapterLabel(a: GpuAdapterDescription): string {
  * CommonJS library and the test runner load it the same way.
  */
 function loadDawn(): DawnModule {
-  const dir = path.dirname(require.resolve("webgpu/package.json"));
   const platform = process.platform === "darwin" ? "darwin-universal" : `${process.platform}-${process.arch}`;
-  const file = path.join(dir, "dist", platform, "dawn.node");
-  if (!existsSync(file)) throw new Error(`the webgpu package has no build for ${platform} (${file})`);
+  // SHOPLM_WEBGPU_DIR: a folder holding dawn.node itself (a copy of the package's dist/<platform>), for
+  // a bundled script that carries it beside itself (scripts/gpu-bench-bundle.mjs); unset, the package's own.
+  const override = process.env.SHOPLM_WEBGPU_DIR;
+  const file = override
+    ? path.join(path.resolve(override), "dawn.node")
+    : path.join(path.dirname(require.resolve("webgpu/package.json")), "dist", platform, "dawn.node");
+  if (!existsSync(file)) {
+    throw new Error(override ? `SHOPLM_WEBGPU_DIR=${override} holds no dawn.node (${file})` : `the webgpu package has no build for ${platform} (${file})`);
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(file) as DawnModule;
 }

@@ -13,7 +13,7 @@ export { pca, pcaProject, type PcaOptions, type PcaResult, type RowMatrix } from
 export { cosineSimilarity, cosineMatrix } from "./similarity";
 export { INTERACTION_TYPES, interactionCounts, coldProducts, nearestNeighbours, bagOfWordsNeighbours, randomEmbeddings, neighbourCategoryAccuracy, coldStartNeighbours, coldStartTable, type NeighbourOptions, type NeighbourAccuracy, type ColdStartReport, type ColdStartOptions, type ColdStartRow } from "./cold-start";
 export { exportOnnx, type ExportOnnxOptions, type OnnxExportManifest } from "./onnx-export";
-export { loadOnnxEmbedder, onnxFeatureExtractionPipeline, checkOnnxExport, onnxParity, onnxParityTexts, type OnnxParityRow, type OnnxEmbedder, type OnnxEmbedderOptions, type OnnxRuntimeName, type TokenVectors, type OnnxFeatureExtractor } from "./onnx-serve";
+export { loadOnnxEmbedder, onnxFeatureExtractionPipeline, probeInferenceDevices, checkOnnxExport, onnxParity, onnxParityTexts, type OnnxParityRow, type OnnxEmbedder, type OnnxEmbedderOptions, type OnnxRuntimeName, type TokenVectors, type OnnxFeatureExtractor } from "./onnx-serve";
 export { ExactIndex, type VectorMetric, type VectorIndexMetadata, type VectorHits, type VectorRows, type ScoreKernel, type ExactIndexOptions, type EmbeddedRows } from "./vector-search";
 export { HnswIndex, type HnswOptions, type HnswSidecar } from "./hnsw-index";
 export { recallAgainstExact, efSearchSweep, type RankedIds, type EfSearchRow, type EfSearchSweepOptions } from "./index-recall";

@@ -21,6 +21,8 @@ import * as tf from "@tensorflow/tfjs";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { sha256Hex } from "../core/hash";
+import { inferenceDeviceSetting, openOnDevice, type DeviceAttempt, type InferenceDevice, type InferenceDeviceSetting } from "../core/inference-device";
+import { matMulGraph } from "./vector-search";
 import type { Encoder } from "../model/encoder";
 import { loadTokenizer } from "../text/io";
 import { padBatch } from "../train/batches";
@@ -47,6 +49,8 @@ export interface OnnxEmbedderOptions {
   readonly threads?: number;
   /** Check every file against the manifest's sha256 before loading (default true). */
   readonly verify?: boolean;
+  /** Where the runtime runs the graph: "cpu", "webgpu", "cuda" or "auto" (default: COURSE_INFERENCE_DEVICE, else "cpu"). */
+  readonly device?: InferenceDeviceSetting;
 }
 
 /** Ids and token vectors of one text: `vectors` is row-major [ids.length, dimension], real tokens only. */
@@ -58,6 +62,9 @@ export interface TokenVectors {
 export interface OnnxEmbedder {
   readonly dir: string;
   readonly runtime: OnnxRuntimeName;
+  /** The device the graph runs on, and how it was chosen (each device tried, and why one was skipped). */
+  readonly device: InferenceDevice;
+  readonly deviceAttempts: readonly DeviceAttempt[];
   readonly manifest: OnnxExportManifest;
   readonly dimension: number;
   /** Weights, pooling and normalisation, spelled as `embeddingModelId` spells them (an index built on the library's vectors accepts these). */
@@ -132,6 +139,7 @@ function checkTexts(texts: readonly string[]): void {
 }
 
 function checkOptions(options: OnnxEmbedderOptions): Required<Omit<OnnxEmbedderOptions, "runtime">> & { runtime: OnnxRuntimeName } {
+  const device = inferenceDeviceSetting(options.device);
   const runtime = options.runtime ?? "onnxruntime-node";
   if (!ONNX_RUNTIMES.includes(runtime)) throw new Error(`loadOnnxEmbedder: runtime must be "onnxruntime-node" or "transformers.js"; found ${JSON.stringify(runtime)}.`);
   const batchSize = options.batchSize ?? 32;
@@ -140,7 +148,7 @@ function checkOptions(options: OnnxEmbedderOptions): Required<Omit<OnnxEmbedderO
   if (!(Number.isInteger(threads) && threads > 0)) throw new Error(`loadOnnxEmbedder: threads must be a positive integer; found ${threads}.`);
   const pooling = options.pooling ?? "mean";
   if (!POOLING_MODES.includes(pooling)) throw new Error(`loadOnnxEmbedder: pooling must be "cls", "mean" or "max"; found ${JSON.stringify(pooling)}.`);
-  return { runtime, batchSize, threads, pooling, normalize: options.normalize ?? true, verify: options.verify ?? true };
+  return { runtime, batchSize, threads, pooling, normalize: options.normalize ?? true, verify: options.verify ?? true, device };
 }
 
 /** [CLS] + pieces + [SEP] cut to `window` keeping the final [SEP] (what the library's truncation gives for one text). */
@@ -183,6 +191,8 @@ function pool(tv: TokenVectors, d: number, mode: PoolingMode, normalize: boolean
 
 /** How a runtime turns texts into (ids, token vectors), one batch at a time. */
 interface Backend {
+  readonly device: InferenceDevice;
+  readonly deviceAttempts: readonly DeviceAttempt[];
   tokenize(texts: readonly string[]): number[][];
   run(batch: OnnxBatch): Promise<Float32Array>;
   readonly padId: number;
@@ -215,6 +225,8 @@ function makeEmbedder(dir: string, manifest: OnnxExportManifest, runtime: OnnxRu
   return {
     dir,
     runtime,
+    device: backend.device,
+    deviceAttempts: backend.deviceAttempts,
     manifest,
     dimension: d,
     modelId,
@@ -237,27 +249,32 @@ function makeEmbedder(dir: string, manifest: OnnxExportManifest, runtime: OnnxRu
 
 // ------------------------------------------------------------------ onnxruntime-node
 
-async function onnxRuntimeBackend(dir: string, manifest: OnnxExportManifest, tokenizer: WordPieceTokenizer, threads: number): Promise<Backend> {
+async function onnxRuntimeBackend(dir: string, manifest: OnnxExportManifest, tokenizer: WordPieceTokenizer, threads: number, setting: InferenceDeviceSetting): Promise<Backend> {
   const ort = await import("onnxruntime-node");
   const modelFile = path.join(dir, ONNX_MODEL_FILE);
-  let session: import("onnxruntime-node").InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(modelFile, {
-      executionProviders: ["cpu"],
+  const create = (device: InferenceDevice) =>
+    ort.InferenceSession.create(modelFile, {
+      executionProviders: [device],
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
     });
-  } catch (error) {
-    throw folderError(dir, ONNX_MODEL_FILE, `could not be loaded by onnxruntime-node: ${(error as Error).message}`);
-  }
+  // The CPU is always there: a failure on it is the file's, and openOnDevice passes it through.
+  const opened = await openOnDevice(`onnxruntime-node (${dir})`, setting, (device) =>
+    create(device).catch((error: Error) => {
+      throw device === "cpu" ? folderError(dir, ONNX_MODEL_FILE, `could not be loaded by onnxruntime-node: ${error.message}`) : error;
+    })
+  );
+  const session = opened.value;
   const missing = ONNX_INPUTS.filter((n) => !session.inputNames.includes(n));
   if (missing.length || !session.outputNames.includes(LAST_HIDDEN_STATE)) {
     throw folderError(dir, ONNX_MODEL_FILE, `has inputs [${session.inputNames.join(", ")}] and outputs [${session.outputNames.join(", ")}]; expected inputs ${ONNX_INPUTS.join(", ")} and output ${LAST_HIDDEN_STATE}.`);
   }
   const window = manifest.maxLength;
   return {
+    device: opened.device,
+    deviceAttempts: opened.attempts,
     padId: tokenizer.padId,
     tokenize: (texts) => texts.map((t) => tokenizer.encode(t, null, { truncation: true, maxLength: window }).inputIds.slice()),
     async run(batch) {
@@ -306,45 +323,50 @@ export interface OnnxFeatureExtractor {
  * transformers.js's own `pipeline("feature-extraction")` on an export folder, local files only
  * (the standard call a JavaScript app makes; mind its truncation, see the module comment).
  */
-export async function onnxFeatureExtractionPipeline(dir: string, options: { threads?: number; verify?: boolean } = {}): Promise<OnnxFeatureExtractor> {
+export async function onnxFeatureExtractionPipeline(dir: string, options: { threads?: number; verify?: boolean; device?: InferenceDeviceSetting } = {}): Promise<OnnxFeatureExtractor> {
   const root = path.resolve(dir);
+  const setting = inferenceDeviceSetting(options.device);
   checkOnnxExport(root, options.verify ?? true);
   const { t, name } = await localTransformers(root);
-  try {
-    const pipe = await t.pipeline("feature-extraction", name, {
-      local_files_only: true,
-      dtype: "fp32",
-      device: "cpu",
-      session_options: { intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1 },
-    });
-    return pipe as unknown as OnnxFeatureExtractor;
-  } catch (error) {
-    throw new Error(`ONNX export ${root}: transformers.js could not load it: ${(error as Error).message}`);
-  }
+  const opened = await openOnDevice(`transformers.js (${root})`, setting, (device) =>
+    t
+      .pipeline("feature-extraction", name, {
+        local_files_only: true,
+        dtype: "fp32",
+        device,
+        session_options: { intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1 },
+      })
+      .catch((error: Error) => {
+        throw device === "cpu" ? new Error(`ONNX export ${root}: transformers.js could not load it: ${error.message}`) : error;
+      })
+  );
+  return opened.value as unknown as OnnxFeatureExtractor;
 }
 
-async function transformersBackend(dir: string, manifest: OnnxExportManifest, threads: number): Promise<Backend> {
+async function transformersBackend(dir: string, manifest: OnnxExportManifest, threads: number, setting: InferenceDeviceSetting): Promise<Backend> {
   const { t, name } = await localTransformers(dir);
   let tokenizer: import("@huggingface/transformers").PreTrainedTokenizer;
-  let model: import("@huggingface/transformers").PreTrainedModel;
   try {
     tokenizer = await t.AutoTokenizer.from_pretrained(name, { local_files_only: true });
   } catch (error) {
     throw folderError(dir, "tokenizer.json", `could not be loaded by transformers.js: ${(error as Error).message}`);
   }
-  try {
-    model = await t.AutoModel.from_pretrained(name, {
+  const opened = await openOnDevice(`transformers.js (${dir})`, setting, (device) =>
+    t.AutoModel.from_pretrained(name, {
       local_files_only: true,
       dtype: "fp32",
-      device: "cpu",
+      device,
       session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
-    });
-  } catch (error) {
-    throw folderError(dir, ONNX_MODEL_FILE, `could not be loaded by transformers.js: ${(error as Error).message}`);
-  }
+    }).catch((error: Error) => {
+      throw device === "cpu" ? folderError(dir, ONNX_MODEL_FILE, `could not be loaded by transformers.js: ${error.message}`) : error;
+    })
+  );
+  const model = opened.value;
   const window = manifest.maxLength;
   const padId = tokenizer.pad_token_id as number;
   return {
+    device: opened.device,
+    deviceAttempts: opened.attempts,
     padId,
     tokenize(texts) {
       if (texts.length === 0) return [];
@@ -369,6 +391,37 @@ async function transformersBackend(dir: string, manifest: OnnxExportManifest, th
   };
 }
 
+// ------------------------------------------------------------------ what this machine can run on
+
+/**
+ * Each device opened and run on a one-MatMul graph through onnxruntime-node (the runtime
+ * transformers.js uses under Node): ok, or the reason it is not available here. What
+ * `npm run setup:gpu` reports; the numbers are checked against the CPU's (1e-4).
+ */
+export async function probeInferenceDevices(devices: readonly InferenceDevice[] = ["cpu", "webgpu", "cuda"]): Promise<DeviceAttempt[]> {
+  const ort = await import("onnxruntime-node");
+  const queries = Float32Array.from({ length: 6 }, (_, i) => i / 7 - 0.3);
+  const tile = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i));
+  const expected = Array.from({ length: 8 }, (_, k) => {
+    const [r, c] = [Math.floor(k / 4), k % 4];
+    return [0, 1, 2].reduce((sum, j) => sum + queries[r * 3 + j] * tile[j * 4 + c], 0);
+  });
+  const out: DeviceAttempt[] = [];
+  for (const device of devices) {
+    try {
+      const opened = await openOnDevice("onnxruntime-node", device, (d) => ort.InferenceSession.create(matMulGraph(), { executionProviders: [d] }));
+      const result = await opened.value.run({ queries: new ort.Tensor("float32", queries, [2, 3]), tile: new ort.Tensor("float32", tile, [3, 4]) });
+      const scores = result.scores.data as Float32Array;
+      await opened.value.release();
+      const worst = Math.max(...expected.map((e, k) => Math.abs(e - scores[k])));
+      out.push({ device, ok: worst < 1e-4, reason: worst < 1e-4 ? "opened and ran a MatMul correctly" : `ran, but a MatMul is off by ${worst}` });
+    } catch (error) {
+      out.push({ device, ok: false, reason: (error as Error).message });
+    }
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------ entry point
 
 /**
@@ -381,14 +434,14 @@ export async function loadOnnxEmbedder(dir: string, options: OnnxEmbedderOptions
   const root = path.resolve(dir);
   const manifest = checkOnnxExport(root, opts.verify);
   readJsonFile(root, "config.json");
-  if (opts.runtime === "transformers.js") return makeEmbedder(root, manifest, opts.runtime, await transformersBackend(root, manifest, opts.threads), opts);
+  if (opts.runtime === "transformers.js") return makeEmbedder(root, manifest, opts.runtime, await transformersBackend(root, manifest, opts.threads, opts.device), opts);
   let tokenizer: WordPieceTokenizer;
   try {
     tokenizer = loadTokenizer(root);
   } catch (error) {
     throw folderError(root, "tokenizer.json", `could not be read: ${(error as Error).message}`);
   }
-  return makeEmbedder(root, manifest, opts.runtime, await onnxRuntimeBackend(root, manifest, tokenizer, opts.threads), opts);
+  return makeEmbedder(root, manifest, opts.runtime, await onnxRuntimeBackend(root, manifest, tokenizer, opts.threads, opts.device), opts);
 }
 
 // ------------------------------------------------------------------ parity with the library

@@ -269,30 +269,34 @@ function onnxMatMul(threads: number): Promise<Ort.InferenceSession> {
   let matMulSession = matMulSessions.get(threads) ?? null;
   if (!matMulSession) {
     const ort = onnxRuntime();
-    const value = (name: string, dims: string[]) => ({
-      name,
-      type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((dim_param) => ({ dim_param })) } } },
-    });
-    const model = encodeOnnxModel({
-      ir_version: 8,
-      opset_import: [{ domain: "", version: 17 }],
-      producer_name: "shoplm",
-      producer_version: "1",
-      graph: {
-        name: "exact_scores",
-        node: [{ input: ["queries", "tile"], output: ["scores"], name: "scores", op_type: "MatMul" }],
-        initializer: [],
-        input: [value("queries", ["rows", "dimension"]), value("tile", ["dimension", "width"])],
-        output: [value("scores", ["rows", "width"])],
-      },
-    });
-    matMulSession = ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    matMulSession = ort.InferenceSession.create(matMulGraph(), { intraOpNumThreads: threads, interOpNumThreads: 1 });
     matMulSessions.set(threads, matMulSession);
     matMulSession.catch(() => {
       matMulSessions.delete(threads);
     });
   }
   return matMulSession;
+}
+
+/** One MatMul, scores = queries x tile (float32, every size symbolic), as ONNX bytes. */
+export function matMulGraph(): Uint8Array {
+  const value = (name: string, dims: string[]) => ({
+    name,
+    type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((dim_param) => ({ dim_param })) } } },
+  });
+  return encodeOnnxModel({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 17 }],
+    producer_name: "shoplm",
+    producer_version: "1",
+    graph: {
+      name: "exact_scores",
+      node: [{ input: ["queries", "tile"], output: ["scores"], name: "scores", op_type: "MatMul" }],
+      initializer: [],
+      input: [value("queries", ["rows", "dimension"]), value("tile", ["dimension", "width"])],
+      output: [value("scores", ["rows", "width"])],
+    },
+  });
 }
 
 /** Offers one tile's scores (rows x width, row-major) to the heaps. */

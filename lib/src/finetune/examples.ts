@@ -5,6 +5,7 @@
 import type { EncoderConfig } from "../model/config";
 import type { TokenSequence } from "../train/batches";
 import type { WordPieceTokenizer } from "../text/wordpiece";
+import { matchTokenTypes } from "./match-channel";
 
 export interface LabelledText {
   readonly text: string;
@@ -36,6 +37,8 @@ export interface EncodeExamplesOptions {
   readonly maxLength: number;
   /** Named in errors ("train", "validation"). */
   readonly what?: string;
+  /** Pairs: mark the words both texts share with segment types 2 and 3 (match-channel.ts). */
+  readonly matchChannel?: boolean;
 }
 
 /** Encode labelled texts; an empty text or a label outside `labels` is an error naming the example, the field and the value. */
@@ -55,6 +58,6 @@ export function encodeExamples(tokenizer: WordPieceTokenizer, examples: readonly
       throw new Error(`${what}[${i}].label: "${e.label}" is not in the task's label set {${shown}}.`);
     }
     const enc = tokenizer.encode(e.text, e.pair ?? null, { truncation: true, maxLength: options.maxLength, padding: false });
-    return { inputIds: Int32Array.from(enc.inputIds), tokenTypeIds: Int32Array.from(enc.tokenTypeIds), label };
+    return { inputIds: Int32Array.from(enc.inputIds), tokenTypeIds: options.matchChannel ? matchTokenTypes(enc) : Int32Array.from(enc.tokenTypeIds), label };
   });
 }

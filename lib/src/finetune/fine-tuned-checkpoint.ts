@@ -8,6 +8,7 @@
  *
  * Written all or nothing: into a sibling folder that is renamed into place at the end.
  */
+import { hasMatchChannel, withMatchChannel } from "./match-channel";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFolderAtomically } from "../core/files";
 import * as path from "node:path";
@@ -43,6 +44,8 @@ export interface FineTunedManifest {
   /** The relevance scale's numeric grades (cross-encoders), in label order. */
   readonly grades: readonly number[] | null;
   readonly maxLength: number;
+  /** The encoder has the lexical match channel's segment rows (match-channel.ts); absent in older files: false. */
+  readonly matchChannel?: boolean;
   /** head/..., method/... and (full fine-tuning only) encoder/... tensors. */
   readonly weights: TensorFileEntry;
   readonly metadata: Record<string, unknown>;
@@ -84,6 +87,7 @@ export function saveFineTuned(dir: string, classifier: SequenceClassifier, optio
       head: { kind: "sequence", labels: [...classifier.head.labels], pooling: classifier.head.pooling },
       grades: options.grades ? [...options.grades] : null,
       maxLength: options.maxLength,
+      matchChannel: hasMatchChannel(classifier.encoder),
       weights,
       metadata: options.metadata ?? {},
     };
@@ -142,7 +146,7 @@ export function loadFineTuned(dir: string, options: { readonly base?: string | C
   const weights = readTensorFile(dir, manifest.weights);
   const part = (prefix: string): Map<string, WeightValue> =>
     new Map([...weights.entries()].filter(([n]) => n.startsWith(`${prefix}/`)).map(([n, w]) => [n.slice(prefix.length + 1), w]));
-  const encoder = loadEncoder(base);
+  const encoder = manifest.matchChannel ? withMatchChannel(loadEncoder(base)) : loadEncoder(base);
   const method = makeMethod(manifest.method.name, encoder, manifest.method.settings, manifest.method.seed);
   const head = new SequenceClassificationHead({ hiddenSize: base.config.hiddenSize, labels: manifest.head.labels, pooling: manifest.head.pooling });
   try {

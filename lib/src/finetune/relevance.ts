@@ -28,6 +28,7 @@ import { loadFineTuned, saveFineTuned, type FineTunedManifest } from "./fine-tun
 import { baseCheckpoint, fineTuneSettings, lossEnds, methodSettingsOf, prepareRun, type MethodSettings, type RunSetup, type TrainingSettings } from "./run";
 import type { MethodName } from "./method";
 import { groupIntoPools, PoolRankingClassifier, type RankingObjective } from "./pool-ranking";
+import { hasMatchChannel } from "./match-channel";
 
 /** One judged (query, product) pair. */
 export interface GradedPair {
@@ -92,6 +93,9 @@ export function candidatePools(pairs: readonly GradedPair[]): CandidatePool[] {
 
 /** A trained cross-encoder: scores (query, text) pairs by their expected grade. */
 export class CrossEncoder {
+  /** Whether pairs are encoded with the lexical match channel (the encoder has its segment rows). */
+  readonly matchChannel: boolean;
+
   constructor(
     readonly classifier: SequenceClassifier,
     readonly tokenizer: WordPieceTokenizer,
@@ -99,6 +103,7 @@ export class CrossEncoder {
     readonly maxLength: number
   ) {
     checkScale(scale);
+    this.matchChannel = hasMatchChannel(classifier.encoder);
     const head = classifier.head.labels;
     if (head.length !== scale.labels.length || head.some((l, i) => l !== scale.labels[i])) {
       throw new Error(`CrossEncoder: the head's labels [${head.join(", ")}] are not the scale's [${scale.labels.join(", ")}].`);
@@ -110,7 +115,7 @@ export class CrossEncoder {
     return encodeExamples(
       this.tokenizer,
       pairs.map((p) => ({ text: p.query, pair: p.text, label })),
-      { labels: this.scale.labels, maxLength: this.maxLength, what: "pairs" }
+      { labels: this.scale.labels, maxLength: this.maxLength, what: "pairs", matchChannel: this.matchChannel }
     );
   }
 
@@ -203,8 +208,9 @@ export async function trainCrossEncoder(options: CrossEncoderOptions): Promise<T
   const head = new SequenceClassificationHead({ hiddenSize: base.config.hiddenSize, labels: scale.labels, pooling: options.pooling ?? "cls", seed });
   let crossEncoder: CrossEncoder | null = null;
   try {
-    const train = encodeExamples(tokenizer, toLabelled(options.train), { labels: scale.labels, maxLength, what: "train" });
-    const validation = options.validation ? encodeExamples(tokenizer, toLabelled(options.validation), { labels: scale.labels, maxLength, what: "validation" }) : undefined;
+    const matchChannel = hasMatchChannel(encoder);
+    const train = encodeExamples(tokenizer, toLabelled(options.train), { labels: scale.labels, maxLength, what: "train", matchChannel });
+    const validation = options.validation ? encodeExamples(tokenizer, toLabelled(options.validation), { labels: scale.labels, maxLength, what: "validation", matchChannel }) : undefined;
     const weights = options.classWeights ? balancedClassWeights(Int32Array.from(train, (e) => e.label), scale.labels.length) : undefined;
     const classifier = new SequenceClassifier(encoder, method, head, weights);
     crossEncoder = new CrossEncoder(classifier, tokenizer, scale, maxLength);

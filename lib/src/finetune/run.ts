@@ -18,6 +18,7 @@ import { checkTokenizerFits } from "./examples";
 import type { FineTuneOptions } from "./fine-tune";
 import { fullFineTuning } from "./full";
 import { lora } from "./lora";
+import { withMatchChannel } from "./match-channel";
 import type { FineTuneMethod, MethodName } from "./method";
 import { prefixTuning } from "./prefix";
 import { linearProbe } from "./probe";
@@ -88,6 +89,8 @@ export interface RunSetup extends MethodSettings {
   readonly seed?: number;
   /** Random weights of the checkpoint's sizes instead of its pretrained ones (what pretraining buys). */
   readonly fromScratch?: boolean;
+  /** Pair tasks: the lexical match channel's two extra segment types (match-channel.ts; full fine-tuning only). */
+  readonly matchChannel?: boolean;
 }
 
 /** How long and how a task trains: the settings every task run takes. */
@@ -154,8 +157,13 @@ export function runTokenizer(what: string, base: Checkpoint, tokenizer?: WordPie
 /** Encoder and method from the setup; the caller frees them (`method.dispose()`, `encoder.dispose()`). */
 export function prepareRun(what: string, setup: RunSetup, base = baseCheckpoint(setup.checkpoint), tokenizer = runTokenizer(what, base, setup.tokenizer)): PreparedRun {
   const seed = setup.seed ?? 0;
-  const encoder = setup.fromScratch ? Encoder.create(base.config, seed) : loadEncoder(base);
+  let encoder = setup.fromScratch ? Encoder.create(base.config, seed) : loadEncoder(base);
   try {
+    if (setup.matchChannel) {
+      // Its new segment rows must train: only a method that updates the encoder's embeddings does.
+      if (setup.method !== "full") throw new Error(`${what}: the match channel needs full fine-tuning (method "${setup.method}" freezes the segment embeddings it adds).`);
+      encoder = withMatchChannel(encoder);
+    }
     return { base, tokenizer, seed, encoder, method: makeMethod(setup.method, encoder, setup, seed) };
   } catch (error) {
     encoder.dispose();

@@ -146,9 +146,10 @@ export class MaskedLanguageModel {
 
   /**
    * Fill in the blanks: the `topK` most probable tokens (with probabilities) at every `maskId` in
-   * the given id sequences (padded here with `padId`). No dropout.
+   * the given id sequences (padded here with `padId`). No dropout. Read asynchronously, so it runs
+   * on every backend (WebGPU has no synchronous read under Node).
    */
-  predictMasked(sequences: ReadonlyArray<ArrayLike<number>>, maskId: number, options: { topK?: number; padId?: number } = {}): MaskPrediction[] {
+  async predictMasked(sequences: ReadonlyArray<ArrayLike<number>>, maskId: number, options: { topK?: number; padId?: number } = {}): Promise<MaskPrediction[]> {
     const topK = Math.min(options.topK ?? 5, this.config.vocabSize);
     const length = Math.max(1, ...sequences.map((s) => s.length));
     const ids = new Int32Array(sequences.length * length).fill(options.padId ?? 0);
@@ -171,9 +172,7 @@ export class MaskedLanguageModel {
       const top = tf.topk(tf.softmax(logits), topK);
       return [top.values, top.indices];
     });
-    const p = values.arraySync() as number[][];
-    const i = indices.arraySync() as number[][];
-    tf.dispose([values, indices]);
+    const [p, i] = await Promise.all([values.array() as Promise<number[][]>, indices.array() as Promise<number[][]>]).finally(() => tf.dispose([values, indices]));
     return where.map((w, n) => ({ ...w, ids: i[n], probabilities: p[n] }));
   }
 
