@@ -17,6 +17,8 @@ const TASKS = [
   ["attributes", "Attribute extraction (BIO tags of queries and titles)"],
   ["relevance", "Relevance (cross-encoder re-ranking each test query's judged pool)"],
 ];
+// Optional records beside the comparison: shown when present.
+const EXTRA = [["relevance-match", "Relevance with the lexical match channel (full fine-tuning)"]];
 
 const f = (x, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? "-" : Number(x).toFixed(d));
 const int = (x) => Number(x).toLocaleString("en-US");
@@ -63,6 +65,10 @@ export function cardBlock() {
   for (const [task, title] of TASKS) {
     const r = readJson(path.join(dir, `${task}.json`));
     lines.push(...(r ? taskBlock(title, r) : [`### ${title}`, "", `Not run yet: \`npm run finetune -- --task ${task} --profile full --out data/models/finetune/${task}.json\`.`, ""]));
+  }
+  for (const [name, title] of EXTRA) {
+    const r = readJson(path.join(dir, `${name}.json`));
+    if (r) lines.push(...taskBlock(title, r));
   }
   const real = readdirSync(dir).filter((f) => /^crowdflower.*\.json$/.test(f)).sort();
   lines.push("## Real data: Crowdflower", "");

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run finetune -- --task intent|attributes|relevance [--methods probe,full,lora,adapter,prefix,adalora]
 //    [--steps N] [--batch N] [--max-length N] [--seed N] [--profile fast|full] [--objective pointwise|pairwise|listwise]
-//    [--out FILE.json] [--save DIR]`
+//    [--match-channel] [--out FILE.json] [--save DIR]`
 // Chapter 2's comparison runner: every method on one shop task from the shipped checkpoint
 // (data/models/full), the same steps, batch and seed for all: trainable parameters, seconds per
 // epoch, memory between steps, validation and test quality beside the task's baseline, and the
@@ -19,8 +19,9 @@ import { writeRecord } from "./lib/record.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage: npm run finetune -- --task intent|attributes|relevance [--methods probe,full,lora,adapter,prefix,adalora]
    [--steps N] [--batch N] [--max-length N] [--seed N] [--profile fast|full] [--objective pointwise|pairwise|listwise]
-   [--out FILE.json] [--save DIR]`;
-const cli = commandLine("finetune", Object.fromEntries(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "objective", "out", "save"].map((n) => [n, "string"])), USAGE);
+   [--match-channel] [--out FILE.json] [--save DIR]
+  --match-channel  relevance: the cross-encoder's lexical match channel (full fine-tuning only)`;
+const cli = commandLine("finetune", { ...Object.fromEntries(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "objective", "out", "save"].map((n) => [n, "string"])), "match-channel": "boolean" }, USAGE);
 const args = cli.argv;
 const integer = cli.int;
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
@@ -45,6 +46,11 @@ if (!shoplm.RANKING_OBJECTIVES.includes(objective) || (objective !== "pointwise"
   console.error(`finetune: --objective must be one of ${shoplm.RANKING_OBJECTIVES.join(", ")} (pairwise and listwise for --task relevance only), got ${JSON.stringify(objective)}.`);
   process.exit(2);
 }
+const matchChannel = cli.get("match-channel") === true;
+if (matchChannel && (task !== "relevance" || methods.some((m) => m !== "full"))) {
+  console.error(`finetune: --match-channel is for --task relevance with --methods full (its segment rows train only with the encoder).`);
+  process.exit(2);
+}
 const info = await shoplm.initBackend();
 const shop = shoplm.loadShop(profile.name);
 const attributeRows = task === "attributes" ? shoplm.loadAttributeTags(profile.name) : undefined;
@@ -63,6 +69,7 @@ const comparison = await shoplm.compareFineTuningMethods({
   maxLength,
   seed,
   objective,
+  matchChannel,
   saveDir: cli.has("save") ? path.resolve(cli.get("save")) : undefined,
   // AdaLoRA's pruning runs from 10 % to 80 % of the steps, whatever their number.
   adaloraWarmup: Math.floor(steps / 10),
@@ -78,7 +85,7 @@ console.log(`\n${comparison.metric}; baseline ${comparison.baseline.name}: ${f(c
 if (cli.has("out")) {
   const out = path.resolve(cli.get("out"));
   // Timings depend on what else the machine ran: the load average says how busy it was.
-  const record = { command, profile: profile.name, backend: info.name, workers: 1, seconds, loadAverage: loadStart, date: new Date().toISOString().slice(0, 10), objective, ...comparison };
+  const record = { command, profile: profile.name, backend: info.name, workers: 1, seconds, loadAverage: loadStart, date: new Date().toISOString().slice(0, 10), objective, matchChannel, ...comparison };
   writeRecord(out, record);
   console.log(`wrote ${out}`);
 }

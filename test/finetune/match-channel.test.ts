@@ -8,9 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { candidatePools, ESCI_GAINS, evaluateRun, initBackend, loadCrossEncoder, loadEncoder, loadTokenizer, readCheckpoint, saveCrossEncoder, shippedCheckpointDir, trainCrossEncoder } from "shoplm";
-import { hasMatchChannel, matchKey, matchTokenTypes, MATCH_TYPE_VOCAB, withMatchChannel } from "../../lib/src/finetune/match-channel";
-import { encodeExamples } from "../../lib/src/finetune/examples";
+import {
+  candidatePools, encodeExamples, encodeTexts, fineTunedMlm, specialTokenIds, ESCI_GAINS, evaluateRun, hasMatchChannel, initBackend, loadCrossEncoder, loadEncoder, loadTokenizer, matchKey,
+  matchTokenTypes, MATCH_TYPE_VOCAB, readCheckpoint, saveCrossEncoder, shippedCheckpointDir, trainCrossEncoder, withMatchChannel,
+} from "shoplm";
+import { makeMethod } from "../../lib/src/finetune/run";
 import { saveTinyPairCheckpoint, syntheticPairs } from "../fixtures/synthetic-pairs";
 
 let dir: string;
@@ -71,6 +73,23 @@ describe("the channel in the encoder", () => {
     tf.dispose([ids, plainTypes, markedTypes, reference, same, marked]);
     extended.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("the forgetting measurement reads a channel encoder as the plain one (single texts use segment 0 only)", async () => {
+    const base = readCheckpoint(shippedCheckpointDir());
+    const tokenizer = loadTokenizer(shippedCheckpointDir());
+    const options = { sequences: encodeTexts(tokenizer, ["stainless steel travel mug with a lid", "wireless over-ear headphones"], 64), special: specialTokenIds(tokenizer), vocabSize: tokenizer.vocabSize, maxLength: 64, seed: 1 };
+    const method = makeMethod("full", loadEncoder(base));
+    const [plainEncoder, channelEncoder] = [loadEncoder(base), withMatchChannel(loadEncoder(base))];
+    try {
+      const plain = await fineTunedMlm(base, { encoder: plainEncoder, method }, options);
+      const channel = await fineTunedMlm(base, { encoder: channelEncoder, method }, options);
+      expect(channel.loss).toBe(plain.loss);
+    } finally {
+      plainEncoder.dispose();
+      channelEncoder.dispose();
+      method.dispose();
+    }
   });
 
   it("needs full fine-tuning (a frozen table could not learn its rows): other methods are refused by name", async () => {

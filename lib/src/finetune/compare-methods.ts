@@ -44,6 +44,8 @@ export interface MethodComparisonOptions extends MethodSettings {
   readonly forgettingBatches?: number;
   /** The relevance task's loss: pointwise (default), pairwise or listwise inside each query's pool (pool-ranking.ts). */
   readonly objective?: RankingObjective;
+  /** The relevance task's lexical match channel (match-channel.ts; full fine-tuning only). */
+  readonly matchChannel?: boolean;
   /** Save each trained model (tasks with a sequence head) as a fine-tuned checkpoint in `saveDir/<task>-<method>`. */
   readonly saveDir?: string;
   /** Called as each method finishes. */
@@ -131,6 +133,7 @@ const METRICS: Readonly<Record<ShopTask, string>> = {
 export async function compareFineTuningMethods(options: MethodComparisonOptions): Promise<MethodComparison> {
   if (!SHOP_TASKS.includes(options.task)) throw new Error(`compareFineTuningMethods: task must be one of ${SHOP_TASKS.join(", ")}, got "${String(options.task)}".`);
   if (options.methods.length === 0) throw new Error("compareFineTuningMethods: no methods to compare.");
+  if (options.matchChannel && options.task !== "relevance") throw new Error(`compareFineTuningMethods: the match channel marks words a query and a product share; task ${options.task} has no pairs.`);
   const base = baseCheckpoint(options.checkpoint);
   const tokenizer = runTokenizer("compareFineTuningMethods", base);
   const maxLength = base.config.maxPositions;

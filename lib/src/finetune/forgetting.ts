@@ -12,6 +12,8 @@ import { evaluateMlmAsync, type EvalInfo } from "../train/pretrain";
 import type { SpecialTokens } from "../train/masking";
 import type { FineTuneMethod } from "./method";
 
+const TYPE_TABLE = "embeddings.token_type_embeddings";
+
 export interface ForgettingOptions {
   readonly sequences: readonly TokenSequence[];
   readonly special: SpecialTokens;
@@ -32,8 +34,13 @@ export async function fineTunedMlm(base: Checkpoint, trained: { readonly encoder
   const mlm = loadMaskedLanguageModel(base);
   try {
     if (trained?.method.trainsEncoder) {
-      const names = encoderSpecs(base.config).map((s) => s.name);
-      mlm.params.load(trained.encoder.params.snapshot(), { only: names, allowExtra: true, source: "the fine-tuned encoder" });
+      const specs = encoderSpecs(base.config);
+      const weights = trained.encoder.params.snapshot();
+      // A match-channel encoder has two more segment rows; single texts use row 0 only, so keep the base's rows.
+      const types = specs.find((s) => s.name === TYPE_TABLE);
+      const table = weights.get(TYPE_TABLE);
+      if (types && table && table.shape[0] > types.shape[0]) weights.set(TYPE_TABLE, { shape: types.shape.slice(), values: table.values.slice(0, types.shape[0] * types.shape[1]) });
+      mlm.params.load(weights, { only: specs.map((s) => s.name), allowExtra: true, source: "the fine-tuned encoder" });
     }
     return await evaluateMlmAsync(mlm, options.sequences, {
       batchSize: options.batchSize ?? 32,

@@ -45,3 +45,4 @@ export {
   compareFineTuningMethods,
 } from "./compare-methods";
 export { RANKING_OBJECTIVES, poolRankingLoss, PoolRankingClassifier, type RankingObjective, type PoolRankingOptions, type EncodedPool, type PoolBatch } from "./pool-ranking";
+export { MATCH_TYPE_VOCAB, matchKey, matchTokenTypes, hasMatchChannel, withMatchChannel } from "./match-channel";
