@@ -60,6 +60,25 @@ function relevanceBlock(name, r) {
   return lines;
 }
 
+/** The Crowdflower runs side by side: where the cross-encoder starts, its input, and how it compares with BM25 tuned on the same folds. */
+function startsTable(records) {
+  const lines = [
+    "Every Crowdflower run side by side (the same folds; each run's own BM25 tuned on each fold's training part):",
+    "",
+    "| record | start | input | cross-encoder NDCG@10 | BM25 tuned | difference (randomisation p) |",
+    "| --- | --- | --- | ---: | ---: | ---: |",
+  ];
+  for (const [name, r] of records) {
+    const ce = r.scorers.find((x) => x.name.startsWith("cross-encoder"));
+    const bm25 = r.scorers.find((x) => x.name === "BM25 (tuned on train)");
+    const c = r.comparisons.find((x) => x.a === ce?.name && x.b === bm25?.name);
+    const start = r.init === "scratch" ? "random weights" : r.dapt ? `shop checkpoint + ${r.dapt.steps} masked-LM steps on the data's product text` : "shop checkpoint";
+    lines.push(`| ${name} | ${start} | ${r.matchChannel ? "pair + match channel" : "pair"} | ${f(ce?.ndcgMean, 4)} | ${f(bm25?.ndcgMean, 4)} | ${c ? `${f(c.meanDifference, 4)} (${Number(c.randomisationP).toExponential(1)})` : "-"} |`);
+  }
+  lines.push("");
+  return lines;
+}
+
 export function cardBlock() {
   const lines = [BEGIN, ""];
   for (const [task, title] of TASKS) {
@@ -70,9 +89,11 @@ export function cardBlock() {
     const r = readJson(path.join(dir, `${name}.json`));
     if (r) lines.push(...taskBlock(title, r));
   }
-  const real = readdirSync(dir).filter((f) => /^crowdflower.*\.json$/.test(f)).sort();
+  // The plain run first, then the longer names (match channel, then its variants).
+  const real = readdirSync(dir).filter((f) => /^crowdflower.*\.json$/.test(f)).sort((a, b) => a.length - b.length || a.localeCompare(b));
   lines.push("## Real data: Crowdflower", "");
   if (real.length === 0) lines.push("Not run yet: `npm run relevance -- --data ../shared/datasets/crowdflower-search --folds 10 --out DIR`, then DIR/report.json copied to data/models/finetune/crowdflower.json.", "");
+  if (real.length > 1) lines.push(...startsTable(real.map((file) => [file.replace(/\.json$/, ""), readJson(path.join(dir, file))])));
   for (const file of real) lines.push(...relevanceBlock(file.replace(/\.json$/, ""), readJson(path.join(dir, file))));
   lines.push(END);
   return lines.join("\n");

@@ -45,7 +45,7 @@ function searchBlock(r) {
   }
   if (r.crossEncoder) {
     const x = r.crossEncoder;
-    lines.push(`Cross-encoder: chapter 2's relevance model (${x.method ?? "fine-tuned"}, \`${x.dir}\`, made by \`npm run finetune -- --task relevance --save DIR\`) scores ${int(x.pairs)} (query, title + description) pairs, each test query's hybrid top ${x.depth}, by expected ESCI grade; ${x.seconds} s.`, "");
+    lines.push(`Cross-encoder: chapter 2's relevance model (${x.method ?? "fine-tuned"}${x.matchChannel ? ", with the lexical match channel" : ""}, \`${x.dir}\`, made by \`npm run finetune -- --task relevance${x.matchChannel ? " --match-channel" : ""} --save DIR\`) scores ${int(x.pairs)} (query, title + description) pairs, each test query's hybrid top ${x.depth}, by expected ESCI grade; ${x.seconds} s.`, "");
   }
   if (r.clicks) {
     const x = r.clicks;

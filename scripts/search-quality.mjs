@@ -164,8 +164,8 @@ try {
       const textOf = new Map(shop.products.map((x) => [x.id, shoplm.productText(x)]));
       const run = await shoplm.rerankTopByPairs(report.runs.hybrid, report.context.queries, (pairs) => ce.expectedGrades(pairs.map((x) => ({ query: x.query, text: textOf.get(x.id) }))), crossEncoderDepth);
       const manifest = shoplm.readFineTunedManifest(crossEncoderDir);
-      crossEncoderInfo = { dir: path.relative(root, crossEncoderDir), method: manifest.method.name, depth: crossEncoderDepth, pairs: report.context.queries.length * crossEncoderDepth, seconds: Number(((performance.now() - ceStarted) / 1000).toFixed(1)) };
-      crossEncoderRow = shoplm.searchQualityRow(`hybrid + cross-encoder (chapter 2, ${crossEncoderInfo.method}; top ${crossEncoderDepth} re-ranked)`, run, report.context);
+      crossEncoderInfo = { dir: path.relative(root, crossEncoderDir), method: manifest.method.name, matchChannel: manifest.matchChannel === true, depth: crossEncoderDepth, pairs: report.context.queries.length * crossEncoderDepth, seconds: Number(((performance.now() - ceStarted) / 1000).toFixed(1)) };
+      crossEncoderRow = shoplm.searchQualityRow(`hybrid + cross-encoder (chapter 2, ${crossEncoderInfo.method}${crossEncoderInfo.matchChannel ? ", match channel" : ""}; top ${crossEncoderDepth} re-ranked)`, run, report.context);
       console.log(`  cross-encoder: ${crossEncoderInfo.pairs} pairs in ${crossEncoderInfo.seconds} s`);
     } finally {
       ce.dispose();

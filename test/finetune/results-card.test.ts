@@ -3,7 +3,7 @@
  * wrote, and what those records must show.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -42,6 +42,35 @@ describe("the chapter 2 results card", () => {
     for (const row of r.rows as Row[]) expect(row.test).toBeGreaterThan(r.baseline.test);
     const full = (r.rows as Row[]).find((x) => x.method === "full") as Row;
     expect(full.test).toBeGreaterThan(r.baseline.test + 0.3);
+  });
+
+  it("Crowdflower, where the cross-encoder starts: the shop checkpoint, after domain-adaptive pretraining, from random weights; the same folds", () => {
+    const plain = read("crowdflower");
+    const variants = readdirSync(dir).filter((f) => /^crowdflower-match-.+\.json$/.test(f)).map((f) => read(f.replace(/\.json$/, "")));
+    expect(variants.length).toBeGreaterThanOrEqual(1);
+    const mean = (record: typeof plain, prefix: string) => record.scorers.find((x: { name: string }) => x.name.startsWith(prefix)).ndcgMean;
+    for (const r of variants) {
+      expect([r.matchChannel, r.method, r.steps, r.maxLength, r.folds]).toEqual([true, "full", plain.steps, plain.maxLength, plain.folds]);
+      expect(mean(r, "BM25 (tuned on train)")).toBeCloseTo(mean(plain, "BM25 (tuned on train)"), 10);
+      if (r.dapt) {
+        // Domain-adaptive pretraining learned the new text: its held-out perplexity fell.
+        expect(r.command).toContain(`--dapt-steps ${r.dapt.steps}`);
+        expect(r.dapt.perplexityAfter).toBeLessThan(r.dapt.perplexityBefore / 10);
+        expect(mean(r, "cross-encoder")).toBeGreaterThan(mean(plain, "cross-encoder") + 0.02);
+      }
+      if (r.init === "scratch") expect(r.command).toContain("--init scratch");
+    }
+  });
+
+  it("relevance with the lexical match channel: the full cross-encoder passes keyword overlap, which the plain pair does not", () => {
+    const plain = read("relevance");
+    const r = read("relevance-match");
+    expect(r.command).toMatch(/^npm run finetune -- --task relevance .*--match-channel/);
+    expect([r.matchChannel, r.profile, r.steps, r.rows.map((x: Row) => x.method)]).toEqual([true, "full", plain.steps, ["full"]]);
+    expect(r.baseline.test).toBeCloseTo(plain.baseline.test, 10); // the same test pools and keyword ranker
+    const full = (plain.rows as Row[]).find((x) => x.method === "full") as Row;
+    expect(full.test).toBeLessThan(plain.baseline.test);
+    expect(r.rows[0].test).toBeGreaterThan(r.baseline.test + 0.05);
   });
 
   it("attributes: full fine-tuning beats the lexicon baseline on test spans", () => {

@@ -84,6 +84,10 @@ const expectations: Record<string, (r: Records) => void> = {
     // Relevance: the shipped record's cross-encoders stay behind keyword overlap (the chapter's negative result).
     expect(num(r, "live.relevance.ndcg")).toBeGreaterThan(0);
     expect(num(r, "record.relevance.keyword")).toBeGreaterThan(num(r, "record.relevance.best"));
+    // The lexical match channel: Exact pairs share words far more often than Irrelevant ones, and with it the cross-encoder passes keyword.
+    expect(num(r, "match.markedTokens")).toBeGreaterThan(0);
+    expect(num(r, "match.sharedExact")).toBeGreaterThan(num(r, "match.sharedIrrelevant"));
+    expect(num(r, "record.relevanceMatch.full")).toBeGreaterThan(num(r, "record.relevance.keyword"));
     // Attribute spans: a live model well above nothing; the lexicon baseline is strong.
     expect(num(r, "live.attributes.f1")).toBeGreaterThan(0.5);
     expect(num(r, "live.attributes.lexicon")).toBeGreaterThan(0.8);
