@@ -1,8 +1,10 @@
 /**
  * The one place that picks the compute backend. Order: the native TensorFlow backend
  * (`@tensorflow/tfjs-node-gpu` when CUDA is visible, else `@tensorflow/tfjs-node`) when it
- * loads, else `wasm`, else `cpu`. `COURSE_BACKEND` forces one. Native backends are optional
- * (`npm run setup:gpu`); where they are not installed the course runs on wasm.
+ * loads, else WebGPU on a hardware adapter, else `wasm`, else `cpu`; `webgpu-soft` (Mesa's
+ * software GPU) only when forced. `COURSE_BACKEND` forces one. Native backends are optional
+ * (`npm run setup:gpu`); where they are not installed the course runs on wasm. The inference
+ * runtimes' device (COURSE_INFERENCE_DEVICE) is read here too, so the first cell reports it.
  */
 import * as tf from "@tensorflow/tfjs";
 import { existsSync } from "node:fs";

@@ -13,6 +13,10 @@
  * Otherwise the two tokenizers give the same ids (checked on every shop text, CJK and lone
  * surrogates included: both drop lone surrogates, as clean_text does with every Cs character).
  *
+ * Both run where COURSE_INFERENCE_DEVICE (or the `device` option) says: the CPU by default, WebGPU
+ * or CUDA where onnxruntime-node offers them (core/inference-device.ts); the embedder reports the
+ * device it opened on.
+ *
  * A missing, truncated or altered file in the folder is an error naming the file and what is
  * wrong (the export's manifest lists every file's size and sha256); a runtime's load failure is
  * re-thrown with the file it was reading. Errors are rejected promises: nothing exits the process.

@@ -8,7 +8,6 @@
  *
  * Written all or nothing: into a sibling folder that is renamed into place at the end.
  */
-import { hasMatchChannel, withMatchChannel } from "./match-channel";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFolderAtomically } from "../core/files";
 import * as path from "node:path";
@@ -21,6 +20,7 @@ import { SequenceClassifier } from "./classifier";
 import { SequenceClassificationHead, type Pooling } from "./heads";
 import { makeMethod, type MethodSettings } from "./run";
 import type { MethodName } from "./method";
+import { hasMatchChannel, withMatchChannel } from "./match-channel";
 
 export const FINE_TUNED_FORMAT = "shoplm-finetuned";
 export const FINE_TUNED_VERSION = 1;
