@@ -153,8 +153,9 @@ export async function compareFineTuningMethods(options: MethodComparisonOptions)
         peakBytes = Math.max(peakBytes, m.numBytes);
       },
       inspect: async (trained: TrainedModel) => {
-        mlmPerplexity = (await fineTunedMlm(trained.base, trained, forgetting)).perplexity;
+        // Saved before the forgetting measurement, so that a long run's model survives a failure there.
         if (options.saveDir && trained.save) trained.save(path.join(options.saveDir, `${options.task}-${method}`), { steps: options.steps, batchSize: options.batchSize ?? 32 });
+        mlmPerplexity = (await fineTunedMlm(trained.base, trained, forgetting)).perplexity;
       },
     };
     outcome = await runTask(options, method, base, observer);
