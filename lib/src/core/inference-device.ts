@@ -12,6 +12,9 @@
  * fallback. This is separate from the training backend (`COURSE_BACKEND`): a laptop may train on
  * wasm and serve on its GPU, or the reverse.
  */
+import { existsSync, readdirSync } from "node:fs";
+import * as path from "node:path";
+
 export type InferenceDevice = "cpu" | "webgpu" | "cuda";
 export type InferenceDeviceSetting = InferenceDevice | "auto";
 
@@ -85,10 +88,6 @@ export function deviceUnavailable(device: InferenceDevice, offer: OnnxRuntimeOff
 /** onnxruntime-node's CUDA add-on lies beside its binding once installed. */
 function cudaProviderInstalled(): boolean {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { existsSync, readdirSync } = require("node:fs") as typeof import("node:fs");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const path = require("node:path") as typeof import("node:path");
     const root = path.dirname(require.resolve("onnxruntime-node/package.json"));
     const dir = path.join(root, "bin", "napi-v6", process.platform, process.arch);
     return existsSync(dir) && readdirSync(dir).some((f) => f.startsWith("libonnxruntime_providers_cuda"));

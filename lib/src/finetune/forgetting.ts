@@ -11,8 +11,7 @@ import type { TokenSequence } from "../train/batches";
 import { evaluateMlmAsync, type EvalInfo } from "../train/pretrain";
 import type { SpecialTokens } from "../train/masking";
 import type { FineTuneMethod } from "./method";
-
-const TYPE_TABLE = "embeddings.token_type_embeddings";
+import { TYPE_TABLE } from "./match-channel";
 
 export interface ForgettingOptions {
   readonly sequences: readonly TokenSequence[];

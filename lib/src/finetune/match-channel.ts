@@ -19,7 +19,8 @@ import type { WeightValue } from "../model/parameters";
 
 /** Segment types with the channel: query, product, matched query word, matched product word. */
 export const MATCH_TYPE_VOCAB = 4;
-const TYPE_TABLE = "embeddings.token_type_embeddings";
+/** The segment embedding table the channel extends. */
+export const TYPE_TABLE = "embeddings.token_type_embeddings";
 
 /** A word as the channel compares it, or null when it never matches (stop words, punctuation). */
 export function matchKey(word: string): string | null {
