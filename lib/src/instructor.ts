@@ -24,7 +24,7 @@ export {
   TransferError, MAX_TRANSFER_DEPTH,
 } from "./grading/transfer";
 export {
-  findTools, permissionFlag, nodeVersionOf, candidateIsolation, libraryDist, libraryExports, sandboxConfig,
+  findTools, permissionFlag, nodeVersionOf, nodeBaseMemoryMb, candidateIsolation, libraryDist, libraryExports, sandboxConfig,
   disposeSandbox, sandboxCommand, killLeftoverSandboxes, type SandboxLimits, DEFAULT_LIMITS,
   type IsolationLevel, type SandboxConfig, type SandboxTools, type CallResult, type ProcessFailure,
   type LoadResult, type LoadSpec, SandboxProcess,

@@ -306,6 +306,35 @@ function answer(x: number[]): unknown {
     }
   });
 
+  it("caps writable memory in the kernel: untouched buffers, which the resident-memory watchdog never sees, stop at the cap", async () => {
+    if (!config.tools.prlimit || process.platform !== "linux") return;
+    const { args } = sandboxCommand(config);
+    const cap = config.nodeBaseMb + config.limits.memoryMb + 256;
+    expect(config.nodeBaseMb).toBeGreaterThan(0);
+    expect(args).toContain(`--data=${cap * 1024 * 1024}`);
+    const code = transpileCell(
+      `function answer(): number {
+  const hoard: Uint8Array[] = [];
+  try { for (;;) hoard.push(new Uint8Array(16 * 1024 * 1024)); } catch { return hoard.length * 16; }
+}`,
+      "exercise-9.9.ts"
+    );
+    if ("error" in code) throw new Error(code.error);
+    const { process: proc, load } = await SandboxProcess.start(config, { code: code.code, answerName: "answer", file: "exercise-9.9.ts", seed: 1 }, 20_000);
+    expect(load).toEqual({ ok: true });
+    try {
+      const result = await proc.call(encodeText([]), false, 3000);
+      // Stopped at the cap: the answer caught the failed allocation, or V8 itself found no page left.
+      // Without the cap only the address-space limit (1.5 GB + heap) would stop it.
+      if (result.kind === "returned") {
+        expect(Number(result.value)).toBeGreaterThan(64);
+        expect(Number(result.value)).toBeLessThan(config.limits.memoryMb + 256);
+      } else expect(result).toEqual({ kind: "memory", message: `ran out of memory (the ${config.limits.memoryMb + 256} MB cap on memory beyond Node's own)` });
+    } finally {
+      proc.kill();
+    }
+  });
+
   it("reports a cell that does not compile or does not define the answer", async () => {
     expect(transpileCell("function f( {", "exercise-9.9.ts")).toEqual({ error: expect.stringMatching(/^the cell does not compile: exercise-9\.9\.ts\(1,\d+\): /) });
     const { process: proc, load } = await SandboxProcess.start(config, { code: "const other = 1;", answerName: "answer", file: "x.ts", seed: 1 }, 20_000);

@@ -7,7 +7,8 @@
  *   the filesystem with only the system, Node, lib/dist and node_modules in it (the course root,
  *   submissions and gradebook are not there at all, whatever path or symbolic link is tried), no
  *   network, no other process to see or signal; as root also an unprivileged user (`setpriv`);
- * - rlimits (`prlimit`): address space, CPU seconds, processes, no files, no core dumps; plus
+ * - rlimits (`prlimit`): address space, writable memory, CPU seconds, processes, no files, no
+ *   core dumps; plus
  *   V8's heap cap, a resident-memory watchdog, wall-clock limits and an output cap enforced here.
  * The process only maps inputs to outputs (sandbox-child.ts); nothing it says is a verdict.
  */
@@ -51,6 +52,8 @@ export interface SandboxConfig {
   readonly node: string;
   /** The version of `node` (`v24.1.0`): the permission model's flag depends on it. */
   readonly nodeVersion: string;
+  /** Writable memory `node` maps before running anything, in MB (about 50 for Node 20, 570 for 24). */
+  readonly nodeBaseMb: number;
   readonly childScript: string;
   /** The library's compiled entry, lib/dist/index.js: what `import ... from "shoplm"` loads. */
   readonly library: string;
@@ -133,6 +136,28 @@ export function nodeVersionOf(node: string): string {
     versions.set(node, version);
   }
   return version;
+}
+
+const baselines = new Map<string, number>();
+
+/**
+ * The writable private memory (VmData) a Node binary maps before it runs any code, in MB, asked
+ * once of the binary. Node 24 reserves about half a gigabyte that Node 20 does not; the sandbox's
+ * writable-memory cap is counted on top of it. Outside Linux there is no /proc to ask: 0.
+ */
+export function nodeBaseMemoryMb(node: string): number {
+  let mb = baselines.get(node);
+  if (mb === undefined) {
+    const script = "try{const s=require('fs').readFileSync('/proc/self/status','utf8');console.log((/VmData:\\s+(\\d+)/.exec(s)||[0,0])[1])}catch{console.log(0)}";
+    const result = spawnSync(node, ["-e", script], { encoding: "utf8", timeout: 30_000 });
+    const kb = Number(result.stdout?.trim());
+    if (result.status !== 0 || !Number.isFinite(kb)) {
+      throw new Error(`${node} could not report its own memory (exit ${result.status}${result.error ? `, ${result.error.message}` : ""}).`);
+    }
+    mb = Math.ceil(kb / 1024);
+    baselines.set(node, mb);
+  }
+  return mb;
 }
 
 /** The isolation levels worth trying on this machine, strongest first. */
@@ -250,6 +275,7 @@ export function sandboxConfig(options: {
   return {
     node,
     nodeVersion: nodeVersionOf(node),
+    nodeBaseMb: nodeBaseMemoryMb(node),
     childScript: path.join(dist, "grading", "sandbox-child.js"),
     library: path.join(dist, "index.js"),
     libraryExports: libraryExports(dist),
@@ -307,7 +333,10 @@ export function sandboxCommand(config: SandboxConfig): { command: string; args: 
     config.childScript,
   ];
   const addressSpace = (1536 + limits.memoryMb) * 1024 * 1024;
-  const rlimits = [`--as=${addressSpace}`, "--core=0", "--fsize=0", `--cpu=${config.cpuSeconds}`, "--nofile=256"];
+  // RLIMIT_DATA counts writable private memory as it is mapped: a typed-array bomb fails at the cap
+  // however slowly a busy machine fills it, where the resident-memory watchdog races the time limit.
+  const writable = (config.nodeBaseMb + limits.memoryMb + 256) * 1024 * 1024;
+  const rlimits = [`--as=${addressSpace}`, `--data=${writable}`, "--core=0", "--fsize=0", `--cpu=${config.cpuSeconds}`, "--nofile=256"];
   const withLimits = (rest: string[], extra: string[] = []): string[] => (tools.prlimit ? [tools.prlimit, ...rlimits, ...extra, "--", ...rest] : rest);
   const namespaces = ["--mount", "--net", "--pid", "--ipc", "--fork", "--kill-child"];
   const inView = (rest: string[]): string[] => {
@@ -538,6 +567,8 @@ export class SandboxProcess {
     if (this.failure) return Promise.resolve(this.failure);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
+        // A watchdog tick a busy event loop delayed: memory over the cap is the reason, not time.
+        this.checkMemory();
         this.fail({ kind: "timeout", message: `${what} took longer than the ${formatMs(timeoutMs)} limit` });
       }, timeoutMs);
       this.waiter = { expect, resolve, timer };
@@ -630,7 +661,11 @@ export class SandboxProcess {
     }
     const heap = /heap out of memory|allocation failed - javascript heap/i.test(this.stderrTail);
     let failure: ProcessFailure;
-    if (heap) failure = { kind: "memory", message: `ran out of memory (the ${this.config.limits.memoryMb} MB heap limit)` };
+    // V8 names its own limit ("Reached heap limit", "near heap limit"); any other heap failure is
+    // the kernel's writable-memory cap refusing V8 more pages.
+    const atHeapLimit = /heap limit/i.test(this.stderrTail);
+    const cap = atHeapLimit ? `the ${this.config.limits.memoryMb} MB heap limit` : `the ${this.config.limits.memoryMb + 256} MB cap on memory beyond Node's own`;
+    if (heap) failure = { kind: "memory", message: `ran out of memory (${cap})` };
     else if (this.uncaught) failure = { kind: "crash", message: `the process stopped on an uncaught exception: ${this.uncaught}` };
     else if (code === 152 || signal === "SIGXCPU") failure = { kind: "timeout", message: `used more than the ${this.config.cpuSeconds} s CPU limit` };
     else {
