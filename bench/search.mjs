@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `npm run bench -- search [--vectors N] [--dim D] [--queries Q] [--synthetic N] [--catalog embed|random]
-//                          [--sets catalog,synthetic|catalog|synthetic] [--clusters C] [--M 16] [--ef-construction 100] [--ef 16,32,64,128,256] [--k 10] [--repeats 3]
+//                          [--sets catalog,synthetic|catalog|synthetic] [--clusters C] [--M 16] [--ef-construction 100] [--ef 16,32,64,128,256]
+//                          [--hnsw-threads 1,2] [--k 10] [--repeats 3]
 //                          [--out FILE.json]`
 //
 // Vector search side by side with FAISS (Debian python3-faiss, bench/search_faiss.py) on the same
 // float32 vectors, exchanged through temporary files:
 // - exact top-k: the library's ExactIndex (each score kernel: ONNX Runtime's MatMul, tfjs matMul
 //   on wasm, plain JavaScript loops) against IndexFlatIP at 1 and 2 threads (the best counts);
-// - HNSW: hnswlib-node through HnswIndex (one thread, one query at a time) against IndexHNSWFlat
+// - HNSW: hnswlib-node through HnswIndex (one thread, one query at a time) and HnswSearchPool (one
+//   copy of the index per thread, each searching its share of the batch) against IndexHNSWFlat
 //   (inner product, same M and efConstruction), an efSearch sweep on both sides; recall@k of both
 //   against the library's exact results, and the library's queries/s over FAISS's at equal recall
 //   (FAISS's curve interpolated linearly in recall).
@@ -61,6 +63,8 @@ const K = option("k", 10);
 const M = option("M", 16);
 const EF_CONSTRUCTION = option("ef-construction", 100);
 const EF = listOption("ef", [16, 32, 64, 128, 256]);
+// Search threads of the library's HNSW: 1 is HnswIndex itself, more is HnswSearchPool.
+const HNSW_THREADS = listOption("hnsw-threads", [1, 2]);
 const REPEATS = option("repeats", 3);
 const SYNTHETIC = option("synthetic", 1_000_000);
 const CATALOG = textOption("catalog", ["embed", "random"], "embed");
@@ -181,11 +185,20 @@ async function compare(title, vectors, queries, dim, modelId) {
     hnsw.add(vectors);
     const buildSeconds = (performance.now() - t) / 1000;
     const hnswRows = [];
-    for (const ef of EF) {
-      hnsw.efSearch = ef;
-      const { value, seconds } = await timeBest(() => hnsw.searchBatch(queries, K), REPEATS);
-      hnswRows.push({ efSearch: ef, qps: nq / seconds, recall: lib.recallAgainstExact(value, truth, K) });
+    for (const threads of HNSW_THREADS) {
+      const pool = threads > 1 ? await lib.HnswSearchPool.fromIndex(hnsw, { threads }) : null;
+      try {
+        for (const ef of EF) {
+          hnsw.efSearch = ef;
+          if (pool) pool.efSearch = ef;
+          const { value, seconds } = await timeBest(() => (pool ? pool.searchBatch(queries, K) : hnsw.searchBatch(queries, K)), REPEATS);
+          hnswRows.push({ efSearch: ef, threads, qps: nq / seconds, recall: lib.recallAgainstExact(value, truth, K) });
+        }
+      } finally {
+        await pool?.close();
+      }
     }
+    const hnswName = (r) => (r.threads > 1 ? `HnswSearchPool (hnswlib-node), ${r.threads} threads` : "HnswIndex (hnswlib-node), 1 thread");
     // FAISS on the same files.
     const files = ["v.f32", "q.f32", "t.i64"].map((f) => path.join(dir, f));
     writeFileSync(files[0], Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength));
@@ -212,16 +225,16 @@ async function compare(title, vectors, queries, dim, modelId) {
     }
     for (const r of faiss.flat) console.log(`| FAISS IndexFlatIP, ${r.threads} thread${r.threads > 1 ? "s" : ""} | ${fmt(r.qps)} | ${(r.qps / flatBest).toFixed(3)} | ${r.recall.toFixed(4)} |`);
     console.log(`\nHNSW, M=${M}, efConstruction=${EF_CONSTRUCTION}: build ${buildSeconds.toFixed(1)} s (hnswlib-node, 1 thread), ${faiss.hnsw.build_seconds_1_thread.toFixed(1)} s (FAISS, 1 thread)`);
-    console.log("| efSearch | library recall@k | library queries/s | FAISS recall@k | FAISS queries/s (best of 1, 2 threads) | library / FAISS at the library's recall (best setting of each) |");
-    console.log("| --- | --- | --- | --- | --- | --- |");
+    console.log("| library | efSearch | library recall@k | library queries/s | FAISS recall@k | FAISS queries/s (best of 1, 2 threads) | library / FAISS at the library's recall (best setting of each) |");
+    console.log("| --- | --- | --- | --- | --- | --- | --- |");
     const set = { name: title, vectors: n, dimension: dim, queries: nq, k: K, rows: [], notes: [] };
     for (const r of exactRows) set.rows.push({ name: `library ExactIndex, ${kernelName(r)}${r.queries < nq ? ` (${r.queries} queries)` : ""}`, queriesPerSecond: r.qps, recallAt10: r.agree, ratio: r.qps / flatBest });
     for (const r of faiss.flat) set.rows.push({ name: `FAISS IndexFlatIP, ${r.threads} thread${r.threads > 1 ? "s" : ""}`, queriesPerSecond: r.qps, recallAt10: r.recall, ratio: r.qps / flatBest });
     set.notes.push(`Exact rows: × FAISS flat's best thread count; recall of each against the ONNX kernel's ids (near-ties may swap at the k boundary).`);
-    set.notes.push(`HNSW, M ${M}, efConstruction ${EF_CONSTRUCTION}: built in ${buildSeconds.toFixed(1)} s (hnswlib-node, 1 thread) and ${faiss.hnsw.build_seconds_1_thread.toFixed(1)} s (FAISS, 1 thread); the library searches one query at a time on one thread; × FAISS: queries/s over FAISS's (best of 1 and 2 threads) interpolated at the same recall.`);
+    set.notes.push(`HNSW, M ${M}, efConstruction ${EF_CONSTRUCTION}: built in ${buildSeconds.toFixed(1)} s (hnswlib-node, 1 thread) and ${faiss.hnsw.build_seconds_1_thread.toFixed(1)} s (FAISS, 1 thread); HnswIndex searches one query at a time on one thread, HnswSearchPool splits the batch over its threads (a copy of the index each); × FAISS: the library's best queries/s (any thread count) over FAISS's (best of 1 and 2 threads), both interpolated at the row's recall.`);
     for (const r of hnswRows) {
       const atRecall = qpsAtRecall(faiss.hnsw.rows, r.recall);
-      set.rows.push({ name: `library HnswIndex (hnswlib-node), efSearch ${r.efSearch}`, queriesPerSecond: r.qps, recallAt10: r.recall, ratio: atRecall === null ? null : qpsAtRecall(hnswRows, r.recall) / atRecall });
+      set.rows.push({ name: `library ${hnswName(r)}, efSearch ${r.efSearch}`, queriesPerSecond: r.qps, recallAt10: r.recall, ratio: atRecall === null ? null : qpsAtRecall(hnswRows, r.recall) / atRecall });
     }
     for (const ef of EF) {
       const peers = faiss.hnsw.rows.filter((p) => p.efSearch === ef);
@@ -235,7 +248,7 @@ async function compare(title, vectors, queries, dim, modelId) {
       const atRecall = qpsAtRecall(faiss.hnsw.rows, r.recall);
       const ours = qpsAtRecall(hnswRows, r.recall);
       console.log(
-        `| ${r.efSearch} | ${r.recall.toFixed(4)} | ${fmt(r.qps)} | ${bestPeer.recall.toFixed(4)} | ${fmt(bestPeer.qps)} (${bestPeer.threads}t) | ${atRecall === null ? "n/a (outside FAISS's recall range)" : (ours / atRecall).toFixed(3)} |`
+        `| ${hnswName(r)} | ${r.efSearch} | ${r.recall.toFixed(4)} | ${fmt(r.qps)} | ${bestPeer.recall.toFixed(4)} | ${fmt(bestPeer.qps)} (${bestPeer.threads}t) | ${atRecall === null ? "n/a (outside FAISS's recall range)" : (ours / atRecall).toFixed(3)} |`
       );
     }
   } finally {

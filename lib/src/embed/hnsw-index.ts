@@ -177,8 +177,12 @@ export class HnswIndex {
     if (this.count === 0) throw new Error("HnswIndex.search: the index is empty; add vectors before searching.");
     const kk = Math.min(k, this.count);
     const out: VectorHits[] = [];
+    // One array, reused: hnswlib-node reads it element by element through N-API, which costs less
+    // on an array of boxed numbers than on one of unboxed doubles (about a fifth of a query's time).
+    const row: unknown[] = [null];
     for (let r = 0; r < q.length / dimension; r++) {
-      const found = this.native.searchKnn(Array.from(q.subarray(r * dimension, (r + 1) * dimension)), kk);
+      for (let j = 0; j < dimension; j++) row[j] = q[r * dimension + j];
+      const found = this.native.searchKnn(row as number[], kk);
       out.push(sortHits(found.neighbors, found.distances.map((distance) => 1 - distance)));
     }
     return out;

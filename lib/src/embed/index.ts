@@ -16,5 +16,6 @@ export { exportOnnx, type ExportOnnxOptions, type OnnxExportManifest } from "./o
 export { loadOnnxEmbedder, onnxFeatureExtractionPipeline, probeInferenceDevices, checkOnnxExport, onnxParity, onnxParityTexts, type OnnxParityRow, type OnnxEmbedder, type OnnxEmbedderOptions, type OnnxRuntimeName, type TokenVectors, type OnnxFeatureExtractor } from "./onnx-serve";
 export { ExactIndex, type VectorMetric, type VectorIndexMetadata, type VectorHits, type VectorRows, type ScoreKernel, type ExactIndexOptions, type EmbeddedRows } from "./vector-search";
 export { HnswIndex, type HnswOptions, type HnswSidecar } from "./hnsw-index";
+export { HnswSearchPool, type HnswPoolOptions } from "./hnsw-pool";
 export { recallAgainstExact, efSearchSweep, type RankedIds, type EfSearchRow, type EfSearchSweepOptions } from "./index-recall";
 export { VectorStore, catalogRows, type CatalogRow, type CatalogFilter, type CatalogHit } from "./vector-store";

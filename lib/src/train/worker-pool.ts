@@ -9,8 +9,8 @@
  * step and error, and every worker is terminated.
  */
 import * as tf from "@tensorflow/tfjs";
-import * as path from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startLibraryWorker } from "../core/threads";
 import type { RngState } from "../core/random";
 import type { Parameters, WeightValue } from "../model/parameters";
 import { decaysByDefault, type AdamWOptions, type AdamWState } from "./adamw";
@@ -60,9 +60,6 @@ export interface WorkerSetup {
   readonly backend: string;
   readonly weights: Map<string, WeightValue>;
   readonly optimizerState: AdamWState;
-  /** Set when the library runs from TypeScript sources: esbuild compiles modules in the worker. */
-  readonly tsEntry?: string;
-  readonly tsEsbuild?: string;
 }
 
 export type ToWorker<B> =
@@ -93,27 +90,6 @@ export interface WorkerPoolOptions {
 /** The segment of [0, total) that worker `index` of `count` sums. */
 export function segmentOf(index: number, count: number, total: number): [number, number] {
   return [Math.floor((index * total) / count), Math.floor(((index + 1) * total) / count)];
-}
-
-// Compiles the library's TypeScript sources inside the worker (vitest runs the sources, not dist).
-const TS_BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-const fs = require("node:fs");
-const Module = require("node:module");
-const esbuild = require(workerData.tsEsbuild);
-Module._extensions[".ts"] = function (module, filename) {
-  const out = esbuild.transformSync(fs.readFileSync(filename, "utf8"), { loader: "ts", format: "cjs", target: "node20", sourcefile: filename, sourcemap: "inline" });
-  module._compile(out.code, filename);
-};
-require(workerData.tsEntry);
-`;
-
-/** The worker's entry next to this module: worker.js from the built package, worker.ts from sources. */
-function startWorker(setup: WorkerSetup): Worker {
-  const ext = path.extname(__filename);
-  const entry = path.join(__dirname, `worker${ext}`);
-  if (ext !== ".ts") return new Worker(entry, { workerData: setup });
-  return new Worker(TS_BOOTSTRAP, { eval: true, workerData: { ...setup, tsEntry: entry, tsEsbuild: require.resolve("esbuild") } });
 }
 
 interface Waiting {
@@ -173,7 +149,7 @@ export class WorkerPool<B> {
         weights: options.weights,
         optimizerState: options.optimizerState,
       };
-      const worker = startWorker(setup);
+      const worker = startLibraryWorker("train/worker", setup);
       worker.on("message", (m: FromWorker) => this.onMessage(index, m));
       worker.on("error", (e: Error) => this.onFailure(this.error(index, e.message, e.stack)));
       worker.on("exit", (code) => {
