@@ -222,6 +222,56 @@ describe("Trainer: data-parallel workers", () => {
     two.forEach((l, i) => expect(Math.abs(l - one[i]) / one[i]).toBeLessThan(1e-5));
   });
 
+  it("inside run the main thread's weights catch up before each evaluation; step by step they follow every step", async () => {
+    const snapshot = (model: MaskedLanguageModel) => new Map(model.params.entries().map(([n, v]) => [n, Float32Array.from(v.dataSync())]));
+    const close = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) => {
+      for (const [name, w] of a) {
+        const other = b.get(name) as Float32Array;
+        const worst = Math.max(...Array.from(w, (x, i) => Math.abs(x - other[i]) / (Math.abs(x) + 1e-3)));
+        expect(worst, name).toBeLessThan(1e-4);
+      }
+    };
+    // run(): evaluations at steps 3 and 6 see the weights of those steps (against the main thread alone).
+    const seen = async (workers: number) => {
+      const model = MaskedLanguageModel.create(config, 2);
+      const trainer = trainerFor(model, { workers, steps: 6 });
+      const at: Array<Map<string, Float32Array>> = [];
+      let refused = "";
+      await trainer.run(undefined, {
+        evalEvery: 3,
+        evaluate: async () => void at.push(snapshot(model)),
+        onStep: async (info) => {
+          if (info.step !== 2) return;
+          try {
+            trainer.state();
+          } catch (error) {
+            refused = (error as Error).message;
+          }
+          expect((await trainer.stateAsync()).step).toBe(2);
+        },
+      });
+      await trainer.close();
+      trainer.dispose();
+      model.dispose();
+      return { at, refused };
+    };
+    const alone = await seen(1);
+    const two = await seen(2);
+    expect(two.at.length).toBe(2);
+    two.at.forEach((w, i) => close(w, alone.at[i]));
+    expect(alone.refused).toBe("");
+    expect(two.refused).toMatch(/behind the workers' inside `run`; use `await stateAsync\(\)`/);
+    // trainStep(): the main thread applies each update itself, bit for bit what the replicas hold.
+    const model = MaskedLanguageModel.create(config, 2);
+    const trainer = trainerFor(model, { workers: 2, steps: 4 });
+    for (let i = 0; i < 4; i++) await trainer.trainStep();
+    const main = snapshot(model);
+    for (const replica of await trainer.workerWeights()) for (const [name, w] of main) expect(Array.from(replica.get(name) as Float32Array)).toEqual(Array.from(w));
+    await trainer.close();
+    trainer.dispose();
+    model.dispose();
+  });
+
   it("checkpoints mid-run; a run resumed from one with fresh workers continues with the same losses", async () => {
     const model = MaskedLanguageModel.create(config, 2);
     const trainer = trainerFor(model, { workers: 2, steps: 6 });

@@ -165,6 +165,8 @@ export class Trainer<B> {
   private steps = 0;
   private pool: WorkerPool<B> | null = null;
   private failure: Error | null = null;
+  /** Inside `run`, workers update their replicas alone; the main thread's weights catch up in `sync`. */
+  private stale = false;
 
   constructor(
     readonly task: TrainingTask<B>,
@@ -255,13 +257,21 @@ export class Trainer<B> {
     };
   }
 
-  /** One training step, reading the device once, asynchronously. */
+  /**
+   * One training step, reading the device once, asynchronously. With workers, the main thread's
+   * weights are updated too, so that the model can be used between steps (`run` defers that).
+   */
   async trainStep(): Promise<TrainStepInfo> {
+    await this.sync();
+    return this.stepOnce(false);
+  }
+
+  private async stepOnce(deferred: boolean): Promise<TrainStepInfo> {
     try {
       const p = this.begin();
       const batch = (p.drawn as DrawnBatch<B>).batch;
       if (p.drawn.count === 0) return this.report(p, NaN, 0, 1);
-      if (this.threaded) return await this.poolStep(p, batch);
+      if (this.threaded) return await (deferred ? this.deferredPoolStep(p, batch) : this.poolStep(p, batch));
       const { readout, grads } = this.localGradients(batch);
       let values: Float32Array;
       try {
@@ -292,7 +302,7 @@ export class Trainer<B> {
     return this.report(p, values[0], gradNorm, scale);
   }
 
-  private async poolStep(p: Pending, batch: B): Promise<TrainStepInfo> {
+  private async startPool(): Promise<WorkerPool<B>> {
     if (!this.pool) {
       // Replicas start from the current weights and moments (read asynchronously, once).
       const weights = new Map<string, WeightValue>();
@@ -308,15 +318,24 @@ export class Trainer<B> {
         label: this.label,
       });
     }
+    return this.pool;
+  }
+
+  private shards(p: Pending, batch: B): Array<Shard<B> | null> {
     const slice = this.source.slice as NonNullable<BatchSource<B>["slice"]>;
-    const shards: Array<Shard<B> | null> = splitRows(p.drawn.rows, this.workers).map(({ start, end }) => {
+    return splitRows(p.drawn.rows, this.workers).map(({ start, end }) => {
       if (end === start) return null;
       const part = slice.call(this.source, batch, start, end);
       // Rows the loss does not average over (no masked token) add nothing: that worker sits out.
       if (part.count === 0) return null;
       return { batch: part.batch, start, rows: end - start, weight: part.count / p.drawn.count };
     });
-    const { loss, rng, grads } = await this.pool.gradients(p.step, shards, this.rng.state());
+  }
+
+  /** Workers compute and apply the update; the main thread applies it as well. */
+  private async poolStep(p: Pending, batch: B): Promise<TrainStepInfo> {
+    const pool = await this.startPool();
+    const { loss, rng, grads } = await pool.gradients(p.step, this.shards(p, batch), this.rng.state());
     this.rng = Rng.fromState(rng);
     const sq = sumOfSquares([...grads.values()]);
     let sumSquares: number;
@@ -327,9 +346,43 @@ export class Trainer<B> {
     }
     const { gradNorm, scale } = this.clip(p, loss, sumSquares, grads);
     // The replicas update while the main thread does the same.
-    this.pool.apply(p.step, p.lr, scale, [...grads.keys()]);
+    pool.apply(p.step, p.lr, scale, [...grads.keys()]);
     this.update(p, grads, scale);
     return this.report(p, loss, gradNorm, scale);
+  }
+
+  /**
+   * Workers do the whole step, clipping and update included; the main thread touches no tensor
+   * (its weights and moments catch up in `sync`). The same numbers as `poolStep`.
+   */
+  private async deferredPoolStep(p: Pending, batch: B): Promise<TrainStepInfo> {
+    const pool = await this.startPool();
+    const clipNorm = this.options.clipNorm === undefined ? 1 : this.options.clipNorm;
+    const done = await pool.step(p.step, this.shards(p, batch), this.rng.state(), { lr: p.lr, clipNorm });
+    this.rng = Rng.fromState(done.rng);
+    if (!done.applied) {
+      // No replica moved: the main thread catches up with the last good step, then reports.
+      await this.sync();
+      this.clip(p, done.loss, done.gradNorm * done.gradNorm, new Map());
+    }
+    this.stale = true;
+    return this.report(p, done.loss, done.gradNorm, done.scale);
+  }
+
+  /**
+   * Brings the main thread's weights and optimizer moments up to the workers' (after steps of
+   * `run`, which leave them behind). `run` calls it before each evaluation and checkpoint and at
+   * its end; `trainStep`, `stateAsync` and `close` call it too.
+   */
+  async sync(): Promise<void> {
+    if (!this.stale) return;
+    if (!this.pool || this.failure) {
+      throw new Error(`${this.label}: the workers stopped before the main thread's weights caught up with step ${this.steps}${this.failure ? ` (${this.failure.message})` : ""}.`);
+    }
+    const { weights, optimizer } = await this.pool.replicaState();
+    for (const set of this.sets) set.load(weights, { allowExtra: true, source: `${this.label}: worker 1's replica` });
+    this.optimizer.loadState(optimizer);
+    this.stale = false;
   }
 
   private async fail(error: Error): Promise<void> {
@@ -354,10 +407,11 @@ export class Trainer<B> {
           await this.close();
           throw new Error(`${this.label}: interrupted before step ${this.steps + 1} of ${last}.`);
         }
-        const info = await this.trainStep();
+        const info = await this.stepOnce(true);
         infos.push(info);
         if (hooks.onStep) await hooks.onStep(info);
         if (hooks.evaluate && due(hooks.evalEvery)) {
+          await this.sync();
           const e = await hooks.evaluate();
           evals.push(e);
           if (hooks.onEval) await hooks.onEval(e);
@@ -369,6 +423,7 @@ export class Trainer<B> {
           lastYield = performance.now();
         }
       }
+      await this.sync();
     } finally {
       process.off("SIGINT", onInterrupt);
     }
@@ -377,16 +432,20 @@ export class Trainer<B> {
 
   /** A copy of where the run stands. */
   state(): TrainingState {
+    if (this.stale) throw new Error(`${this.label}: the main thread's moments are behind the workers' inside \`run\`; use \`await stateAsync()\`.`);
     return { step: this.steps, rng: this.rng.state(), sampler: this.source.state(), optimizer: this.optimizer.state() };
   }
 
   /** `state()` with asynchronous reads (every backend). */
   async stateAsync(): Promise<TrainingState> {
+    await this.sync();
     return { step: this.steps, rng: this.rng.state(), sampler: this.source.state(), optimizer: await this.optimizer.stateAsync() };
   }
 
   /** Continue from a saved state (the same weights loaded separately); running workers are stopped and restart from it. */
   restore(state: TrainingState): void {
+    // The caller loads the weights that go with `state`: what the workers held is dropped.
+    this.stale = false;
     if (this.pool) void this.close();
     this.optimizer.loadState(state.optimizer);
     this.source.restore(state.sampler);
@@ -402,6 +461,7 @@ export class Trainer<B> {
 
   /** Stop the worker threads (a later step starts fresh ones from the current weights). */
   async close(): Promise<void> {
+    if (this.stale && this.pool && !this.failure) await this.sync();
     const pool = this.pool;
     this.pool = null;
     if (pool) await pool.close();
@@ -409,6 +469,8 @@ export class Trainer<B> {
 
   /** Stop the workers (without waiting; `await close()` to wait) and free the optimizer's moments. */
   dispose(): void {
+    // Nothing left to catch up with: the model is being let go too.
+    this.stale = false;
     void this.close();
     this.optimizer.dispose();
   }

@@ -66,13 +66,17 @@ export type ToWorker<B> =
   | { readonly type: "grads"; readonly step: number; readonly shard: Shard<B> | null; readonly rng: RngState }
   | { readonly type: "reduce"; readonly step: number }
   | { readonly type: "apply"; readonly step: number; readonly lr: number; readonly scale: number; readonly names: string[] }
-  | { readonly type: "weights" };
+  | { readonly type: "update"; readonly step: number; readonly lr: number; readonly loss: number; readonly clipNorm: number | null; readonly names: string[] }
+  | { readonly type: "weights" }
+  | { readonly type: "state"; readonly full: boolean };
 
 export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "grads"; readonly step: number; readonly loss: number; readonly rng: RngState | null; readonly names: string[] }
   | { readonly type: "reduced"; readonly step: number }
+  | { readonly type: "updated"; readonly step: number; readonly gradNorm: number; readonly scale: number; readonly applied: boolean }
   | { readonly type: "weights"; readonly weights: Map<string, Float32Array> }
+  | { readonly type: "state"; readonly weights: Map<string, Float32Array> | null; readonly optimizer: AdamWState | null }
   | { readonly type: "error"; readonly step: number; readonly message: string; readonly stack?: string };
 
 export interface WorkerPoolOptions {
@@ -219,6 +223,39 @@ export class WorkerPool<B> {
    * summed loss, and the Rng state after the replicas' dropout draws.
    */
   async gradients(step: number, shards: ReadonlyArray<Shard<B> | null>, rng: RngState): Promise<{ loss: number; rng: RngState; grads: Map<string, tf.Tensor> }> {
+    const { loss, rng: after, names } = await this.summed(step, shards, rng);
+    const byName = new Map(this.layout.map((s) => [s.name, s]));
+    const grads = new Map<string, tf.Tensor>();
+    for (const name of names) {
+      const s = byName.get(name) as WeightSlot;
+      // A copy: the shared buffer is rewritten next step.
+      grads.set(name, tf.tensor(this.sum.slice(s.offset, s.offset + s.size), s.shape, "float32"));
+    }
+    return { loss, rng: after, grads };
+  }
+
+  /**
+   * One whole step on the workers, the main thread computing nothing: gradients, their sum, then
+   * every replica clips and applies the update itself (the norm computed by each from the same
+   * sum, with the main thread's ops, so the same bits). Returns the loss, the Rng state after the
+   * dropout draws, the norm and clip scale; `applied` is false when the loss or norm is not
+   * finite (no replica changed).
+   */
+  async step(
+    step: number,
+    shards: ReadonlyArray<Shard<B> | null>,
+    rng: RngState,
+    update: { readonly lr: number; readonly clipNorm: number | null }
+  ): Promise<{ loss: number; rng: RngState; gradNorm: number; scale: number; applied: boolean }> {
+    const { loss, rng: after, names } = await this.summed(step, shards, rng);
+    const updated = this.expect("updated");
+    this.post({ type: "update", step, lr: update.lr, loss, clipNorm: update.clipNorm, names });
+    const first = (await updated)[0] as Extract<FromWorker, { type: "updated" }>;
+    return { loss, rng: after, gradNorm: first.gradNorm, scale: first.scale, applied: first.applied };
+  }
+
+  /** The gradients of one step summed into the shared buffer: the loss, the Rng state after, and the weights that got gradients. */
+  private async summed(step: number, shards: ReadonlyArray<Shard<B> | null>, rng: RngState): Promise<{ loss: number; rng: RngState; names: string[] }> {
     await this.ready;
     this.currentStep = step;
     const computed = this.expect("grads");
@@ -240,14 +277,7 @@ export class WorkerPool<B> {
       }
     });
     if (!after) throw new Error(`${this.options.label}: step ${step} gave no worker any rows.`);
-    const byName = new Map(this.layout.map((s) => [s.name, s]));
-    const grads = new Map<string, tf.Tensor>();
-    for (const name of names) {
-      const s = byName.get(name) as WeightSlot;
-      // A copy: the shared buffer is rewritten next step.
-      grads.set(name, tf.tensor(this.sum.slice(s.offset, s.offset + s.size), s.shape, "float32"));
-    }
-    return { loss, rng: after, grads };
+    return { loss, rng: after, names };
   }
 
   /** Every replica applies the update (no reply: the next request queues behind it). */
@@ -262,6 +292,19 @@ export class WorkerPool<B> {
     const replies = this.expect("weights");
     this.post({ type: "weights" });
     return ((await replies) as Array<Extract<FromWorker, { type: "weights" }>>).map((r) => r.weights);
+  }
+
+  /** The first replica's weights and optimizer state (every replica holds the same). */
+  async replicaState(): Promise<{ weights: Map<string, WeightValue>; optimizer: AdamWState }> {
+    await this.ready;
+    const replies = this.expect("state");
+    this.threads.forEach((t, i) => t.postMessage({ type: "state", full: i === 0 } satisfies ToWorker<B>));
+    const first = (await replies)[0] as Extract<FromWorker, { type: "state" }>;
+    if (!first.weights || !first.optimizer) throw new Error(`${this.options.label}: worker 1 sent no state.`);
+    const byName = new Map(this.layout.map((s) => [s.name, s]));
+    const weights = new Map<string, WeightValue>();
+    for (const [name, values] of first.weights) weights.set(name, { shape: (byName.get(name) as WeightSlot).shape.slice(), values });
+    return { weights, optimizer: first.optimizer };
   }
 
   /** Terminate every thread and wait for them to exit. */

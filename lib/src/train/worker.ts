@@ -9,6 +9,7 @@ import { Rng } from "../core/random";
 import { shardDropout } from "../model/dropout";
 import type { Parameters } from "../model/parameters";
 import { AdamW } from "./adamw";
+import { clipScale, sumOfSquares } from "./clip";
 import type { TrainingTask } from "./trainer";
 import { segmentOf, type FromWorker, type ToWorker, type WorkerSetup } from "./worker-pool";
 
@@ -46,6 +47,19 @@ async function start(setup: WorkerSetup, port: NonNullable<typeof parentPort>): 
     const sum = new Float32Array(setup.sum);
     const fence = new Int32Array(setup.fence);
     const byName = new Map(setup.layout.map((s) => [s.name, s]));
+    /** The summed gradients of these weights, as new tensors (copies: the buffer is rewritten next step). */
+    const gradients = (names: readonly string[]): Map<string, tf.Tensor> => {
+      const grads = new Map<string, tf.Tensor>();
+      for (const name of names) {
+        const s = byName.get(name);
+        if (!s) {
+          tf.dispose([...grads.values()]);
+          throw new Error(`no weight named "${name}" in this replica.`);
+        }
+        grads.set(name, tf.tensor(sum.slice(s.offset, s.offset + s.size), s.shape, "float32"));
+      }
+      return grads;
+    };
 
     handle = async (m) => {
       if (m.type === "grads") {
@@ -91,17 +105,40 @@ async function start(setup: WorkerSetup, port: NonNullable<typeof parentPort>): 
         send({ type: "reduced", step });
       } else if (m.type === "apply") {
         Atomics.load(fence, 0);
-        const grads = new Map<string, tf.Tensor>();
-        for (const name of m.names) {
-          const s = byName.get(name);
-          if (!s) throw new Error(`apply: no weight named "${name}" in this replica.`);
-          grads.set(name, tf.tensor(sum.slice(s.offset, s.offset + s.size), s.shape, "float32"));
-        }
+        const grads = gradients(m.names);
         try {
           optimizer.apply(grads, m.lr, m.scale);
         } finally {
           tf.dispose([...grads.values()]);
         }
+      } else if (m.type === "update") {
+        // The main thread's clip and update, here (see WorkerPool.step): the same ops on the same sum.
+        Atomics.load(fence, 0);
+        const grads = gradients(m.names);
+        try {
+          const sq = sumOfSquares([...grads.values()]);
+          let sumSquares: number;
+          try {
+            sumSquares = (await sq.data())[0];
+          } finally {
+            sq.dispose();
+          }
+          const gradNorm = Math.sqrt(sumSquares);
+          const applied = Number.isFinite(m.loss) && Number.isFinite(gradNorm);
+          const scale = applied ? clipScale(gradNorm, m.clipNorm) : 1;
+          if (applied) optimizer.apply(grads, m.lr, scale);
+          send({ type: "updated", step: m.step, gradNorm, scale, applied });
+        } finally {
+          tf.dispose([...grads.values()]);
+        }
+      } else if (m.type === "state") {
+        if (!m.full) {
+          send({ type: "state", weights: null, optimizer: null });
+          return;
+        }
+        const weights = new Map<string, Float32Array>();
+        for (const set of sets) for (const [name, v] of set.entries()) weights.set(name, (await v.data()) as Float32Array);
+        send({ type: "state", weights, optimizer: await optimizer.stateAsync() });
       } else if (m.type === "weights") {
         const weights = new Map<string, Float32Array>();
         for (const set of sets) for (const [name, v] of set.entries()) weights.set(name, (await v.data()) as Float32Array);
