@@ -130,8 +130,9 @@ async function setupLibrary(workers = 1) {
     let tokens = 0;
     const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
-    for (let i = 0; i < c.steps; i++) {
-      const s = await trainer.trainStepAsync();
+    // The course's loop (`run`): with workers the main thread's copy catches up once, at the end.
+    const run = await trainer.run(c.steps);
+    for (const s of run.steps) {
       flops += mlmTrainingFlops(config, c.batch, c.seq, s.maskedTokens);
       tokens += s.tokens;
       losses.push(s.loss);

@@ -73,6 +73,19 @@ describe("ExactIndex", () => {
     });
   }
 
+  it("onnx kernel: several vector tiles (16,384 rows each, the last one short) and query blocks equal brute force", async () => {
+    const d = 8;
+    const many = gaussian(11, 36000, d);
+    const qs = gaussian(12, 130, d);
+    const ids = Array.from({ length: 36000 }, (_, i) => 3 * i + 1);
+    const index = new ExactIndex({ dimension: d, modelId: "test", metric: "ip", kernel: "onnx" });
+    index.add(many, ids);
+    const hits = await index.searchBatchAsync(qs, 5);
+    expect(hits.length).toBe(130);
+    hits.forEach((hit, q) => expect(hit.ids).toEqual(bruteForce(many, ids, qs.subarray(q * d, (q + 1) * d), d, 5).ids));
+    index.dispose();
+  });
+
   it("caller-given ids, added in two calls, and the arrays-of-rows input", () => {
     const ids = rowIds.map((i) => 10_000 + 3 * i);
     const index = new ExactIndex({ dimension: dim, modelId: "test", metric: "ip", kernel: "js" });
