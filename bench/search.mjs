@@ -51,7 +51,7 @@ function textOption(name, allowed, fallback) {
   return args[i + 1];
 }
 
-const known = new Set(["vectors", "dim", "queries", "synthetic", "clusters", "catalog", "sets", "M", "ef-construction", "ef", "k", "repeats", "out"]);
+const known = new Set(["vectors", "dim", "queries", "synthetic", "clusters", "catalog", "sets", "M", "ef-construction", "ef", "hnsw-threads", "k", "repeats", "out"]);
 for (let i = 0; i < args.length; i += 2) {
   if (!args[i].startsWith("--") || !known.has(args[i].slice(2))) {
     console.error(`bench search: unknown argument "${args[i]}"; expected --${[...known].join(", --")}.`);

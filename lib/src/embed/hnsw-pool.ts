@@ -39,8 +39,10 @@ export type HnswPoolReply =
   | { readonly type: "hits"; readonly id: number; readonly k: number; readonly ids: Float64Array; readonly scores: Float64Array; readonly counts: Uint32Array }
   | { readonly type: "error"; readonly id: number; readonly message: string };
 
+/** The fewest queries worth sending to a thread of their own. */
+const MIN_ROWS = 16;
+
 interface Pending {
-  readonly rows: number;
   readonly parts: Array<VectorHits[] | undefined>;
   remaining: number;
   readonly resolve: (hits: VectorHits[]) => void;
@@ -162,10 +164,11 @@ export class HnswSearchPool {
     const rows = q.length / dimension;
     if (rows === 0) return [];
     await this.ready;
-    const shards = Math.min(this.threads, rows);
+    // A thread gets at least MIN_ROWS queries: a message costs about what a few searches do.
+    const shards = Math.min(this.threads, Math.ceil(rows / MIN_ROWS));
     const id = this.nextId++;
     const result = new Promise<VectorHits[]>((resolve, reject) => {
-      this.pending.set(id, { rows, parts: new Array(this.threads).fill(undefined), remaining: shards, resolve, reject });
+      this.pending.set(id, { parts: new Array(this.threads).fill(undefined), remaining: shards, resolve, reject });
     });
     for (const w of this.workers) w.ref();
     for (let s = 0; s < shards; s++) {
