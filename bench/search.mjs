@@ -7,7 +7,8 @@
 // Vector search side by side with FAISS (Debian python3-faiss, bench/search_faiss.py) on the same
 // float32 vectors, exchanged through temporary files:
 // - exact top-k: the library's ExactIndex (each score kernel: ONNX Runtime's MatMul, tfjs matMul
-//   on wasm, plain JavaScript loops) against IndexFlatIP at 1 and 2 threads (the best counts);
+//   on wasm, plain JavaScript loops) and ExactSearchPool (the vectors split over --hnsw-threads
+//   worker threads above 1) against IndexFlatIP at 1 and 2 threads (the best counts);
 // - HNSW: hnswlib-node through HnswIndex (one thread, one query at a time) and HnswSearchPool (one
 //   copy of the index per thread, each searching its share of the batch) against IndexHNSWFlat
 //   (inner product, same M and efConstruction), an efSearch sweep on both sides; recall@k of both
@@ -177,6 +178,18 @@ async function compare(title, vectors, queries, dim, modelId) {
       // Near-ties can swap at the k boundary between kernels (float32 sums in another order).
       const agree = lib.recallAgainstExact(value, truth.slice(0, count), K);
       exactRows.push({ kernel, threads, qps: count / seconds, queries: count, agree });
+      // The same vectors split over worker threads, one ONNX Runtime thread each.
+      if (kernel === "onnx" && threads === 1) {
+        for (const poolThreads of HNSW_THREADS.filter((t) => t > 1)) {
+          const pool = await lib.ExactSearchPool.fromIndex(index, { threads: poolThreads });
+          try {
+            const timed = await timeBest(() => pool.searchBatch(queries, K), REPEATS);
+            exactRows.push({ kernel: "pool", threads: pool.threads, qps: nq / timed.seconds, queries: nq, agree: lib.recallAgainstExact(timed.value, truth, K) });
+          } finally {
+            await pool.close();
+          }
+        }
+      }
       index.dispose();
     }
     // HNSW, one build, efSearch sweep.
@@ -219,16 +232,17 @@ async function compare(title, vectors, queries, dim, modelId) {
     console.log(`exact search (FAISS ${faiss.faiss})`);
     console.log("| implementation | queries/s | / FAISS flat best | recall@k against the onnx kernel's ids |");
     console.log("| --- | --- | --- | --- |");
-    const kernelName = (r) => ({ onnx: `ONNX Runtime MatMul, ${r.threads} thread${r.threads > 1 ? "s" : ""}`, tfjs: `tfjs matMul (${backend.name})`, js: "JavaScript loops" })[r.kernel];
+    const kernelName = (r) =>
+      ({ onnx: `ONNX Runtime MatMul, ${r.threads} thread${r.threads > 1 ? "s" : ""}`, pool: `ExactSearchPool, ${r.threads} worker threads (ONNX Runtime, 1 thread each)`, tfjs: `tfjs matMul (${backend.name})`, js: "JavaScript loops" })[r.kernel];
     for (const r of exactRows) {
-      console.log(`| library ExactIndex, ${kernelName(r)}${r.queries < nq ? ` (${r.queries} queries)` : ""} | ${fmt(r.qps)} | ${(r.qps / flatBest).toFixed(3)} | ${r.agree.toFixed(4)} |`);
+      console.log(`| library ${r.kernel === "pool" ? "" : "ExactIndex, "}${kernelName(r)}${r.queries < nq ? ` (${r.queries} queries)` : ""} | ${fmt(r.qps)} | ${(r.qps / flatBest).toFixed(3)} | ${r.agree.toFixed(4)} |`);
     }
     for (const r of faiss.flat) console.log(`| FAISS IndexFlatIP, ${r.threads} thread${r.threads > 1 ? "s" : ""} | ${fmt(r.qps)} | ${(r.qps / flatBest).toFixed(3)} | ${r.recall.toFixed(4)} |`);
     console.log(`\nHNSW, M=${M}, efConstruction=${EF_CONSTRUCTION}: build ${buildSeconds.toFixed(1)} s (hnswlib-node, 1 thread), ${faiss.hnsw.build_seconds_1_thread.toFixed(1)} s (FAISS, 1 thread)`);
     console.log("| library | efSearch | library recall@k | library queries/s | FAISS recall@k | FAISS queries/s (best of 1, 2 threads) | library / FAISS at the library's recall (best setting of each) |");
     console.log("| --- | --- | --- | --- | --- | --- | --- |");
     const set = { name: title, vectors: n, dimension: dim, queries: nq, k: K, rows: [], notes: [] };
-    for (const r of exactRows) set.rows.push({ name: `library ExactIndex, ${kernelName(r)}${r.queries < nq ? ` (${r.queries} queries)` : ""}`, queriesPerSecond: r.qps, recallAt10: r.agree, ratio: r.qps / flatBest });
+    for (const r of exactRows) set.rows.push({ name: `library ${r.kernel === "pool" ? "" : "ExactIndex, "}${kernelName(r)}${r.queries < nq ? ` (${r.queries} queries)` : ""}`, queriesPerSecond: r.qps, recallAt10: r.agree, ratio: r.qps / flatBest });
     for (const r of faiss.flat) set.rows.push({ name: `FAISS IndexFlatIP, ${r.threads} thread${r.threads > 1 ? "s" : ""}`, queriesPerSecond: r.qps, recallAt10: r.recall, ratio: r.qps / flatBest });
     set.notes.push(`Exact rows: × FAISS flat's best thread count; recall of each against the ONNX kernel's ids (near-ties may swap at the k boundary).`);
     set.notes.push(`HNSW, M ${M}, efConstruction ${EF_CONSTRUCTION}: built in ${buildSeconds.toFixed(1)} s (hnswlib-node, 1 thread) and ${faiss.hnsw.build_seconds_1_thread.toFixed(1)} s (FAISS, 1 thread); HnswIndex searches one query at a time on one thread, HnswSearchPool splits the batch over its threads (a copy of the index each); × FAISS: the library's best queries/s (any thread count) over FAISS's (best of 1 and 2 threads), both interpolated at the row's recall.`);

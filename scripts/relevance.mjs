@@ -32,6 +32,8 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
   --max-length N       tokens per (query, product) pair (default 64)
   --match-channel      mark the words query and product share with two extra segment types
                        (the lexical match channel; --method full only)
+  --fuse               also score the cross-encoder fused with the tuned BM25: each one's scores
+                       z-scored within the query's pool and added (equal weights, nothing tuned)
   --k N                NDCG cutoff (default 10)
   --seed N             folds, sampling and initialisation (default 0)
   --only-folds 1,2     run these folds only (numbered from 1)
@@ -40,7 +42,7 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const VALUED = ["data", "format", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "objective", "per-pool", "max-length", "k", "seed", "only-folds", "out"];
-const cli = commandLine("relevance", { ...Object.fromEntries(VALUED.map((name) => [name, "string"])), force: "boolean", "match-channel": "boolean" }, USAGE);
+const cli = commandLine("relevance", { ...Object.fromEntries(VALUED.map((name) => [name, "string"])), force: "boolean", "match-channel": "boolean", fuse: "boolean" }, USAGE);
 const { fail } = cli;
 cli.require("data");
 
@@ -50,6 +52,8 @@ const method = cli.oneOf("method", ["probe", "full", "lora", "adapter", "prefix"
 const objective = cli.oneOf("objective", ["pointwise", "pairwise", "listwise"], "pointwise");
 const init = cli.oneOf("init", ["pretrained", "scratch"], "pretrained");
 const matchChannel = cli.get("match-channel") === true;
+const fuse = cli.get("fuse") === true;
+if (fuse && method === "none") fail("--fuse fuses the cross-encoder with BM25, and --method none trains no cross-encoder.");
 if (matchChannel && method !== "full") fail(`--match-channel trains new segment embeddings, which only --method full updates (got --method ${method}).`);
 const out = cli.has("out") ? path.resolve(cli.get("out")) : null;
 const MARKER = "report.json";
@@ -128,7 +132,8 @@ if (daptSteps > 0 && method !== "none") {
 const predictions = [];
 // The baselines of the same run: random, the training mean grade (the RMSE a grade predictor must beat),
 // BM25F with its usual parameters and BM25F tuned on each fold's training part.
-const scorers = [shoplm.randomRelevanceScorer(seed), shoplm.meanGradeScorer(), shoplm.bm25FixedScorer(folds), shoplm.bm25RelevanceScorer(folds, { k })];
+const bm25Tuned = shoplm.rememberingScorer(shoplm.bm25RelevanceScorer(folds, { k }));
+const scorers = [shoplm.randomRelevanceScorer(seed), shoplm.meanGradeScorer(), shoplm.bm25FixedScorer(folds), bm25Tuned];
 let crossEncoder = null;
 if (method !== "none") {
   crossEncoder = shoplm.crossEncoderScorer({
@@ -149,7 +154,10 @@ if (method !== "none") {
       pool.items.forEach((item, i) => predictions.push({ fold, query_id: pool.queryId, query: pool.query, item: item.id, product_id: item.productId, grade: item.grade, predicted: predicted[i] }));
     },
   });
-  scorers.push(crossEncoder);
+  const remembered = shoplm.rememberingScorer(crossEncoder);
+  scorers.push(remembered);
+  // Listed after both parts: it reuses their fold models and scores (the cross-encoder trains once).
+  if (fuse) scorers.push(shoplm.fusedRelevanceScorer(`fusion: ${crossEncoder.name} + ${bm25Tuned.name}, z-scores`, [remembered, bm25Tuned]));
   console.log(`cross-encoder: ${method} from ${init === "scratch" ? "random weights of the sizes of " : ""}${dapt ? "the domain-adapted " : ""}${cli.get("checkpoint") ?? "data/models/full"}, ${steps} steps per fold, batch ${batchSize}, max length ${maxLength}${matchChannel ? ", lexical match channel" : ""}, ${objective} loss${objective === "pointwise" ? "" : ` (${perPool} candidates per query in a batch)`}`);
 }
 let report;
@@ -172,6 +180,9 @@ if (crossEncoder) {
   for (const other of report.scorers.filter((s) => s.name !== crossEncoder.name)) {
     comparisons.push(shoplm.compareRelevanceScorers(report, crossEncoder.name, other.name, { seed }));
   }
+  // The fusion against the stronger of its parts' usual rival.
+  const fusion = report.scorers.find((s) => s.name.startsWith("fusion:"));
+  if (fusion) comparisons.push(shoplm.compareRelevanceScorers(report, fusion.name, bm25Tuned.name, { seed }));
 }
 const lines = [
   `NDCG@${k} (linear gain of the grade, ties averaged) and RMSE of the predicted grade; mean and sample std over folds.`,
@@ -204,6 +215,7 @@ if (out) {
       method,
       objective,
       matchChannel,
+      fuse,
       perPool: objective === "pointwise" ? null : perPool,
       init,
       dapt,

@@ -35,7 +35,7 @@ const LINE_SUITE = [
   "test/grading/parts.test.ts",
   ...["core", "data", "eval", "model", "rank", "text", "train", "viz"].map((dir) => `test/${dir}`),
   // Chapter 3's native parts: hnswlib-node (compiled at setup), LanceDB, onnxruntime-node, transformers.js.
-  ...["hnsw-index", "hnsw-pool", "vector-store", "vector-search", "onnx-serve"].map((name) => `test/embed/${name}.test.ts`),
+  ...["hnsw-index", "hnsw-pool", "exact-pool", "vector-store", "vector-search", "onnx-serve"].map((name) => `test/embed/${name}.test.ts`),
   "--exclude",
   "test/eval/scale.test.ts",
 ];

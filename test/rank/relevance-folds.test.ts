@@ -13,7 +13,9 @@ import {
   bm25RelevanceScorer,
   compareRelevanceScorers,
   evaluateRelevanceFolds,
+  fusedRelevanceScorer,
   loadRelevanceFolds,
+  rememberingScorer,
   meanGradeScorer,
   pairScorer,
   randomRelevanceScorer,
@@ -162,6 +164,46 @@ describe("evaluateRelevanceFolds", () => {
     }
     expect(report.scorers[0].folds.reduce((n, f) => n + f.pools, 0)).toBe(12);
     expect(report.scorers[0].perQuery.size).toBe(12);
+  });
+
+  it("fusion: z-scores summed per pool by hand; remembered parts train and score once; a fusion beats its weaker part", async () => {
+    const calls = { train: 0, score: 0 };
+    const counted = (name: string, f: (pool: RelevancePool) => number[]): RelevanceScorer => ({
+      name,
+      train: () => {
+        calls.train++;
+        return {
+          score: (pool) => {
+            calls.score++;
+            return f(pool);
+          },
+        };
+      },
+    });
+    // Part a: the true grade plus a fixed wobble; part b: the grade of the item two places on.
+    const a = rememberingScorer(counted("a", (pool) => pool.items.map((it, i) => it.grade + 0.9 * Math.sin(7 * i))));
+    const b = rememberingScorer(counted("b", (pool) => pool.items.map((_, i) => pool.items[(i + 2) % pool.items.length].grade)));
+    const fused = fusedRelevanceScorer("a + b", [a, b], { weights: [2, 1] });
+    const report = await evaluateRelevanceFolds(folds, [a, b, fused]);
+    expect(calls.train).toBe(2 * 3); // each part once per fold, none for the fusion
+    expect(calls.score).toBe(2 * 12); // each part once per test pool
+    // By hand for one pool: 2 z(a) + z(b), z with the population standard deviation.
+    const pool = folds.pools[0];
+    const z = (xs: number[]) => {
+      const mean = xs.reduce((t, x) => t + x, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((t, x) => t + (x - mean) ** 2, 0) / xs.length);
+      return xs.map((x) => (x - mean) / sd);
+    };
+    const sa = z(pool.items.map((it, i) => it.grade + 0.9 * Math.sin(7 * i)));
+    const sb = z(pool.items.map((_, i) => pool.items[(i + 2) % pool.items.length].grade));
+    const model = await fused.train([], { index: pool.fold, name: folds.foldNames[pool.fold] });
+    const got = await model.score(pool);
+    got.forEach((x, i) => expect(x).toBeCloseTo(2 * sa[i] + sb[i], 12));
+    const [ra, rb, rf] = report.scorers;
+    expect(rf.ndcgMean).toBeGreaterThan(rb.ndcgMean);
+    expect(ra.ndcgMean).toBeGreaterThan(rb.ndcgMean);
+    expect(() => fusedRelevanceScorer("one", [a])).toThrow(/at least 2 scorers to fuse, got 1/);
+    expect(() => fusedRelevanceScorer("bad", [a, b], { weights: [1, -1] })).toThrow(/expected 2 finite weights >= 0, got \[1,-1\]/);
   });
 
   it("NDCG@10 and RMSE as worked by hand: an oracle scores 1 and RMSE 0; the mean-grade predictor's RMSE is the grades' spread", async () => {

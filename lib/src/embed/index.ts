@@ -17,5 +17,6 @@ export { loadOnnxEmbedder, onnxFeatureExtractionPipeline, probeInferenceDevices,
 export { ExactIndex, type VectorMetric, type VectorIndexMetadata, type VectorHits, type VectorRows, type ScoreKernel, type ExactIndexOptions, type EmbeddedRows } from "./vector-search";
 export { HnswIndex, type HnswOptions, type HnswSidecar } from "./hnsw-index";
 export { HnswSearchPool, type HnswPoolOptions } from "./hnsw-pool";
+export { ExactSearchPool, type ExactPoolOptions } from "./exact-pool";
 export { recallAgainstExact, efSearchSweep, type RankedIds, type EfSearchRow, type EfSearchSweepOptions } from "./index-recall";
 export { VectorStore, catalogRows, type CatalogRow, type CatalogFilter, type CatalogHit } from "./vector-store";

@@ -451,6 +451,15 @@ export class ExactIndex {
     return out;
   }
 
+  /**
+   * The stored vectors (row-major, normalised under cosine) and their ids: the index's own arrays,
+   * to read and not to write (`ExactSearchPool` splits them over its threads).
+   */
+  storedRows(): { readonly vectors: Float32Array; readonly ids: Float64Array } {
+    const { matrix, ids } = this.rows();
+    return { vectors: matrix, ids };
+  }
+
   /** Frees the tfjs copy of the vectors (kept between searches); the index stays usable. */
   dispose(): void {
     this.invalidate();

@@ -35,6 +35,7 @@ import type { RecordIssue } from "../data/load-report";
 import { compareCodePoints, evaluateRun, type GradeScale, type ScoredDoc, type TieRule } from "../eval/ranking";
 import { pairedRandomisationTest, pairedTTest, type PairedTTestResult, type RandomisationResult } from "../eval/significance";
 import { Bm25Index, type Bm25Params } from "./bm25";
+import { normalized, type ScoreNormalization } from "./fusion";
 
 /** One judged (query, product) pair of a pool. */
 export interface RelevanceItem {
@@ -228,6 +229,86 @@ function meanNdcg(pools: readonly RelevancePool[], scores: readonly (readonly nu
     qrels.set(key, new Map(pool.items.map((item) => [item.id, item.grade])));
   });
   return evaluateRun(run, qrels, [`ndcg@${k}` as const], { ties: "average", scale }).mean[`ndcg@${k}`];
+}
+
+/** A scorer that keeps what it trained and scored in a run, for others to reuse (see `fusedRelevanceScorer`). */
+export interface RememberingScorer extends RelevanceScorer {
+  /** The fold model trained on fold `index` in this run, if it was trained yet. */
+  modelFor(index: number): FoldModel | undefined;
+}
+
+/**
+ * `scorer`, keeping each fold's model and each pool's scores: a fusion listed after it in the same
+ * run reuses them instead of training or scoring again (a cross-encoder trains once per fold, and
+ * its predictions are reported once).
+ */
+export function rememberingScorer(scorer: RelevanceScorer): RememberingScorer {
+  const models = new Map<number, FoldModel>();
+  return {
+    name: scorer.name,
+    predictsGrades: scorer.predictsGrades,
+    modelFor: (index) => models.get(index),
+    train: async (train, fold) => {
+      const inner = await scorer.train(train, fold);
+      const scored = new WeakMap<RelevancePool, readonly number[] | Promise<readonly number[]>>();
+      const model: FoldModel = {
+        note: inner.note,
+        score: (pool) => {
+          let scores = scored.get(pool);
+          if (scores === undefined) {
+            scores = inner.score(pool);
+            scored.set(pool, scores);
+          }
+          return scores;
+        },
+      };
+      models.set(fold.index, model);
+      return model;
+    },
+  };
+}
+
+export interface RelevanceFusionOptions {
+  /** One weight per part (default 1 each). */
+  readonly weights?: readonly number[];
+  /** Each part's scores normalised per pool before they are weighted and summed (default "zscore"). */
+  readonly normalize?: ScoreNormalization;
+}
+
+/**
+ * Linear fusion of other scorers, pool by pool: each part's scores normalised within the pool
+ * (z-scores by default: mean 0, unit spread, so a cross-encoder's grades and BM25's unbounded
+ * scores count alike), weighted and summed. Fixed weights, nothing tuned: a part's scores on its
+ * own training pools would flatter it. Parts made with `rememberingScorer` and listed before the
+ * fusion are reused; others are trained here.
+ */
+export function fusedRelevanceScorer(name: string, parts: readonly RelevanceScorer[], options: RelevanceFusionOptions = {}): RelevanceScorer {
+  if (parts.length < 2) throw new Error(`fusedRelevanceScorer: expected at least 2 scorers to fuse, got ${parts.length}.`);
+  const weights = options.weights ?? parts.map(() => 1);
+  if (weights.length !== parts.length || weights.some((w) => !(Number.isFinite(w) && w >= 0))) {
+    throw new Error(`fusedRelevanceScorer: expected ${parts.length} finite weights >= 0, got ${JSON.stringify(weights)}.`);
+  }
+  const how = options.normalize ?? "zscore";
+  return {
+    name,
+    train: async (train, fold) => {
+      const models: FoldModel[] = [];
+      for (const part of parts) models.push(("modelFor" in part && (part as RememberingScorer).modelFor(fold.index)) || (await part.train(train, fold)));
+      return {
+        note: `${how} per pool, weights ${weights.join(", ")}`,
+        score: async (pool) => {
+          const lists = await Promise.all(models.map((m) => m.score(pool)));
+          const fused = new Array<number>(pool.items.length).fill(0);
+          lists.forEach((scores, p) => {
+            const byItem = new Map(pool.items.map((item, i) => [String(i), scores[i]]));
+            const { values } = normalized(byItem, how, `fusedRelevanceScorer (${parts[p].name})`);
+            for (let i = 0; i < fused.length; i++) fused[i] += weights[p] * (values.get(String(i)) as number);
+          });
+          return fused;
+        },
+      };
+    },
+  };
 }
 
 /**
