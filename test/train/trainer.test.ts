@@ -316,6 +316,11 @@ describe("Trainer: data-parallel workers", () => {
     await expect(trainer.trainStep()).rejects.toThrow(/test: worker [12] of 2 failed while starting: .*failing-task\.ts has no function "noSuchTask"/);
     expect(trainer.liveWorkers).toBe(0);
     trainer.dispose();
+    // A per-weight learning-rate scale is a function, which cannot reach a thread: said before any starts.
+    const scaled = trainerFor(model, { workers: 2, optimizer: { learningRateScale: () => 0.5 } });
+    await expect(scaled.trainStep()).rejects.toThrow(/test: a per-weight learningRateScale is not supported with worker threads yet; train with workers: 1/);
+    expect(scaled.liveWorkers).toBe(0);
+    scaled.dispose();
     model.dispose();
   });
 

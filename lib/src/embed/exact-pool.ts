@@ -10,8 +10,7 @@
  * fails every pending search with its message, and the pool closes.
  */
 import { availableParallelism } from "node:os";
-import type { Worker } from "node:worker_threads";
-import { startLibraryWorker } from "../core/threads";
+import { RequestThreads } from "../core/threads";
 import { checkK, oneQuery, sortHits, toCheckedMatrix, type ExactIndex, type VectorHits, type VectorIndexMetadata, type VectorRows } from "./vector-search";
 
 export interface ExactPoolOptions {
@@ -33,18 +32,13 @@ export interface ExactPoolRequest {
   readonly k: number;
 }
 
-export type ExactPoolReply =
-  | { readonly type: "ready" }
-  | { readonly type: "hits"; readonly id: number; readonly k: number; readonly ids: Float64Array; readonly scores: Float64Array }
-  | { readonly type: "error"; readonly id: number; readonly message: string };
-
-interface Pending {
-  readonly rows: number;
-  readonly parts: Array<Extract<ExactPoolReply, { type: "hits" }> | undefined>;
-  remaining: number;
+/** A share's top-k of every query: k slots per query (k at most the share's size). */
+export interface ExactPoolHits {
+  readonly type: "hits";
+  readonly id: number;
   readonly k: number;
-  readonly resolve: (hits: VectorHits[]) => void;
-  readonly reject: (error: Error) => void;
+  readonly ids: Float64Array;
+  readonly scores: Float64Array;
 }
 
 /** The fewest vectors worth a thread of their own. */
@@ -55,13 +49,7 @@ export class ExactSearchPool {
   readonly metadata: VectorIndexMetadata;
   /** Vectors searched. */
   readonly size: number;
-  private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-  private failure: Error | null = null;
-  private closing = false;
-  private ready: Promise<void> = Promise.resolve();
-  private readyWaiters: { count: number; resolve: () => void; reject: (e: Error) => void } | null = null;
+  private readonly workers: RequestThreads<ExactPoolHits>;
 
   private constructor(index: ExactIndex, threads: number) {
     this.metadata = index.metadata;
@@ -69,18 +57,11 @@ export class ExactSearchPool {
     const { vectors, ids } = index.storedRows();
     const d = index.metadata.dimension;
     this.threads = Math.max(1, Math.min(threads, Math.floor(this.size / MIN_SHARE)));
-    for (let t = 0; t < this.threads; t++) {
+    const setups = Array.from({ length: this.threads }, (_, t): ExactWorkerSetup => {
       const [lo, hi] = [Math.floor((t * this.size) / this.threads), Math.floor(((t + 1) * this.size) / this.threads)];
-      const setup: ExactWorkerSetup = { dimension: d, modelId: index.metadata.modelId, vectors: vectors.slice(lo * d, hi * d), ids: ids.slice(lo, hi) };
-      const worker = startLibraryWorker("embed/exact-worker", setup);
-      worker.on("message", (m: ExactPoolReply) => this.onReply(t, m));
-      worker.on("error", (e: Error) => this.fail(new Error(`ExactSearchPool: thread ${t + 1} of ${this.threads} failed: ${e.message}`)));
-      worker.on("exit", (code) => {
-        if (!this.closing) this.fail(new Error(`ExactSearchPool: thread ${t + 1} of ${this.threads} exited (code ${code}).`));
-      });
-      worker.unref();
-      this.workers.push(worker);
-    }
+      return { dimension: d, modelId: index.metadata.modelId, vectors: vectors.slice(lo * d, hi * d), ids: ids.slice(lo, hi) };
+    });
+    this.workers = new RequestThreads<ExactPoolHits>("ExactSearchPool", "embed/exact-worker", setups);
   }
 
   /** A pool over the vectors `index` holds now (later `add`s to the index do not reach it). */
@@ -89,14 +70,8 @@ export class ExactSearchPool {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`ExactSearchPool: threads must be a positive integer, got ${threads}.`);
     if (index.size === 0) throw new Error("ExactSearchPool: the index is empty; add vectors before searching.");
     const pool = new ExactSearchPool(index, threads);
-    for (const w of pool.workers) w.ref();
-    pool.ready = new Promise<void>((resolve, reject) => {
-      pool.readyWaiters = { count: 0, resolve, reject };
-    }).finally(() => {
-      for (const w of pool.workers) w.unref();
-    });
     try {
-      await pool.ready;
+      await pool.workers.ready();
     } catch (error) {
       await pool.close();
       throw error;
@@ -110,91 +85,31 @@ export class ExactSearchPool {
 
   /** The k best hits of every query, best first, ties by the smaller id: what `ExactIndex.searchBatchAsync` returns. */
   async searchBatch(queries: VectorRows, k: number): Promise<VectorHits[]> {
-    if (this.failure) throw this.failure;
-    if (this.closing) throw new Error("ExactSearchPool.search: the pool is closed.");
     checkK("ExactSearchPool.search", k);
     const { dimension, metric } = this.metadata;
     const q = toCheckedMatrix("ExactSearchPool.search", queries, dimension, metric, "query");
     const rows = q.length / dimension;
     if (rows === 0) return [];
-    await this.ready;
-    const id = this.nextId++;
-    const result = new Promise<VectorHits[]>((resolve, reject) => {
-      this.pending.set(id, { rows, k, parts: new Array(this.threads).fill(undefined), remaining: this.threads, resolve, reject });
-    });
-    for (const w of this.workers) {
-      w.ref();
-      w.postMessage({ id, queries: q, k } satisfies ExactPoolRequest);
-    }
-    return result;
-  }
-
-  private onReply(thread: number, m: ExactPoolReply): void {
-    if (m.type === "ready") {
-      const waiter = this.readyWaiters;
-      if (waiter && ++waiter.count === this.threads) {
-        this.readyWaiters = null;
-        waiter.resolve();
-      }
-      return;
-    }
-    const request = this.pending.get(m.id);
-    if (m.type === "error") {
-      const error = new Error(`ExactSearchPool: thread ${thread + 1} of ${this.threads}: ${m.message}`);
-      if (!request) this.fail(error);
-      else {
-        this.pending.delete(m.id);
-        this.releaseIfIdle();
-        request.reject(error);
-      }
-      return;
-    }
-    if (!request) return;
-    request.parts[thread] = m;
-    if (--request.remaining > 0) return;
-    this.pending.delete(m.id);
-    this.releaseIfIdle();
-    const k = Math.min(request.k, this.size);
+    const parts = await this.workers.request((id) => Array.from({ length: this.threads }, (_, thread) => ({ thread, message: { id, queries: q, k } satisfies ExactPoolRequest })));
+    const kk = Math.min(k, this.size);
     const out: VectorHits[] = [];
-    for (let r = 0; r < request.rows; r++) {
+    for (let r = 0; r < rows; r++) {
       const ids: number[] = [];
       const scores: number[] = [];
-      for (const part of request.parts as Array<Extract<ExactPoolReply, { type: "hits" }>>) {
-        const start = r * part.k;
-        for (let i = start; i < start + part.k; i++) {
+      for (const part of parts) {
+        for (let i = r * part.k; i < (r + 1) * part.k; i++) {
           ids.push(part.ids[i]);
           scores.push(part.scores[i]);
         }
       }
       const merged = sortHits(ids, scores);
-      out.push({ ids: merged.ids.slice(0, k), scores: merged.scores.slice(0, k) });
+      out.push({ ids: merged.ids.slice(0, kk), scores: merged.scores.slice(0, kk) });
     }
-    request.resolve(out);
-  }
-
-  private releaseIfIdle(): void {
-    if (this.pending.size === 0) for (const w of this.workers) w.unref();
-  }
-
-  private fail(error: Error): void {
-    if (this.failure || this.closing) return;
-    this.failure = error;
-    this.readyWaiters?.reject(error);
-    this.readyWaiters = null;
-    for (const request of this.pending.values()) request.reject(error);
-    this.pending.clear();
-    void this.close();
+    return out;
   }
 
   /** Stops every thread; pending searches fail. */
   async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    const stopped = this.failure ?? new Error("ExactSearchPool: the pool was closed.");
-    this.readyWaiters?.reject(stopped);
-    this.readyWaiters = null;
-    for (const request of this.pending.values()) request.reject(stopped);
-    this.pending.clear();
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.workers.close();
   }
 }

@@ -3,11 +3,12 @@
  * own `ExactIndex` (ONNX Runtime, one thread) and answers top-k requests with packed results.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { ExactPoolReply, ExactPoolRequest, ExactWorkerSetup } from "./exact-pool";
+import type { ThreadMessage } from "../core/threads";
+import type { ExactPoolHits, ExactPoolRequest, ExactWorkerSetup } from "./exact-pool";
 import { ExactIndex } from "./vector-search";
 
 function run(setup: ExactWorkerSetup, port: NonNullable<typeof parentPort>): void {
-  const send = (m: ExactPoolReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+  const send = (m: ThreadMessage | ExactPoolHits, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   let index: ExactIndex;
   try {
     // "ip": the rows (and later the queries) arrive normalised already under cosine.

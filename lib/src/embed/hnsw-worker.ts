@@ -4,10 +4,11 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { HnswIndex } from "./hnsw-index";
-import type { HnswPoolReply, HnswPoolRequest, HnswWorkerSetup } from "./hnsw-pool";
+import type { ThreadMessage } from "../core/threads";
+import type { HnswPoolHits, HnswPoolRequest, HnswWorkerSetup } from "./hnsw-pool";
 
 function run(setup: HnswWorkerSetup, port: NonNullable<typeof parentPort>): void {
-  const send = (m: HnswPoolReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+  const send = (m: ThreadMessage | HnswPoolHits, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   let index: HnswIndex;
   try {
     index = HnswIndex.load(setup.dir, { ...setup.expected, efSearch: setup.efSearch });

@@ -133,6 +133,9 @@ export class WorkerPool<B> {
     this.sum = new Float32Array(sum);
     this.fence = new Int32Array(fence);
     const { decays, ...optimizer } = options.optimizer;
+    // Functions cannot cross to a thread: decays travels as a list of names; a per-weight learning
+    // rate scale (layer-wise decay) does not travel yet.
+    if (optimizer.learningRateScale) throw new Error(`${options.label}: a per-weight learningRateScale is not supported with worker threads yet; train with workers: 1.`);
     const decayed = this.layout.map((s) => s.name).filter(decays ?? decaysByDefault);
     // Ready once every worker has loaded its backend and replica (awaited by the first request).
     this.ready = this.expect("ready");
