@@ -111,4 +111,18 @@ describe("the chapter 2 results card", () => {
     expect(versusRandom.meanDifference).toBeGreaterThan(0);
     expect(versusRandom.randomisationP).toBeLessThan(0.01);
   });
+
+  it("Crowdflower, the cross-encoder fused with the tuned BM25 in the same run: fold by fold between its parts or above", () => {
+    const r = read("crowdflower-match");
+    expect(r.fuse).toBe(true);
+    expect(r.command).toContain("--fuse");
+    const by = (prefix: string) => r.scorers.find((x: { name: string }) => x.name.startsWith(prefix));
+    const [fusion, ce, bm25] = [by("fusion:"), by("cross-encoder"), by("BM25 (tuned on train)")];
+    expect(fusion.name).toBe(`fusion: ${ce.name} + ${bm25.name}, z-scores`);
+    // Fixed equal weights on z-scores: never below the weaker part of a fold by more than noise.
+    fusion.folds.forEach((f: { ndcg: number }, i: number) => expect(f.ndcg).toBeGreaterThan(Math.min(ce.folds[i].ndcg, bm25.folds[i].ndcg) - 0.005));
+    expect(fusion.ndcgMean).toBeGreaterThan(Math.max(ce.ndcgMean, bm25.ndcgMean));
+    const versusBm25 = r.comparisons.find((c: { a: string; b: string }) => c.a === fusion.name && c.b === bm25.name);
+    expect(versusBm25.queries).toBe(261);
+  });
 });
