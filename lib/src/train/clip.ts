@@ -28,6 +28,16 @@ export function sumOfSquares(tensors: readonly tf.Tensor[]): tf.Scalar {
   });
 }
 
+/** `sumOfSquares`, read asynchronously (every backend), the scalar freed. */
+export async function readSumOfSquares(tensors: readonly tf.Tensor[]): Promise<number> {
+  const total = sumOfSquares(tensors);
+  try {
+    return (await total.data())[0];
+  } finally {
+    total.dispose();
+  }
+}
+
 /**
  * sqrt of the sum of squares of every element of every tensor. Reads synchronously (wasm, cpu,
  * native); a training step reads `sumOfSquares` asynchronously instead.

@@ -19,7 +19,7 @@ import { Rng } from "../core/random";
 import type { SamplerState, TrainingState } from "../model/checkpoint";
 import type { Parameters, WeightValue } from "../model/parameters";
 import { AdamW, type AdamWOptions } from "./adamw";
-import { clipScale, sumOfSquares } from "./clip";
+import { clipScale, readSumOfSquares, sumOfSquares } from "./clip";
 import { learningRateAt, validateSchedule, type ScheduleOptions } from "./schedule";
 import { WorkerPool, type Shard, type WorkerTaskSpec } from "./worker-pool";
 
@@ -337,14 +337,7 @@ export class Trainer<B> {
     const pool = await this.startPool();
     const { loss, rng, grads } = await pool.gradients(p.step, this.shards(p, batch), this.rng.state());
     this.rng = Rng.fromState(rng);
-    const sq = sumOfSquares([...grads.values()]);
-    let sumSquares: number;
-    try {
-      sumSquares = (await sq.data())[0];
-    } finally {
-      sq.dispose();
-    }
-    const { gradNorm, scale } = this.clip(p, loss, sumSquares, grads);
+    const { gradNorm, scale } = this.clip(p, loss, await readSumOfSquares([...grads.values()]), grads);
     // The replicas update while the main thread does the same.
     pool.apply(p.step, p.lr, scale, [...grads.keys()]);
     this.update(p, grads, scale);

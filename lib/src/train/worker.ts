@@ -9,7 +9,7 @@ import { Rng } from "../core/random";
 import { shardDropout } from "../model/dropout";
 import type { Parameters } from "../model/parameters";
 import { AdamW } from "./adamw";
-import { clipScale, sumOfSquares } from "./clip";
+import { clipScale, readSumOfSquares } from "./clip";
 import type { TrainingTask } from "./trainer";
 import { segmentOf, type FromWorker, type ToWorker, type WorkerSetup } from "./worker-pool";
 
@@ -116,14 +116,7 @@ async function start(setup: WorkerSetup, port: NonNullable<typeof parentPort>): 
         Atomics.load(fence, 0);
         const grads = gradients(m.names);
         try {
-          const sq = sumOfSquares([...grads.values()]);
-          let sumSquares: number;
-          try {
-            sumSquares = (await sq.data())[0];
-          } finally {
-            sq.dispose();
-          }
-          const gradNorm = Math.sqrt(sumSquares);
+          const gradNorm = Math.sqrt(await readSumOfSquares([...grads.values()]));
           const applied = Number.isFinite(m.loss) && Number.isFinite(gradNorm);
           const scale = applied ? clipScale(gradNorm, m.clipNorm) : 1;
           if (applied) optimizer.apply(grads, m.lr, scale);
