@@ -3,9 +3,10 @@
  * the model. A step: every worker computes the gradient of its rows of the global batch (its loss
  * weighted by its share of what the loss averages over) into its own slot of a SharedArrayBuffer;
  * then each sums one segment of all the slots, in worker order, into a shared sum (the same bits
- * whoever sums); then the main thread and every worker apply the same AdamW update from that sum,
- * so the replicas stay identical. The main thread only coordinates with small messages; gradient
- * values never travel through them. A worker that throws or exits fails the step with its index,
+ * whoever sums); then every worker clips and applies the same AdamW update from that sum, so the
+ * replicas stay identical (`step`; with `gradients` + `apply` the main thread updates its own copy
+ * too, and `replicaState` brings it a replica's weights and moments when it has not). The main
+ * thread only coordinates with small messages; gradient values never travel through them. A worker that throws or exits fails the step with its index,
  * step and error, and every worker is terminated.
  */
 import * as tf from "@tensorflow/tfjs";
