@@ -238,15 +238,16 @@ async function compare(title, vectors, queries, dim, modelId) {
     console.log("| --- | --- | --- | --- |");
     const kernelName = (r) =>
       ({ onnx: `ONNX Runtime MatMul, ${r.threads} thread${r.threads > 1 ? "s" : ""}`, pool: `ExactSearchPool, ${r.threads} worker threads (ONNX Runtime, 1 thread each)`, tfjs: `tfjs matMul (${backend.name})`, js: "JavaScript loops" })[r.kernel];
+    const exactName = (r) => `library ${r.kernel === "pool" ? "" : "ExactIndex, "}${kernelName(r)}${r.queries < nq ? ` (${r.queries} queries)` : ""}`;
     for (const r of exactRows) {
-      console.log(`| library ${r.kernel === "pool" ? "" : "ExactIndex, "}${kernelName(r)}${r.queries < nq ? ` (${r.queries} queries)` : ""} | ${fmt(r.qps)} | ${(r.qps / flatBest).toFixed(3)} | ${r.agree.toFixed(4)} |`);
+      console.log(`| ${exactName(r)} | ${fmt(r.qps)} | ${(r.qps / flatBest).toFixed(3)} | ${r.agree.toFixed(4)} |`);
     }
     for (const r of faiss.flat) console.log(`| FAISS IndexFlatIP, ${r.threads} thread${r.threads > 1 ? "s" : ""} | ${fmt(r.qps)} | ${(r.qps / flatBest).toFixed(3)} | ${r.recall.toFixed(4)} |`);
     console.log(`\nHNSW, M=${M}, efConstruction=${EF_CONSTRUCTION}: build ${buildSeconds.toFixed(1)} s (hnswlib-node, 1 thread), ${faiss.hnsw.build_seconds_1_thread.toFixed(1)} s (FAISS, 1 thread)`);
     console.log("| library | efSearch | library recall@k | library queries/s | FAISS recall@k | FAISS queries/s (best of 1, 2 threads) | library / FAISS at the library's recall (best setting of each) |");
     console.log("| --- | --- | --- | --- | --- | --- | --- |");
     const set = { name: title, vectors: n, dimension: dim, queries: nq, k: K, rows: [], notes: [] };
-    for (const r of exactRows) set.rows.push({ name: `library ${r.kernel === "pool" ? "" : "ExactIndex, "}${kernelName(r)}${r.queries < nq ? ` (${r.queries} queries)` : ""}`, queriesPerSecond: r.qps, recallAt10: r.agree, ratio: r.qps / flatBest });
+    for (const r of exactRows) set.rows.push({ name: exactName(r), queriesPerSecond: r.qps, recallAt10: r.agree, ratio: r.qps / flatBest });
     for (const r of faiss.flat) set.rows.push({ name: `FAISS IndexFlatIP, ${r.threads} thread${r.threads > 1 ? "s" : ""}`, queriesPerSecond: r.qps, recallAt10: r.recall, ratio: r.qps / flatBest });
     set.notes.push(`Exact rows: × FAISS flat's best thread count; recall of each against the ONNX kernel's ids (near-ties may swap at the k boundary).`);
     set.notes.push(`HNSW, M ${M}, efConstruction ${EF_CONSTRUCTION}: built in ${buildSeconds.toFixed(1)} s (hnswlib-node, 1 thread) and ${faiss.hnsw.build_seconds_1_thread.toFixed(1)} s (FAISS, 1 thread); HnswIndex searches one query at a time on one thread, HnswSearchPool splits the batch over its threads (a copy of the index each); × FAISS: the library's best queries/s (any thread count) over FAISS's (best of 1 and 2 threads), both interpolated at the row's recall.`);

@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from "node:os";
 import { RequestThreads } from "../core/threads";
-import { checkK, oneQuery, sortHits, toCheckedMatrix, type ExactIndex, type VectorHits, type VectorIndexMetadata, type VectorRows } from "./vector-search";
+import { checkK, oneQuery, sortHits, toCheckedMatrix, unpackHits, type ExactIndex, type PackedHits, type VectorHits, type VectorIndexMetadata, type VectorRows } from "./vector-search";
 
 export interface ExactPoolOptions {
   /** Threads (and shares of the vectors); default every core, at most one per 1,024 vectors. */
@@ -32,13 +32,10 @@ export interface ExactPoolRequest {
   readonly k: number;
 }
 
-/** A share's top-k of every query: k slots per query (k at most the share's size). */
-export interface ExactPoolHits {
+/** A share's top-k of every query (k at most the share's size). */
+export interface ExactPoolHits extends PackedHits {
   readonly type: "hits";
   readonly id: number;
-  readonly k: number;
-  readonly ids: Float64Array;
-  readonly scores: Float64Array;
 }
 
 /** The fewest vectors worth a thread of their own. */
@@ -91,21 +88,12 @@ export class ExactSearchPool {
     const rows = q.length / dimension;
     if (rows === 0) return [];
     const parts = await this.workers.request((id) => Array.from({ length: this.threads }, (_, thread) => ({ thread, message: { id, queries: q, k } satisfies ExactPoolRequest })));
+    const shares = parts.map(unpackHits);
     const kk = Math.min(k, this.size);
-    const out: VectorHits[] = [];
-    for (let r = 0; r < rows; r++) {
-      const ids: number[] = [];
-      const scores: number[] = [];
-      for (const part of parts) {
-        for (let i = r * part.k; i < (r + 1) * part.k; i++) {
-          ids.push(part.ids[i]);
-          scores.push(part.scores[i]);
-        }
-      }
-      const merged = sortHits(ids, scores);
-      out.push({ ids: merged.ids.slice(0, kk), scores: merged.scores.slice(0, kk) });
-    }
-    return out;
+    return Array.from({ length: rows }, (_, r) => {
+      const merged = sortHits(shares.flatMap((hits) => hits[r].ids), shares.flatMap((hits) => hits[r].scores));
+      return { ids: merged.ids.slice(0, kk), scores: merged.scores.slice(0, kk) };
+    });
   }
 
   /** Stops every thread; pending searches fail. */

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { ThreadMessage } from "../core/threads";
 import type { ExactPoolHits, ExactPoolRequest, ExactWorkerSetup } from "./exact-pool";
-import { ExactIndex } from "./vector-search";
+import { ExactIndex, packHits } from "./vector-search";
 
 function run(setup: ExactWorkerSetup, port: NonNullable<typeof parentPort>): void {
   const send = (m: ThreadMessage | ExactPoolHits, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
@@ -22,14 +22,8 @@ function run(setup: ExactWorkerSetup, port: NonNullable<typeof parentPort>): voi
   port.on("message", (m: ExactPoolRequest) => {
     index.searchBatchAsync(m.queries, m.k).then(
       (hits) => {
-        const k = Math.min(m.k, index.size);
-        const ids = new Float64Array(hits.length * k);
-        const scores = new Float64Array(hits.length * k);
-        hits.forEach((h, r) => {
-          ids.set(h.ids, r * k);
-          scores.set(h.scores, r * k);
-        });
-        send({ type: "hits", id: m.id, k, ids, scores }, [ids.buffer, scores.buffer]);
+        const packed = packHits(hits, Math.min(m.k, index.size));
+        send({ type: "hits", id: m.id, ...packed }, [packed.ids.buffer, packed.scores.buffer, packed.counts.buffer]);
       },
       (error: Error) => send({ type: "error", id: m.id, message: error.message })
     );

@@ -13,7 +13,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import * as path from "node:path";
 import { RequestThreads } from "../core/threads";
 import { HnswIndex, readHnswSidecar } from "./hnsw-index";
-import { checkK, oneQuery, toCheckedMatrix, type VectorHits, type VectorIndexMetadata, type VectorRows } from "./vector-search";
+import { checkK, oneQuery, toCheckedMatrix, unpackHits, type PackedHits, type VectorHits, type VectorIndexMetadata, type VectorRows } from "./vector-search";
 
 export interface HnswPoolOptions {
   /** Search threads; default: every core (the main thread only waits while they search). */
@@ -33,14 +33,10 @@ export type HnswPoolRequest =
   | { readonly type: "search"; readonly id: number; readonly queries: Float32Array; readonly k: number }
   | { readonly type: "ef"; readonly efSearch: number };
 
-/** Hits of a shard of queries: k slots per query, `counts` of them filled. */
-export interface HnswPoolHits {
+/** Hits of a shard of queries. */
+export interface HnswPoolHits extends PackedHits {
   readonly type: "hits";
   readonly id: number;
-  readonly k: number;
-  readonly ids: Float64Array;
-  readonly scores: Float64Array;
-  readonly counts: Uint32Array;
 }
 
 /** The fewest queries worth sending to a thread of their own: a message costs about what a few searches do. */
@@ -132,14 +128,7 @@ export class HnswSearchPool {
         return { thread: s, message: { type: "search", id, queries: part, k } satisfies HnswPoolRequest, transfer: [part.buffer] };
       })
     );
-    const hits: VectorHits[] = [];
-    for (const m of replies) {
-      for (let r = 0; r < m.counts.length; r++) {
-        const start = r * m.k;
-        hits.push({ ids: Array.from(m.ids.subarray(start, start + m.counts[r])), scores: Array.from(m.scores.subarray(start, start + m.counts[r])) });
-      }
-    }
-    return hits;
+    return replies.flatMap(unpackHits);
   }
 
   /** Stops every thread (pending searches fail) and removes the temporary copy of an in-memory index. */

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { HnswIndex } from "./hnsw-index";
+import { packHits } from "./vector-search";
 import type { ThreadMessage } from "../core/threads";
 import type { HnswPoolHits, HnswPoolRequest, HnswWorkerSetup } from "./hnsw-pool";
 
@@ -23,18 +24,9 @@ function run(setup: HnswWorkerSetup, port: NonNullable<typeof parentPort>): void
         index.efSearch = m.efSearch;
         return;
       }
-      const hits = index.searchBatch(m.queries, m.k);
-      const k = Math.min(m.k, index.size);
-      // Packed: k slots per query, a hit count per query (hnswlib may return fewer than k).
-      const ids = new Float64Array(hits.length * k);
-      const scores = new Float64Array(hits.length * k);
-      const counts = new Uint32Array(hits.length);
-      hits.forEach((h, r) => {
-        counts[r] = h.ids.length;
-        ids.set(h.ids, r * k);
-        scores.set(h.scores, r * k);
-      });
-      send({ type: "hits", id: m.id, k, ids, scores, counts }, [ids.buffer, scores.buffer, counts.buffer]);
+      // hnswlib may return fewer than k: the packed counts say how many.
+      const packed = packHits(index.searchBatch(m.queries, m.k), Math.min(m.k, index.size));
+      send({ type: "hits", id: m.id, ...packed }, [packed.ids.buffer, packed.scores.buffer, packed.counts.buffer]);
     } catch (error) {
       send({ type: "error", id: m.type === "search" ? m.id : -1, message: (error as Error).message });
     }

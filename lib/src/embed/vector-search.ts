@@ -174,6 +174,35 @@ export function checkIds(where: string, ids: ArrayLike<number>, count: number, t
   return out;
 }
 
+/** Hits of several queries in flat arrays, for a thread to hand over: k slots per query, `counts[r]` of them filled. */
+export interface PackedHits {
+  readonly k: number;
+  readonly ids: Float64Array;
+  readonly scores: Float64Array;
+  readonly counts: Uint32Array;
+}
+
+/** `hits` (at most k each) packed into k slots per query. */
+export function packHits(hits: readonly VectorHits[], k: number): PackedHits {
+  const ids = new Float64Array(hits.length * k);
+  const scores = new Float64Array(hits.length * k);
+  const counts = new Uint32Array(hits.length);
+  hits.forEach((h, r) => {
+    counts[r] = h.ids.length;
+    ids.set(h.ids, r * k);
+    scores.set(h.scores, r * k);
+  });
+  return { k, ids, scores, counts };
+}
+
+/** The hits `packHits` packed, one list per query. */
+export function unpackHits(packed: PackedHits): VectorHits[] {
+  return Array.from(packed.counts, (count, r) => ({
+    ids: Array.from(packed.ids.subarray(r * packed.k, r * packed.k + count)),
+    scores: Array.from(packed.scores.subarray(r * packed.k, r * packed.k + count)),
+  }));
+}
+
 /** Sorts hits best first: score descending, then the smaller id. */
 export function sortHits(ids: number[], scores: number[]): VectorHits {
   const order = ids.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || ids[a] - ids[b]);

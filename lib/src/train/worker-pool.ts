@@ -92,6 +92,23 @@ export interface WorkerPoolOptions {
   readonly label: string;
 }
 
+/**
+ * The summed gradients of the named weights as new tensors, copied out of the shared sum (it is
+ * rewritten next step); a name outside the layout is an error.
+ */
+export function gradientTensors(sum: Float32Array, byName: ReadonlyMap<string, WeightSlot>, names: readonly string[]): Map<string, tf.Tensor> {
+  const grads = new Map<string, tf.Tensor>();
+  for (const name of names) {
+    const s = byName.get(name);
+    if (!s) {
+      tf.dispose([...grads.values()]);
+      throw new Error(`no weight named "${name}" in this replica.`);
+    }
+    grads.set(name, tf.tensor(sum.slice(s.offset, s.offset + s.size), s.shape, "float32"));
+  }
+  return grads;
+}
+
 /** The segment of [0, total) that worker `index` of `count` sums. */
 export function segmentOf(index: number, count: number, total: number): [number, number] {
   return [Math.floor((index * total) / count), Math.floor(((index + 1) * total) / count)];
@@ -108,6 +125,7 @@ export class WorkerPool<B> {
   readonly count: number;
   private readonly threads: Worker[] = [];
   private readonly layout: WeightSlot[];
+  private readonly byName: Map<string, WeightSlot>;
   private readonly sum: Float32Array;
   private readonly fence: Int32Array;
   private readonly exited = new Set<number>();
@@ -127,6 +145,7 @@ export class WorkerPool<B> {
         return slot;
       })
     );
+    this.byName = new Map(this.layout.map((s) => [s.name, s]));
     const total = offset;
     const grads = new SharedArrayBuffer(4 * total * this.count);
     const sum = new SharedArrayBuffer(4 * total);
@@ -228,14 +247,7 @@ export class WorkerPool<B> {
    */
   async gradients(step: number, shards: ReadonlyArray<Shard<B> | null>, rng: RngState): Promise<{ loss: number; rng: RngState; grads: Map<string, tf.Tensor> }> {
     const { loss, rng: after, names } = await this.summed(step, shards, rng);
-    const byName = new Map(this.layout.map((s) => [s.name, s]));
-    const grads = new Map<string, tf.Tensor>();
-    for (const name of names) {
-      const s = byName.get(name) as WeightSlot;
-      // A copy: the shared buffer is rewritten next step.
-      grads.set(name, tf.tensor(this.sum.slice(s.offset, s.offset + s.size), s.shape, "float32"));
-    }
-    return { loss, rng: after, grads };
+    return { loss, rng: after, grads: gradientTensors(this.sum, this.byName, names) };
   }
 
   /**
@@ -305,9 +317,8 @@ export class WorkerPool<B> {
     this.threads.forEach((t, i) => t.postMessage({ type: "state", full: i === 0 } satisfies ToWorker<B>));
     const first = (await replies)[0] as Extract<FromWorker, { type: "state" }>;
     if (!first.weights || !first.optimizer) throw new Error(`${this.options.label}: worker 1 sent no state.`);
-    const byName = new Map(this.layout.map((s) => [s.name, s]));
     const weights = new Map<string, WeightValue>();
-    for (const [name, values] of first.weights) weights.set(name, { shape: (byName.get(name) as WeightSlot).shape.slice(), values });
+    for (const [name, values] of first.weights) weights.set(name, { shape: (this.byName.get(name) as WeightSlot).shape.slice(), values });
     return { weights, optimizer: first.optimizer };
   }
 

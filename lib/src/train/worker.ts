@@ -11,7 +11,7 @@ import type { Parameters } from "../model/parameters";
 import { AdamW } from "./adamw";
 import { clipScale, readSumOfSquares } from "./clip";
 import type { TrainingTask } from "./trainer";
-import { segmentOf, type FromWorker, type ToWorker, type WorkerSetup } from "./worker-pool";
+import { gradientTensors, segmentOf, type FromWorker, type ToWorker, type WorkerSetup } from "./worker-pool";
 
 type Factory = (config: unknown) => TrainingTask<unknown> | Promise<TrainingTask<unknown>>;
 
@@ -47,18 +47,11 @@ async function start(setup: WorkerSetup, port: NonNullable<typeof parentPort>): 
     const sum = new Float32Array(setup.sum);
     const fence = new Int32Array(setup.fence);
     const byName = new Map(setup.layout.map((s) => [s.name, s]));
-    /** The summed gradients of these weights, as new tensors (copies: the buffer is rewritten next step). */
-    const gradients = (names: readonly string[]): Map<string, tf.Tensor> => {
-      const grads = new Map<string, tf.Tensor>();
-      for (const name of names) {
-        const s = byName.get(name);
-        if (!s) {
-          tf.dispose([...grads.values()]);
-          throw new Error(`no weight named "${name}" in this replica.`);
-        }
-        grads.set(name, tf.tensor(sum.slice(s.offset, s.offset + s.size), s.shape, "float32"));
-      }
-      return grads;
+    const gradients = (names: readonly string[]) => gradientTensors(sum, byName, names);
+    const readWeights = async (): Promise<Map<string, Float32Array>> => {
+      const weights = new Map<string, Float32Array>();
+      for (const set of sets) for (const [name, v] of set.entries()) weights.set(name, (await v.data()) as Float32Array);
+      return weights;
     };
 
     handle = async (m) => {
@@ -129,13 +122,9 @@ async function start(setup: WorkerSetup, port: NonNullable<typeof parentPort>): 
           send({ type: "state", weights: null, optimizer: null });
           return;
         }
-        const weights = new Map<string, Float32Array>();
-        for (const set of sets) for (const [name, v] of set.entries()) weights.set(name, (await v.data()) as Float32Array);
-        send({ type: "state", weights, optimizer: await optimizer.stateAsync() });
+        send({ type: "state", weights: await readWeights(), optimizer: await optimizer.stateAsync() });
       } else if (m.type === "weights") {
-        const weights = new Map<string, Float32Array>();
-        for (const set of sets) for (const [name, v] of set.entries()) weights.set(name, (await v.data()) as Float32Array);
-        send({ type: "weights", weights });
+        send({ type: "weights", weights: await readWeights() });
       }
     };
     send({ type: "ready" });
