@@ -268,6 +268,15 @@ describe("one sandboxed process", () => {
   const config = sandboxConfig({ root: ROOT, isolation, limits: { checkMs: 3000 } });
   afterAll(() => disposeSandbox(config));
 
+  /** A sandbox with `source` loaded as exercise 9.9's answer cell. */
+  async function loadAnswer(source: string): Promise<SandboxProcess> {
+    const code = transpileCell(source, "exercise-9.9.ts");
+    if ("error" in code) throw new Error(code.error);
+    const { process: proc, load } = await SandboxProcess.start(config, { code: code.code, answerName: "answer", file: "exercise-9.9.ts", seed: 1 }, 20_000);
+    expect(load).toEqual({ ok: true });
+    return proc;
+  }
+
   it("is started behind the permission model and, as root on Linux, namespaces and another user", () => {
     const { command, args } = sandboxCommand(config);
     const line = [command, ...args].join(" ");
@@ -280,7 +289,7 @@ describe("one sandboxed process", () => {
   });
 
   it("answers calls by value: returned, async, thrown, and unsendable", async () => {
-    const code = transpileCell(
+    const proc = await loadAnswer(
       `let calls = 0;
 function answer(x: number[]): unknown {
   calls++;
@@ -289,12 +298,8 @@ function answer(x: number[]): unknown {
   if (x[0] === 3) throw new TypeError("three");
   if (x[0] === 4) { x.push(calls); return null; }
   return () => 1;
-}`,
-      "exercise-9.9.ts"
+}`
     );
-    if ("error" in code) throw new Error(code.error);
-    const { process: proc, load } = await SandboxProcess.start(config, { code: code.code, answerName: "answer", file: "exercise-9.9.ts", seed: 1 }, 20_000);
-    expect(load).toEqual({ ok: true });
     try {
       expect(await proc.call(encodeText([[1, 2]]), false, 3000)).toEqual({ kind: "returned", async: false, value: encodeValue([2, 4]) });
       expect(await proc.call(encodeText([[2, 0.5]]), false, 3000)).toEqual({ kind: "returned", async: true, value: encodeValue(Float32Array.from([2, 0.5])) });
@@ -312,16 +317,12 @@ function answer(x: number[]): unknown {
     const cap = config.nodeBaseMb + config.limits.memoryMb + 256;
     expect(config.nodeBaseMb).toBeGreaterThan(0);
     expect(args).toContain(`--data=${cap * 1024 * 1024}`);
-    const code = transpileCell(
+    const proc = await loadAnswer(
       `function answer(): number {
   const hoard: Uint8Array[] = [];
   try { for (;;) hoard.push(new Uint8Array(16 * 1024 * 1024)); } catch { return hoard.length * 16; }
-}`,
-      "exercise-9.9.ts"
+}`
     );
-    if ("error" in code) throw new Error(code.error);
-    const { process: proc, load } = await SandboxProcess.start(config, { code: code.code, answerName: "answer", file: "exercise-9.9.ts", seed: 1 }, 20_000);
-    expect(load).toEqual({ ok: true });
     try {
       const result = await proc.call(encodeText([]), false, 3000);
       // Stopped at the cap: the answer caught the failed allocation, or V8 itself found no page left.
