@@ -1,12 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend, Rng } from "shoplm";
+import { initBackend } from "shoplm";
 import { ExactSearchPool } from "../../lib/src/embed/exact-pool";
 import { ExactIndex } from "../../lib/src/embed/vector-search";
-
-function gaussian(seed: number, rows: number, dim: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: rows * dim }, () => rng.normal());
-}
+import { gaussian } from "../fixtures/vectors";
 
 const DIM = 16;
 

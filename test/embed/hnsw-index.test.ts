@@ -2,15 +2,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Rng } from "shoplm";
 import { HnswIndex, readHnswSidecar } from "../../lib/src/embed/hnsw-index";
 import { efSearchSweep, recallAgainstExact } from "../../lib/src/embed/index-recall";
 import { ExactIndex } from "../../lib/src/embed/vector-search";
-
-function gaussian(seed: number, rows: number, dim: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: rows * dim }, () => rng.normal());
-}
+import { gaussian } from "../fixtures/vectors";
 
 const tempDirs: string[] = [];
 function tempDir(): string {

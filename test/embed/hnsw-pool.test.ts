@@ -2,14 +2,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Rng } from "shoplm";
 import { HnswIndex, HNSW_INDEX_FILE } from "../../lib/src/embed/hnsw-index";
 import { HnswSearchPool } from "../../lib/src/embed/hnsw-pool";
-
-function gaussian(seed: number, rows: number, dim: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: rows * dim }, () => rng.normal());
-}
+import { gaussian } from "../fixtures/vectors";
 
 const tempDirs: string[] = [];
 function tempDir(): string {

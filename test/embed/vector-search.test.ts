@@ -4,17 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend, Rng } from "shoplm";
+import { initBackend } from "shoplm";
 import { ExactIndex, type VectorHits } from "../../lib/src/embed/vector-search";
+import { gaussian } from "../fixtures/vectors";
 
 const PYTHON = "/usr/bin/python3";
 const hasFaiss = spawnSync(PYTHON, ["-c", "import faiss"], { encoding: "utf8" }).status === 0;
 const FAISS_SCRIPT = path.resolve(__dirname, "..", "..", "scripts", "golden", "faiss_reference.py");
-
-function gaussian(seed: number, rows: number, dim: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: rows * dim }, () => rng.normal());
-}
 
 /** Every score in double precision, sorted by score then id: the definition, written plainly. */
 function bruteForce(matrix: Float32Array, ids: readonly number[], query: Float32Array, dim: number, k: number): VectorHits {
