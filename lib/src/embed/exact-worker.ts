@@ -22,8 +22,8 @@ function run(setup: ExactWorkerSetup, port: NonNullable<typeof parentPort>): voi
   port.on("message", (m: ExactPoolRequest) => {
     index.searchBatchAsync(m.queries, m.k).then(
       (hits) => {
-        const packed = packHits(hits, Math.min(m.k, index.size));
-        send({ type: "hits", id: m.id, ...packed }, [packed.ids.buffer, packed.scores.buffer, packed.counts.buffer]);
+        const { packed, transfer } = packHits(hits, Math.min(m.k, index.size));
+        send({ type: "hits", id: m.id, ...packed }, transfer);
       },
       (error: Error) => send({ type: "error", id: m.id, message: error.message })
     );

@@ -25,8 +25,8 @@ function run(setup: HnswWorkerSetup, port: NonNullable<typeof parentPort>): void
         return;
       }
       // hnswlib may return fewer than k: the packed counts say how many.
-      const packed = packHits(index.searchBatch(m.queries, m.k), Math.min(m.k, index.size));
-      send({ type: "hits", id: m.id, ...packed }, [packed.ids.buffer, packed.scores.buffer, packed.counts.buffer]);
+      const { packed, transfer } = packHits(index.searchBatch(m.queries, m.k), Math.min(m.k, index.size));
+      send({ type: "hits", id: m.id, ...packed }, transfer);
     } catch (error) {
       send({ type: "error", id: m.type === "search" ? m.id : -1, message: (error as Error).message });
     }

@@ -182,8 +182,8 @@ export interface PackedHits {
   readonly counts: Uint32Array;
 }
 
-/** `hits` (at most k each) packed into k slots per query. */
-export function packHits(hits: readonly VectorHits[], k: number): PackedHits {
+/** `hits` (at most k each) packed into k slots per query, with the buffers to transfer (not copy) to another thread. */
+export function packHits(hits: readonly VectorHits[], k: number): { packed: PackedHits; transfer: ArrayBuffer[] } {
   const ids = new Float64Array(hits.length * k);
   const scores = new Float64Array(hits.length * k);
   const counts = new Uint32Array(hits.length);
@@ -192,7 +192,7 @@ export function packHits(hits: readonly VectorHits[], k: number): PackedHits {
     ids.set(h.ids, r * k);
     scores.set(h.scores, r * k);
   });
-  return { k, ids, scores, counts };
+  return { packed: { k, ids, scores, counts }, transfer: [ids.buffer, scores.buffer, counts.buffer] };
 }
 
 /** The hits `packHits` packed, one list per query. */
