@@ -233,6 +233,18 @@ describe("the gradebook", () => {
     expect(checkLine(check({ name: "<b>x</b>", status: "failed", kind: "wrong", message: "got <i>" }))).toContain("&lt;b&gt;x&lt;/b&gt;: <code>got &lt;i&gt;</code>");
   });
 
+  it("the reason details the commonest kind of failure, the earliest on a tie", () => {
+    const timeout = { status: "error" as const, kind: "timeout" as const, message: "the answer took longer than the 1.5 s limit" };
+    const memory = { status: "error" as const, kind: "memory" as const, message: "used more than 128 MB of memory" };
+    const checks = [check({ name: "a", ...timeout }), check({ name: "b", number: 2, ...memory }), check({ name: "c", number: 3, ...memory })];
+    expect(exerciseReason("failed", checks)).toBe(
+      '3 of 3 checks did not pass (took too long x1, used too much memory x2); most often check "b": used more than 128 MB of memory',
+    );
+    expect(exerciseReason("failed", checks.slice(0, 2))).toBe(
+      '2 of 2 checks did not pass (took too long x1, used too much memory x1); first check "a": the answer took longer than the 1.5 s limit',
+    );
+  });
+
   it("CSV quotes what needs quoting and defuses spreadsheet formulas", () => {
     const grade: StudentGrade = {
       version: 1,

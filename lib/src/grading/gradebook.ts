@@ -92,14 +92,18 @@ export function exerciseReason(status: ExerciseStatus, checks: readonly GradedCh
   if (loadProblem) return loadProblem;
   const failing = checks.filter((c) => c.status !== "passed");
   if (failing.length === 0) return "";
-  const first = failing[0];
-  const detail = first.hidden
-    ? `hidden check ${first.number}: ${FAILURE_TEXT[first.kind ?? "wrong"]}`
-    : `check "${first.name}": ${first.message || FAILURE_TEXT[first.kind ?? "wrong"]}`;
   const kinds = new Map<FailureKind, number>();
   for (const c of failing) kinds.set(c.kind ?? "wrong", (kinds.get(c.kind ?? "wrong") ?? 0) + 1);
+  // Detail the commonest kind of failure (the earliest on a tie): on a busy machine a memory bomb's
+  // first check can time out before the cap stops it, and the student should read what most checks say.
+  let commonest = failing[0].kind ?? "wrong";
+  for (const [k, n] of kinds) if (n > (kinds.get(commonest) ?? 0)) commonest = k;
+  const shown = failing.find((c) => (c.kind ?? "wrong") === commonest) ?? failing[0];
+  const detail = shown.hidden
+    ? `hidden check ${shown.number}: ${FAILURE_TEXT[shown.kind ?? "wrong"]}`
+    : `check "${shown.name}": ${shown.message || FAILURE_TEXT[shown.kind ?? "wrong"]}`;
   const tally = [...kinds].map(([k, n]) => `${FAILURE_TEXT[k]} x${n}`).join(", ");
-  const text = `${failing.length} of ${checks.length} checks did not pass (${tally}); first ${detail}`;
+  const text = `${failing.length} of ${checks.length} checks did not pass (${tally}); ${shown === failing[0] ? "first" : "most often"} ${detail}`;
   return text.length > 400 ? `${text.slice(0, 397)}...` : text;
 }
 
