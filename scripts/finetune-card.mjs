@@ -44,12 +44,15 @@ function taskBlock(title, r) {
   ];
 }
 
+const BM25 = "BM25 (tuned on train)";
+const LTR = "LambdaMART on text-match features";
+
 function relevanceBlock(name, r) {
   const folds = r.folds;
   const lines = [
     `### ${r.data.split(/[\\/]/).pop()}: ${name}`,
     "",
-    `\`${r.command}\`: ${r.format}, ${int(r.pairs)} pairs, ${r.queries} queries, ${folds.length} folds (${r.split === "queries" ? "grouped by query: test queries unseen in training" : "the files' own folds"}); cross-encoder ${r.method}${r.matchChannel ? " with the lexical match channel" : ""}${r.init === "scratch" ? " from random weights" : ""}, ${r.steps} steps of ${r.batchSize} per fold, max length ${r.maxLength}${r.fuse ? "; also fused with the tuned BM25 (each one's scores z-scored within the query's pool and added, equal weights, nothing tuned)" : ""}; backend ${r.backend}, ${Math.round(r.seconds)} s.`,
+    `\`${r.command}\`: ${r.format}, ${int(r.pairs)} pairs, ${r.queries} queries, ${folds.length} folds (${r.split === "queries" ? "grouped by query: test queries unseen in training" : "the files' own folds"}); cross-encoder ${r.method}${r.matchChannel ? " with the lexical match channel" : ""}${r.init === "scratch" ? " from random weights" : ""}, ${r.steps} steps of ${r.batchSize} per fold, max length ${r.maxLength}${r.fuse ? `; also fused with the tuned BM25${r.scorers.some((x) => x.name.startsWith("fusion:") && x.name.includes(LTR)) ? " and with the LambdaMART text-match ranker" : ""} (each pair's scores z-scored within the query's pool and added, equal weights, nothing tuned)` : ""}; backend ${r.backend}, ${Math.round(r.seconds)} s.`,
   ];
   if (r.dapt) lines.push(`Domain-adaptive pretraining first: ${r.dapt.steps} masked-LM steps on ${int(r.dapt.texts)} product texts (${f(r.dapt.piecesPerWord, 2)} WordPiece pieces per word); held-out perplexity ${f(r.dapt.perplexityBefore, 1)} → ${f(r.dapt.perplexityAfter, 1)}.`);
   lines.push("", `| scorer | NDCG@10 mean | std over folds | RMSE | ${folds.join(" | ")} |`, `| --- | ---: | ---: | ---: | ${folds.map(() => "---:").join(" | ")} |`);
@@ -65,16 +68,19 @@ function startsTable(records) {
   const lines = [
     "Every Crowdflower run side by side (the same folds; each run's own BM25 tuned on each fold's training part):",
     "",
-    "| record | start | input | cross-encoder NDCG@10 | BM25 tuned | difference (randomisation p) | fused with BM25 (z-scores) |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    "| record | start | input | cross-encoder NDCG@10 | BM25 tuned | difference (randomisation p) | LambdaMART, text-match features | fused with BM25 (z-scores) | fused with LambdaMART (z-scores) |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const [name, r] of records) {
     const ce = r.scorers.find((x) => x.name.startsWith("cross-encoder"));
-    const bm25 = r.scorers.find((x) => x.name === "BM25 (tuned on train)");
-    const fusion = r.scorers.find((x) => x.name.startsWith("fusion:"));
+    const bm25 = r.scorers.find((x) => x.name === BM25);
+    const ltr = r.scorers.find((x) => x.name === LTR);
+    const fusion = (part) => r.scorers.find((x) => x.name === `fusion: ${ce?.name} + ${part}, z-scores`);
     const c = r.comparisons.find((x) => x.a === ce?.name && x.b === bm25?.name);
     const start = r.init === "scratch" ? "random weights" : r.dapt ? `shop checkpoint + ${r.dapt.steps} masked-LM steps on the data's product text` : "shop checkpoint";
-    lines.push(`| ${name} | ${start} | ${r.matchChannel ? "pair + match channel" : "pair"} | ${f(ce?.ndcgMean, 4)} | ${f(bm25?.ndcgMean, 4)} | ${c ? `${f(c.meanDifference, 4)} (${Number(c.randomisationP).toExponential(1)})` : "-"} | ${fusion ? f(fusion.ndcgMean, 4) : "-"} |`);
+    lines.push(
+      `| ${name} | ${start} | ${r.matchChannel ? "pair + match channel" : "pair"} | ${f(ce?.ndcgMean, 4)} | ${f(bm25?.ndcgMean, 4)} | ${c ? `${f(c.meanDifference, 4)} (${Number(c.randomisationP).toExponential(1)})` : "-"} | ${ltr ? f(ltr.ndcgMean, 4) : "-"} | ${fusion(BM25) ? f(fusion(BM25).ndcgMean, 4) : "-"} | ${fusion(LTR) ? f(fusion(LTR).ndcgMean, 4) : "-"} |`
+    );
   }
   lines.push("");
   return lines;

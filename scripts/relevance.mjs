@@ -32,16 +32,19 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
   --max-length N       tokens per (query, product) pair (default 64)
   --match-channel      mark the words query and product share with two extra segment types
                        (the lexical match channel; --method full only)
-  --fuse               also score the cross-encoder fused with the tuned BM25: each one's scores
+  --fuse               also score the cross-encoder fused with the tuned BM25, and with the
+                       LambdaMART text-match ranker: each pair's scores
                        z-scored within the query's pool and added (equal weights, nothing tuned)
   --k N                NDCG cutoff (default 10)
   --seed N             folds, sampling and initialisation (default 0)
+  --workers N|auto     gradient worker threads for the cross-encoder (pointwise objective; not
+                       adalora): default 1, or COURSE_WORKERS; auto: the cores minus one
   --only-folds 1,2     run these folds only (numbered from 1)
   --out DIR            write predictions.csv, report.json and report.md (an empty or new folder)
   --force              replace an earlier --out folder written by this command`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const VALUED = ["data", "format", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "objective", "per-pool", "max-length", "k", "seed", "only-folds", "out"];
+const VALUED = ["data", "format", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "objective", "per-pool", "max-length", "k", "seed", "only-folds", "out", "workers"];
 const cli = commandLine("relevance", { ...Object.fromEntries(VALUED.map((name) => [name, "string"])), force: "boolean", "match-channel": "boolean", fuse: "boolean" }, USAGE);
 const { fail } = cli;
 cli.require("data");
@@ -76,6 +79,9 @@ const batchSize = cli.int("batch", profile.train.batchSize, 1);
 const maxLength = cli.int("max-length", 64, 8);
 const perPool = cli.int("per-pool", 8, 2);
 const learningRate = cli.number("lr", undefined);
+// Gradient worker threads for the cross-encoder: the main thread alone unless asked (or COURSE_WORKERS).
+const workersArg = cli.get("workers");
+const workers = workersArg === undefined ? undefined : workersArg === "auto" ? "auto" : cli.int("workers", 1, 1);
 const started = performance.now();
 const backend = await shoplm.initBackend();
 
@@ -131,9 +137,11 @@ if (daptSteps > 0 && method !== "none") {
 
 const predictions = [];
 // The baselines of the same run: random, the training mean grade (the RMSE a grade predictor must beat),
-// BM25F with its usual parameters and BM25F tuned on each fold's training part.
+// BM25F with its usual parameters, BM25F tuned on each fold's training part, and LambdaMART over
+// text-match features trained on it (the learned lexical baseline).
 const bm25Tuned = shoplm.rememberingScorer(shoplm.bm25RelevanceScorer(folds, { k }));
-const scorers = [shoplm.randomRelevanceScorer(seed), shoplm.meanGradeScorer(), shoplm.bm25FixedScorer(folds), bm25Tuned];
+const ltr = shoplm.rememberingScorer(shoplm.lambdaMartRelevanceScorer(folds, { seed, evalAt: k }));
+const scorers = [shoplm.randomRelevanceScorer(seed), shoplm.meanGradeScorer(), shoplm.bm25FixedScorer(folds), bm25Tuned, ltr];
 let crossEncoder = null;
 if (method !== "none") {
   crossEncoder = shoplm.crossEncoderScorer({
@@ -149,6 +157,7 @@ if (method !== "none") {
     learningRate,
     maxLength,
     seed,
+    workers,
     classWeights: false,
     onPredictions: (fold, pool, predicted) => {
       pool.items.forEach((item, i) => predictions.push({ fold, query_id: pool.queryId, query: pool.query, item: item.id, product_id: item.productId, grade: item.grade, predicted: predicted[i] }));
@@ -157,7 +166,9 @@ if (method !== "none") {
   const remembered = shoplm.rememberingScorer(crossEncoder);
   scorers.push(remembered);
   // Listed after both parts: it reuses their fold models and scores (the cross-encoder trains once).
-  if (fuse) scorers.push(shoplm.fusedRelevanceScorer(`fusion: ${crossEncoder.name} + ${bm25Tuned.name}, z-scores`, [remembered, bm25Tuned]));
+  if (fuse) {
+    for (const lexical of [bm25Tuned, ltr]) scorers.push(shoplm.fusedRelevanceScorer(`fusion: ${crossEncoder.name} + ${lexical.name}, z-scores`, [remembered, lexical]));
+  }
   console.log(`cross-encoder: ${method} from ${init === "scratch" ? "random weights of the sizes of " : ""}${dapt ? "the domain-adapted " : ""}${cli.get("checkpoint") ?? "data/models/full"}, ${steps} steps per fold, batch ${batchSize}, max length ${maxLength}${matchChannel ? ", lexical match channel" : ""}, ${objective} loss${objective === "pointwise" ? "" : ` (${perPool} candidates per query in a batch)`}`);
 }
 let report;
@@ -180,10 +191,14 @@ if (crossEncoder) {
   for (const other of report.scorers.filter((s) => s.name !== crossEncoder.name)) {
     comparisons.push(shoplm.compareRelevanceScorers(report, crossEncoder.name, other.name, { seed }));
   }
-  // The fusion against the stronger of its parts' usual rival.
-  const fusion = report.scorers.find((s) => s.name.startsWith("fusion:"));
-  if (fusion) comparisons.push(shoplm.compareRelevanceScorers(report, fusion.name, bm25Tuned.name, { seed }));
+  // Each fusion against its lexical part.
+  for (const lexical of [bm25Tuned, ltr]) {
+    const fusion = report.scorers.find((s) => s.name === `fusion: ${crossEncoder.name} + ${lexical.name}, z-scores`);
+    if (fusion) comparisons.push(shoplm.compareRelevanceScorers(report, fusion.name, lexical.name, { seed }));
+  }
 }
+// The learned lexical ranker against the tuned BM25 it builds on.
+comparisons.push(shoplm.compareRelevanceScorers(report, ltr.name, bm25Tuned.name, { seed }));
 const lines = [
   `NDCG@${k} (linear gain of the grade, ties averaged) and RMSE of the predicted grade; mean and sample std over folds.`,
   "",
@@ -216,6 +231,7 @@ if (out) {
       objective,
       matchChannel,
       fuse,
+      workers: shoplm.resolveWorkers(workers),
       perPool: objective === "pointwise" ? null : perPool,
       init,
       dapt,

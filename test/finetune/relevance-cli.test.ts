@@ -52,7 +52,7 @@ describe("npm run relevance on a new relevance file", () => {
     const r = relevance(["--data", path.join(dir, "judged.csv"), "--format", "crowdflower", "--folds", "3", "--method", "probe", "--steps", "4", "--batch", "8", "--max-length", "24", "--out", out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/crowdflower, 72 pairs, 12 queries, 3 folds \(grouped by query, seed 0\)/);
-    for (const name of ["random", "mean grade", "BM25", "cross-encoder \\(probe\\)"]) expect(r.stdout).toMatch(new RegExp(`\\| ${name}`));
+    for (const name of ["random", "mean grade", "BM25", "LambdaMART on text-match features", "cross-encoder \\(probe\\)"]) expect(r.stdout).toMatch(new RegExp(`\\| ${name}`));
     expect(readdirSync(out).sort()).toEqual(["predictions.csv", "report.json", "report.md"]);
     const rows = parse(readFileSync(path.join(out, "predictions.csv"), "utf8"), { columns: true }) as Record<string, string>[];
     expect(rows.length).toBe(72);

@@ -79,6 +79,27 @@ describe("lambda gradients", () => {
     expect(h[1]).toBeCloseTo(4 * rho * (1 - rho) * delta, 15);
   });
 
+  it("linear gain, worked by hand: labels 3, 1, 0 weigh pairs by the label, not 2^label - 1", () => {
+    // Scores 0, 0, 0 keep row order: ranks 0, 1, 2; discounts 1, 1/log2 3, 1/2. Linear gains 3, 1, 0:
+    // IDCG = 3 + 1/log2 3. Pair (0, 1): |3 - 1| |1 - 1/log2 3| / IDCG; (0, 2): 3 (1 - 1/2) / IDCG;
+    // (1, 2): 1 |1/log2 3 - 1/2| / IDCG; rho = 1/2 on each, so g[0] = -(d01 + d02) / 2.
+    const data = oneQuery([3, 1, 0]);
+    const g = new Float64Array(3);
+    const h = new Float64Array(3);
+    const l3 = 1 / Math.log2(3);
+    const idcg = 3 + l3;
+    const [d01, d02, d12] = [(2 * (1 - l3)) / idcg, (3 * 0.5) / idcg, (l3 - 0.5) / idcg];
+    lambdaGradients(data, new Float64Array(3), g, h, { gain: "linear" });
+    expect(g[0]).toBeCloseTo(-(d01 + d02) / 2, 15);
+    expect(g[1]).toBeCloseTo((d01 - d12) / 2, 15);
+    expect(g[2]).toBeCloseTo((d02 + d12) / 2, 15);
+    // Exponential (the default) weighs the same pairs by gains 7, 1, 0.
+    lambdaGradients(data, new Float64Array(3), g, h);
+    const idcgExp = 7 + l3;
+    expect(g[0]).toBeCloseTo(-((6 * (1 - l3)) / idcgExp + (7 * 0.5) / idcgExp) / 2, 15);
+    expect(() => trainLambdaMart(data, { gain: "log" as never })).toThrow(/gain must be "linear" or "exponential", got "log"/);
+  });
+
   it("equal the numerical gradient of the pairwise loss weighted by |dNDCG| (weights included)", () => {
     const rng = new Rng(7);
     const labels = [3, 0, 2, 1, 0, 2, 1, 3];

@@ -31,6 +31,22 @@ export function classificationBatch(examples: readonly EncodedExample[], padId: 
   };
 }
 
+/** Rows [start, end) of a classification batch (same padded length). */
+export function sliceClassificationBatch(b: ClassificationBatch, start: number, end: number): ClassificationBatch {
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= b.batch)) {
+    throw new Error(`sliceClassificationBatch: expected rows 0 <= start < end <= ${b.batch}, got [${start}, ${end}).`);
+  }
+  const [lo, hi] = [start * b.length, end * b.length];
+  return {
+    batch: end - start,
+    length: b.length,
+    inputIds: b.inputIds.slice(lo, hi),
+    attentionMask: b.attentionMask.slice(lo, hi),
+    tokenTypeIds: b.tokenTypeIds.slice(lo, hi),
+    labels: b.labels.slice(start, end),
+  };
+}
+
 export class SequenceClassifier extends HeadedEncoder<ClassificationBatch> {
   constructor(
     encoder: Encoder,
@@ -99,7 +115,11 @@ export class SequenceClassifier extends HeadedEncoder<ClassificationBatch> {
 
   /** Training batches over `examples` (what `fineTune` draws from). */
   batchSource(examples: readonly EncodedExample[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): ShuffledBatches<EncodedExample, ClassificationBatch> {
-    return new ShuffledBatches(examples, options, classificationBatch, (b) => b.batch);
+    // What the loss averages over: the examples, or with class weights the sum of their weights
+    // (the loss is the weighted mean), so that worker shards weigh their losses right.
+    const weights = this.classWeights;
+    const count = weights ? (b: ClassificationBatch) => b.labels.reduce((sum, y) => sum + weights[y], 0) : (b: ClassificationBatch) => b.batch;
+    return new ShuffledBatches(examples, options, classificationBatch, count, sliceClassificationBatch);
   }
 
   /** One label index per example (what `predict` is scored against). */

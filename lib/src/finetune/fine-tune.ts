@@ -6,7 +6,8 @@
  */
 import type { Parameters, WeightValue } from "../model/parameters";
 import type { ScheduleOptions } from "../train/schedule";
-import { Trainer, type BatchSource, type TrainingTask, type TrainStepInfo } from "../train/trainer";
+import { resolveWorkers, Trainer, type BatchSource, type TrainingTask, type TrainStepInfo } from "../train/trainer";
+import type { WorkerTaskSpec } from "../train/worker-pool";
 import { EarlyStopping, type EarlyStoppingOptions } from "./early-stopping";
 import type { EncodedExample } from "./examples";
 import type { FineTuneMethod } from "./method";
@@ -45,6 +46,16 @@ export interface FineTuneOptions<E = EncodedExample> {
   readonly score?: (yTrue: Int32Array, yPred: Int32Array) => number;
   readonly earlyStopping?: EarlyStoppingOptions;
   readonly onStep?: (info: TrainStepInfo) => void;
+  /**
+   * Gradient worker threads (see `TrainerOptions.workers`). More than one needs `workerTask` and a
+   * batch source that splits by rows, and a method without per-step hooks (AdaLoRA reallocates its
+   * ranks on the main thread after each update, which replicas would not see). Asked for
+   * explicitly, a classifier that cannot is an error; a count from COURSE_WORKERS falls back to one
+   * thread for it.
+   */
+  readonly workers?: number | "auto";
+  /** How a worker thread builds its replica of the classifier (`classifierWorkerSpec`). */
+  readonly workerTask?: WorkerTaskSpec;
 }
 
 export interface FineTuneEval {
@@ -61,6 +72,8 @@ export interface FineTuneResult {
   readonly best: FineTuneEval | null;
   readonly seconds: number;
   readonly trainableParameters: number;
+  /** Threads that computed gradients (1: the main thread alone). */
+  readonly workers: number;
 }
 
 /** Plain accuracy of label indices. */
@@ -74,6 +87,22 @@ function snapshotTrainable<E, B>(classifier: FineTunable<E, B>): Map<string, Wei
   return classifier.trainableSets().map((s) => s.snapshot());
 }
 
+/** The threads a run can use (see `FineTuneOptions.workers`). */
+function workerCount<E, B>(classifier: FineTunable<E, B>, source: BatchSource<B>, options: FineTuneOptions<E>, label: string): number {
+  const asked = resolveWorkers(options.workers);
+  if (asked === 1) return 1;
+  const why = !options.workerTask
+    ? "this classifier has no worker recipe (sequence classifiers trained through trainCrossEncoder have one)"
+    : !source.slice
+      ? "its batches cannot be split by rows"
+      : classifier.method.afterStep
+        ? `method "${classifier.method.name}" changes the model after each update on the main thread`
+        : null;
+  if (why === null) return asked;
+  if (options.workers === undefined) return 1; // COURSE_WORKERS is a preference, for the runs that can use it
+  throw new Error(`${label}: ${asked} workers asked for, but ${why}; train with workers: 1.`);
+}
+
 export async function fineTune<E, B>(classifier: FineTunable<E, B>, train: readonly E[], options: FineTuneOptions<E>): Promise<FineTuneResult> {
   if (train.length === 0) throw new Error("fineTune: no training examples.");
   const source = classifier.batchSource(train, { batchSize: options.batchSize, padId: options.padId, maxLength: options.maxLength });
@@ -83,13 +112,15 @@ export async function fineTune<E, B>(classifier: FineTunable<E, B>, train: reado
     warmupSteps: options.warmupSteps ?? Math.floor(options.steps / 10),
     decay: "linear",
   };
+  const label = `fineTune(${classifier.method.name})`;
   const trainer = new Trainer(classifier.task(), source, {
     steps: options.steps,
     schedule,
     optimizer: { weightDecay: options.weightDecay, learningRateScale: classifier.method.learningRateScale },
     seed: options.seed ?? 0,
-    workers: 1,
-    label: `fineTune(${classifier.method.name})`,
+    workers: workerCount(classifier, source, options, label),
+    workerTask: options.workerTask,
+    label,
   });
   const validation = options.validation;
   const truth = validation ? classifier.labelsOf(validation) : null;
@@ -119,12 +150,13 @@ export async function fineTune<E, B>(classifier: FineTunable<E, B>, train: reado
       }
     }
   } finally {
-    trainer.dispose();
+    // Worker threads (if any) exit before the run returns.
+    await trainer.close().finally(() => trainer.dispose());
   }
   if (stopper && bestWeights) {
     const sets = classifier.trainableSets();
     sets.forEach((s, i) => s.load((bestWeights as Map<string, WeightValue>[])[i]));
   }
   const best = stopper ? (stopper.best ? { step: stopper.best.step, score: stopper.best.value } : null) : (evals[evals.length - 1] ?? null);
-  return { losses, evals, steps: trainer.step, best, seconds: (performance.now() - start) / 1000, trainableParameters: classifier.trainableParameters() };
+  return { losses, evals, steps: trainer.step, best, seconds: (performance.now() - start) / 1000, trainableParameters: classifier.trainableParameters(), workers: trainer.workers };
 }

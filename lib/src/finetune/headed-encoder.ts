@@ -96,10 +96,21 @@ export class ShuffledBatches<E, B extends PaddedBatch> implements BatchSource<B>
     readonly examples: readonly E[],
     readonly options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number },
     private readonly pad: (examples: readonly E[], padId: number, maxLength: number) => B,
-    private readonly count: (batch: B) => number
+    private readonly count: (batch: B) => number,
+    /** Rows [start, end) of a batch, for worker threads (sources without it train on one thread). */
+    private readonly rows?: (batch: B, start: number, end: number) => B
   ) {
     this.sampler = new BatchSampler(examples.length, options.batchSize);
+    if (rows) {
+      this.slice = (batch, start, end) => {
+        const part = rows(batch, start, end);
+        return { batch: part, count: count(part) };
+      };
+    }
   }
+
+  /** Present when the batches can be split by rows (see `BatchSource.slice`). */
+  readonly slice?: (batch: B, start: number, end: number) => { readonly batch: B; readonly count: number };
 
   next(rng: Rng): DrawnBatch<B> {
     const batch = this.pad(this.sampler.next(rng).map((i) => this.examples[i]), this.options.padId, this.options.maxLength);

@@ -7,7 +7,8 @@ export {
 export {
   checkTokenizerFits, encodeExamples, type LabelledText, type EncodedExample, type EncodeExamplesOptions,
 } from "./examples";
-export { classificationBatch, type ClassificationBatch, SequenceClassifier } from "./classifier";
+export { classificationBatch, sliceClassificationBatch, type ClassificationBatch, SequenceClassifier } from "./classifier";
+export { classifierWorkerSpec, classifierWorkerTask, type ClassifierRecipe } from "./classifier-worker";
 export { type EarlyStoppingOptions, EarlyStopping } from "./early-stopping";
 export { fineTune, type FineTuneOptions, type FineTuneEval, type FineTuneResult } from "./fine-tune";
 export { linearProbe } from "./probe";
@@ -37,7 +38,7 @@ export {
 } from "./fine-tuned-checkpoint";
 export {
   shippedCheckpointDir, type MethodSettings, DEFAULT_LEARNING_RATES, type TrainedModel, type FineTuneObserver,
-  type RunSetup, type TrainingSettings, lossEnds,
+  type RunSetup, type TrainingSettings, lossEnds, encoderAndMethod,
 } from "./run";
 export { type ForgettingOptions, fineTunedMlm } from "./forgetting";
 export {

@@ -20,6 +20,7 @@ import type { Checkpoint } from "../model/checkpoint";
 import { judgedPools, judgmentQrels, keywordRanker, popularityRanker, randomRanker, type PoolRanker } from "../rank/baselines";
 import type { FoldModel, RelevancePool, RelevanceScorer } from "../rank/relevance-folds";
 import type { WordPieceTokenizer } from "../text/wordpiece";
+import { classifierWorkerSpec } from "./classifier-worker";
 import { classificationBatch, SequenceClassifier } from "./classifier";
 import { encodeExamples, type EncodedExample, type LabelledText } from "./examples";
 import { fineTune, type FineTuneResult } from "./fine-tune";
@@ -216,7 +217,15 @@ export async function trainCrossEncoder(options: CrossEncoderOptions): Promise<T
     crossEncoder = new CrossEncoder(classifier, tokenizer, scale, maxLength);
     const objective = options.objective ?? "pointwise";
     let training: FineTuneResult;
-    if (objective === "pointwise") training = await fineTune(classifier, train, fineTuneSettings(options, run, maxLength, validation));
+    if (objective === "pointwise") {
+      const workerTask = classifierWorkerSpec({
+        checkpoint: base.dir,
+        setup: { method: options.method, ...methodSettingsOf(options), seed, fromScratch: options.fromScratch, matchChannel: options.matchChannel },
+        head: { labels: scale.labels, pooling: options.pooling ?? "cls", seed },
+        classWeights: weights ?? null,
+      });
+      training = await fineTune(classifier, train, { ...fineTuneSettings(options, run, maxLength, validation), workerTask });
+    }
     else {
       const ranker = new PoolRankingClassifier(classifier, { objective, grades: scale.grades, perPool: options.perPool, sharpness: options.sharpness, pointwiseWeight: options.pointwiseWeight });
       const pools = groupIntoPools(train, options.train.map((p) => p.queryId));

@@ -108,6 +108,11 @@ export interface TrainingSettings {
   readonly patience?: number;
   /** Sees every step, and the trained model before the run frees it. */
   readonly observer?: FineTuneObserver;
+  /**
+   * Gradient worker threads (see `TrainerOptions.workers`): 1 by default (unless COURSE_WORKERS is
+   * set); "auto" takes the cores minus one. Tasks that rebuild their classifier on a thread use them.
+   */
+  readonly workers?: number | "auto";
 }
 
 /** `fineTune`'s options from a task's settings (the method's default learning rate, early stopping from patience). */
@@ -130,6 +135,7 @@ export function fineTuneSettings<E>(
     earlyStopping: settings.patience ? { patience: settings.patience } : undefined,
     seed: run.seed,
     onStep: settings.observer?.onStep,
+    workers: settings.workers,
   };
 }
 
@@ -154,8 +160,11 @@ export function runTokenizer(what: string, base: Checkpoint, tokenizer?: WordPie
   return t;
 }
 
-/** Encoder and method from the setup; the caller frees them (`method.dispose()`, `encoder.dispose()`). */
-export function prepareRun(what: string, setup: RunSetup, base = baseCheckpoint(setup.checkpoint), tokenizer = runTokenizer(what, base, setup.tokenizer)): PreparedRun {
+/**
+ * The encoder (pretrained or, from scratch, random of the checkpoint's sizes from the seed) and
+ * the method on it: what a run and a worker thread's replica both build.
+ */
+export function encoderAndMethod(what: string, setup: Omit<RunSetup, "checkpoint" | "tokenizer">, base: Checkpoint): { encoder: Encoder; method: FineTuneMethod } {
   const seed = setup.seed ?? 0;
   let encoder = setup.fromScratch ? Encoder.create(base.config, seed) : loadEncoder(base);
   try {
@@ -164,11 +173,16 @@ export function prepareRun(what: string, setup: RunSetup, base = baseCheckpoint(
       if (setup.method !== "full") throw new Error(`${what}: the match channel needs full fine-tuning (method "${setup.method}" freezes the segment embeddings it adds).`);
       encoder = withMatchChannel(encoder);
     }
-    return { base, tokenizer, seed, encoder, method: makeMethod(setup.method, encoder, setup, seed) };
+    return { encoder, method: makeMethod(setup.method, encoder, setup, seed) };
   } catch (error) {
     encoder.dispose();
     throw error;
   }
+}
+
+/** Encoder and method from the setup; the caller frees them (`method.dispose()`, `encoder.dispose()`). */
+export function prepareRun(what: string, setup: RunSetup, base = baseCheckpoint(setup.checkpoint), tokenizer = runTokenizer(what, base, setup.tokenizer)): PreparedRun {
+  return { base, tokenizer, seed: setup.seed ?? 0, ...encoderAndMethod(what, setup, base) };
 }
 
 const METHOD_SETTINGS = ["loraRank", "adapterSize", "prefixLength", "layerDecay", "adaloraInitialRank", "adaloraWarmup", "adaloraFinalStep"] as const satisfies readonly (keyof MethodSettings)[];

@@ -4,7 +4,8 @@
  * code, pointwise GBRT (squared error on the label).
  *
  * LambdaMART, per query and per pair (i, j) with label_i > label_j:
- * - gains 2^label - 1; |dNDCG_ij| = |gain_i - gain_j| * |D(r_i) - D(r_j)| / IDCG@T, where r is the
+ * - gains 2^label - 1 (or the label itself with `gain: "linear"`, for metrics such as Crowdflower's that
+ *   use linear gain); |dNDCG_ij| = |gain_i - gain_j| * |D(r_i) - D(r_j)| / IDCG@T, where r is the
  *   rank under the current scores, D(r) = 1 / log2(r + 2) for r < T and 0 beyond the truncation T
  *   (so the pair's weight is exactly how much NDCG@T changes if the two swap places);
  * - rho = 1 / (1 + exp(sigma (s_i - s_j))); the loss's gradient is -sigma rho |dNDCG| on s_i and
@@ -23,6 +24,7 @@
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../core/files";
 import { checkFeatureVersion, type FeatureRows } from "./features";
+import type { Gain } from "../eval/ranking";
 import { meanDatasetNdcg, type RankingDataset } from "./ranking-dataset";
 import { binFeatures, fitTree, predictTree, type BinningOptions, type RegressionTree, type TreeOptions } from "./regression-tree";
 
@@ -51,12 +53,14 @@ export interface BoostingOptions extends TreeOptions, BinningOptions {
   readonly trees?: number;
   /** Shrinkage of each tree. Default 0.1. */
   readonly learningRate?: number;
-  /** A held-out dataset scored after every tree (NDCG@evalAt, exponential gain). */
+  /** A held-out dataset scored after every tree (NDCG@evalAt with `gain`). */
   readonly validation?: RankingDataset;
   /** Stop when validation NDCG has not improved for this many trees, and keep the best round. Needs `validation`. */
   readonly earlyStoppingRounds?: number;
   /** The cutoff of the validation NDCG. Default 10. */
   readonly evalAt?: number;
+  /** The NDCG gain the validation NDCG (and LambdaMART's pair weights) use. Default "exponential". */
+  readonly gain?: Gain;
   /** Called after each tree (for progress bars and curves). */
   readonly onTree?: (tree: number, validationNdcg: number | null) => void;
 }
@@ -72,8 +76,15 @@ export interface LambdaMartOptions extends BoostingOptions {
  * The LambdaMART gradients and hessians of every row for the current scores (see the module
  * comment), written into g and h (zeroed first).
  */
-export function lambdaGradients(data: RankingDataset, scores: Float64Array, g: Float64Array, h: Float64Array, options: { readonly sigma?: number; readonly truncation?: number } = {}): void {
+export function lambdaGradients(
+  data: RankingDataset,
+  scores: Float64Array,
+  g: Float64Array,
+  h: Float64Array,
+  options: { readonly sigma?: number; readonly truncation?: number; readonly gain?: Gain } = {}
+): void {
   const sigma = options.sigma ?? 1;
+  const linear = options.gain === "linear";
   const truncation = options.truncation ?? Infinity;
   g.fill(0);
   h.fill(0);
@@ -87,7 +98,7 @@ export function lambdaGradients(data: RankingDataset, scores: Float64Array, g: F
     const rank = new Int32Array(n);
     order.forEach((i, r) => (rank[i] = r));
     const gain = new Float64Array(n);
-    for (let i = 0; i < n; i++) gain[i] = Math.pow(2, labels[a + i]) - 1;
+    for (let i = 0; i < n; i++) gain[i] = linear ? labels[a + i] : Math.pow(2, labels[a + i]) - 1;
     const ideal = Array.from(gain).sort((x, y) => y - x);
     let idcg = 0;
     for (let r = 0; r < Math.min(n, truncation); r++) idcg += ideal[r] / Math.log2(r + 2);
@@ -162,7 +173,7 @@ function boost(
     let metric: number | null = null;
     if (validation && validScores) {
       for (let i = 0; i < validation.rows; i++) validScores[i] += learningRate * predictTree(tree, validation.values, i, validation.columns);
-      metric = meanDatasetNdcg(validation, validScores, { k: options.evalAt ?? 10 });
+      metric = meanDatasetNdcg(validation, validScores, { k: options.evalAt ?? 10, gain: options.gain });
       history.push(metric);
       if (metric > best) {
         best = metric;
@@ -184,7 +195,9 @@ export function trainLambdaMart(data: RankingDataset, options: LambdaMartOptions
   if (!(sigma > 0)) throw new Error(`trainLambdaMart: sigma must be > 0, got ${sigma}.`);
   const truncation = options.truncation ?? Infinity;
   if (!(truncation === Infinity || (Number.isInteger(truncation) && truncation >= 1))) throw new Error(`trainLambdaMart: truncation must be an integer >= 1 or Infinity, got ${truncation}.`);
-  return boost("lambdamart", data, options, (s, g, h) => lambdaGradients(data, s, g, h, { sigma, truncation }), 0);
+  const gain = options.gain ?? "exponential";
+  if (gain !== "linear" && gain !== "exponential") throw new Error(`trainLambdaMart: gain must be "linear" or "exponential", got ${JSON.stringify(gain)}.`);
+  return boost("lambdamart", data, options, (s, g, h) => lambdaGradients(data, s, g, h, { sigma, truncation, gain }), 0);
 }
 
 /**

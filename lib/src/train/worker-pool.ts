@@ -55,9 +55,11 @@ export interface WorkerSetup {
   readonly sum: SharedArrayBuffer;
   /** An Int32 used as a memory fence around the buffers. */
   readonly fence: SharedArrayBuffer;
-  readonly optimizer: Omit<AdamWOptions, "decays">;
+  readonly optimizer: Omit<AdamWOptions, "decays" | "learningRateScale">;
   /** Weights AdamW decays (the options' `decays` function cannot cross threads). */
   readonly decayed: string[];
+  /** Each weight's learning-rate factor where the options' `learningRateScale` gives one (layer-wise decay); null: all 1. */
+  readonly scales: [string, number][] | null;
   readonly backend: string;
   readonly weights: Map<string, WeightValue>;
   readonly optimizerState: AdamWState;
@@ -152,11 +154,11 @@ export class WorkerPool<B> {
     const fence = new SharedArrayBuffer(4);
     this.sum = new Float32Array(sum);
     this.fence = new Int32Array(fence);
-    const { decays, ...optimizer } = options.optimizer;
-    // Functions cannot cross to a thread: decays travels as a list of names; a per-weight learning
-    // rate scale (layer-wise decay) does not travel yet.
-    if (optimizer.learningRateScale) throw new Error(`${options.label}: a per-weight learningRateScale is not supported with worker threads yet; train with workers: 1.`);
+    const { decays, learningRateScale, ...optimizer } = options.optimizer;
+    // Functions cannot cross to a thread: decays travels as a list of names, a per-weight learning
+    // rate scale (layer-wise decay) as a table of the layout's names.
     const decayed = this.layout.map((s) => s.name).filter(decays ?? decaysByDefault);
+    const scales = learningRateScale ? this.layout.map((s): [string, number] => [s.name, learningRateScale(s.name)]) : null;
     // Ready once every worker has loaded its backend and replica (awaited by the first request).
     this.ready = this.expect("ready");
     this.ready.catch(() => undefined);
@@ -172,6 +174,7 @@ export class WorkerPool<B> {
         fence,
         optimizer,
         decayed,
+        scales,
         backend: options.backend,
         weights: options.weights,
         optimizerState: options.optimizerState,

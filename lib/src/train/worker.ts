@@ -37,7 +37,8 @@ async function start(setup: WorkerSetup, port: NonNullable<typeof parentPort>): 
     const sets: Parameters[] = Array.isArray(task.params) ? [...(task.params as readonly Parameters[])] : [task.params as Parameters];
     for (const set of sets) set.load(setup.weights, { allowExtra: true, source: "the main thread's weights" });
     const decayed = new Set(setup.decayed);
-    const optimizer = new AdamW(sets, { ...setup.optimizer, decays: (n) => decayed.has(n) });
+    const scales = setup.scales ? new Map(setup.scales) : null;
+    const optimizer = new AdamW(sets, { ...setup.optimizer, decays: (n) => decayed.has(n), learningRateScale: scales ? (n) => scales.get(n) ?? 1 : undefined });
     optimizer.loadState(setup.optimizerState);
     const variables = sets.flatMap((s) => s.variables());
     const nameOf = new Map<string, string>();

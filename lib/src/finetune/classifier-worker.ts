@@ -1,0 +1,38 @@
+/**
+ * Fine-tuning on worker threads: how a gradient worker builds its replica of a sequence
+ * classifier. The main thread describes its classifier by a recipe (the base checkpoint's folder,
+ * the run's setup, the head's labels and pooling, the class weights); a worker rebuilds the same
+ * structure from it, and the Trainer then overwrites every trainable weight with the main thread's
+ * values. Frozen weights (the encoder under a probe, LoRA, adapters or prefixes) come from the same
+ * checkpoint file, or from the same seed when the run starts from random weights: the same bits.
+ */
+import * as path from "node:path";
+import { readCheckpoint } from "../model/checkpoint";
+import type { TrainingTask } from "../train/trainer";
+import type { WorkerTaskSpec } from "../train/worker-pool";
+import { SequenceClassifier, type ClassificationBatch } from "./classifier";
+import { SequenceClassificationHead, type Pooling } from "./heads";
+import { encoderAndMethod, type RunSetup } from "./run";
+
+/** What a worker needs to rebuild a sequence classifier (plain data: it is cloned to the thread). */
+export interface ClassifierRecipe {
+  /** The base checkpoint's folder (read again by each worker). */
+  readonly checkpoint: string;
+  /** The run's method, its settings, seed, start (pretrained or from scratch) and match channel. */
+  readonly setup: Omit<RunSetup, "checkpoint" | "tokenizer">;
+  readonly head: { readonly labels: readonly string[]; readonly pooling: Pooling; readonly seed: number };
+  readonly classWeights: Float32Array | null;
+}
+
+/** How a worker thread builds the classifier's training task (this module, from the built package or the sources). */
+export function classifierWorkerSpec(recipe: ClassifierRecipe): WorkerTaskSpec {
+  return { module: path.join(__dirname, `classifier-worker${path.extname(__filename)}`), exportName: "classifierWorkerTask", config: recipe };
+}
+
+/** A worker's replica of the classifier, as a training task (its trainable weights are then overwritten with the main thread's). */
+export function classifierWorkerTask(recipe: ClassifierRecipe): TrainingTask<ClassificationBatch> {
+  const base = readCheckpoint(recipe.checkpoint);
+  const { encoder, method } = encoderAndMethod("classifierWorkerTask", recipe.setup, base);
+  const head = new SequenceClassificationHead({ hiddenSize: base.config.hiddenSize, labels: recipe.head.labels, pooling: recipe.head.pooling, seed: recipe.head.seed });
+  return new SequenceClassifier(encoder, method, head, recipe.classWeights ?? undefined).task();
+}
