@@ -34,6 +34,8 @@ const LINE_SUITE = [
   "test/grading/assignments.test.ts",
   "test/grading/parts.test.ts",
   ...["core", "data", "eval", "model", "rank", "text", "train", "viz"].map((dir) => `test/${dir}`),
+  // Fine-tuning on gradient worker threads (each thread starts the library again).
+  "test/finetune/workers.test.ts",
   // Chapter 3's native parts: hnswlib-node (compiled at setup), LanceDB, onnxruntime-node, transformers.js.
   ...["hnsw-index", "hnsw-pool", "exact-pool", "vector-store", "vector-search", "onnx-serve"].map((name) => `test/embed/${name}.test.ts`),
   "--exclude",
