@@ -4,11 +4,13 @@
 // course encoder loaded from the shipped checkpoint (data/models/full) with a [CLS] classification
 // head; the methods are full fine-tuning and LoRA (rank 8, alpha 16, query and value: the library's
 // `makeMethod`). The library trains through its SequenceClassifier task on the one Trainer (what
-// `fineTune` runs), on the wasm backend (one thread). Prints real tokens (attention-mask sum) per
-// second for each, the library's ratio to PyTorch's best configuration, and LoRA's speed-up over
-// full fine-tuning on both sides. Warm-up steps are not timed.
+// `fineTune` runs), on the wasm backend, on the main thread (1 worker) and on gradient worker
+// threads (--workers: each a wasm backend and a replica, as `trainCrossEncoder` runs them). Prints
+// real tokens (attention-mask sum) per second for each, the workers' scaling, the library's best
+// over its worker counts as a ratio to PyTorch's best configuration, and LoRA's speed-up over full
+// fine-tuning on both sides. Warm-up steps are not timed.
 // Usage: node bench/finetune.mjs [--steps 20] [--warmup 3] [--rounds 3] [--batch 32] [--length 64]
-//        [--data synthetic|intent] [--labels 100] [--methods full,lora] [--threads 1,2] [--backend wasm] [--checkpoint DIR] [--no-torch] [--profile]
+//        [--data synthetic|intent] [--labels 100] [--methods full,lora] [--threads 1,2] [--workers 1,2] [--backend wasm] [--checkpoint DIR] [--no-torch] [--profile]
 //   --data synthetic: every sequence [CLS] + random tokens + [SEP], exactly --length tokens, random labels;
 //   --data intent: the shop's training queries (full profile) -> leaf category, truncated at --length and
 //   padded to the longest in each batch, as `fineTuneIntent` does.
@@ -40,6 +42,7 @@ try {
       data: { type: "string", default: "synthetic" },
       methods: { type: "string", default: "full,lora" },
       threads: { type: "string", default: "1,2" },
+      workers: { type: "string", default: "1,2" },
       backend: { type: "string", default: "wasm" },
       checkpoint: { type: "string" },
       profile: { type: "boolean", default: false },
@@ -71,6 +74,7 @@ const c = {
   data: values.data,
   methods: list("methods", (m) => m === "full" || m === "lora", "full, lora"),
   threads: list("threads", (t) => /^[1-9]\d*$/.test(t), "positive thread counts").map(Number),
+  workers: list("workers", (t) => /^[1-9]\d*$/.test(t), "positive worker counts").map(Number),
   seed: 1,
   loraRank: 8,
 };
@@ -78,7 +82,7 @@ const backend = values.backend;
 if (c.data !== "synthetic" && c.data !== "intent") usage(`--data: expected "synthetic" or "intent", got "${c.data}".`);
 
 const shoplm = require("shoplm");
-const { initBackend, readCheckpoint, shippedCheckpointDir, loadTokenizer, loadShop, intentData, encodeExamples, classificationBatch, SequenceClassifier, SequenceClassificationHead, Trainer, BatchSampler, DEFAULT_LEARNING_RATES, loadEncoder, Rng } = shoplm;
+const { initBackend, readCheckpoint, shippedCheckpointDir, loadTokenizer, loadShop, intentData, encodeExamples, classificationBatch, sliceClassificationBatch, classifierWorkerSpec, SequenceClassifier, SequenceClassificationHead, Trainer, BatchSampler, DEFAULT_LEARNING_RATES, loadEncoder, Rng } = shoplm;
 const { makeMethod } = require("shoplm/dist/finetune/run");
 const tf = require("@tensorflow/tfjs");
 
@@ -123,13 +127,15 @@ function fixedSource() {
       const batch = batches[at++ % batches.length];
       return { batch, rows: batch.batch, count: batch.batch, tokens: realTokens(batch) };
     },
+    // Rows for gradient workers (see `SequenceClassifier.batchSource`).
+    slice: (batch, start, end) => ({ batch: sliceClassificationBatch(batch, start, end), count: end - start }),
     state: () => ({ order: [], at, epoch: 0 }),
     restore: (s) => void (at = s.at),
   };
 }
 
-/** One method's classifier and Trainer, ready for timed blocks of steps. */
-async function setupLibrary(name) {
+/** One method's classifier and Trainer on `workers` gradient threads, ready for timed blocks of steps. */
+async function setupLibrary(name, workers) {
   const encoder = loadEncoder(base);
   const method = makeMethod(name, encoder, { loraRank: c.loraRank }, c.seed);
   const head = new SequenceClassificationHead({ hiddenSize: config.hiddenSize, labels, pooling: "cls", seed: c.seed });
@@ -143,8 +149,10 @@ async function setupLibrary(name) {
     schedule: { peak: DEFAULT_LEARNING_RATES[name], totalSteps, warmupSteps: Math.floor(totalSteps / 10), decay: "linear" },
     optimizer: { learningRateScale: method.learningRateScale },
     seed: c.seed,
-    workers: 1,
-    label: `bench finetune (${name})`,
+    workers,
+    // What `trainCrossEncoder` gives `fineTune` (lib/src/finetune/classifier-worker.ts).
+    workerTask: classifierWorkerSpec({ checkpoint: ckptDir, setup: { method: name, loraRank: c.loraRank, seed: c.seed }, head: { labels, pooling: "cls", seed: c.seed }, classWeights: null }),
+    label: `bench finetune (${name}, ${workers} worker${workers > 1 ? "s" : ""})`,
   });
   const losses = [];
   if (c.warmup) losses.push(...(await trainer.run(c.warmup)).steps.map((s) => s.loss));
@@ -168,18 +176,21 @@ async function setupLibrary(name) {
     for (const k of p.kernels) if (!/__op$|scope/.test(k.name)) by.set(key(k), (by.get(key(k)) ?? 0) + k.kernelTimeMs);
     return [...by].sort((a, b) => b[1] - a[1]);
   };
-  const dispose = () => {
+  const dispose = async () => {
+    await trainer.close();
     trainer.dispose();
     method.dispose();
     head.dispose();
     encoder.dispose();
   };
-  return { name, block, profile, dispose, losses, evalLoss, headKernel, trainable: classifier.trainableParameters() };
+  return { name, workers, block, profile, dispose, losses, evalLoss, headKernel, trainable: classifier.trainableParameters() };
 }
 
 const tensorsBefore = tf.memory().numTensors;
 const libs = [];
-for (const m of c.methods) libs.push(await setupLibrary(m));
+for (const m of c.methods) for (const w of c.workers) libs.push(await setupLibrary(m, w));
+/** The first configuration of each method (its eval loss and head, for PyTorch and the checks). */
+const firstOf = c.methods.map((m) => libs.find((l) => l.name === m));
 
 // What PyTorch needs to build the same model and train on the same batches.
 const dir = mkdtempSync(path.join(tmpdir(), "bench-finetune-"));
@@ -192,7 +203,7 @@ writeFileSync(
     config,
     labels: labels.length,
     headDropout: 0.1,
-    headKernel: libs[0].headKernel,
+    headKernel: firstOf[0].headKernel,
     loraRank: c.loraRank,
     loraAlpha: 2 * c.loraRank,
     learningRates: DEFAULT_LEARNING_RATES,
@@ -225,8 +236,9 @@ for (let r = 0; r < c.rounds; r++) {
 const load1 = loadavg()[0];
 // One at a time: tf.profile records every kernel the backend runs meanwhile.
 const profiles = values.profile ? [] : null;
-if (profiles) for (const l of libs) profiles.push(await l.profile());
-for (const l of libs) l.dispose();
+// One thread's step only (a synchronous step runs on the main thread).
+if (profiles) for (const l of firstOf) profiles.push(await l.profile());
+for (const l of libs) await l.dispose();
 rmSync(dir, { recursive: true, force: true });
 const leaked = tf.memory().numTensors - tensorsBefore;
 
@@ -252,23 +264,29 @@ const row = (label, r, all, trainable, evalLoss) =>
         : "n/a")
   );
 const summary = {};
-for (const [mi, l] of libs.entries()) {
-  const lib = fastest(rounds.lib[mi]);
-  row(`${l.name.padEnd(5)} library (${info.name}, 1 thread)`, lib, rounds.lib[mi], l.trainable, l.evalLoss);
+for (const [mi, name] of c.methods.entries()) {
+  const mine = libs.map((l, li) => ({ l, li })).filter(({ l }) => l.name === name);
+  const configs = mine.map(({ l, li }) => {
+    const best = fastest(rounds.lib[li]);
+    row(`${name.padEnd(5)} library (${info.name}, ${l.workers} worker${l.workers > 1 ? "s" : ""})`, best, rounds.lib[li], l.trainable, l.evalLoss);
+    return best ? { workers: l.workers, ...best } : null;
+  });
   const peers = c.threads.map((t, ti) => {
     const all = rounds.torch[ti].map((x) => (x.error ? x : x.methods[mi]));
     const best = fastest(all);
     const any = rounds.torch[ti].find((x) => !x.error);
-    if (best) row(`${l.name.padEnd(5)} pytorch ${any.torch} (${t} thread${t > 1 ? "s" : ""})`, best, all, best.trainable, best.evalLoss);
+    if (best) row(`${name.padEnd(5)} pytorch ${any.torch} (${t} thread${t > 1 ? "s" : ""})`, best, all, best.trainable, best.evalLoss);
     return best ? { threads: t, ...best } : null;
   });
-  summary[l.name] = { lib, peers: peers.filter(Boolean) };
+  summary[name] = { lib: fastest(configs), configs: configs.filter(Boolean), peers: peers.filter(Boolean) };
 }
 for (const [name, s] of Object.entries(summary)) {
+  const one = s.configs.find((x) => x.workers === 1);
+  for (const x of s.configs) if (one && x.workers > 1) console.log(`${name}: ${x.workers} workers / 1 worker: ${(x.tokensPerSecond / one.tokensPerSecond).toFixed(2)}x in tokens/s`);
   const top = fastest(s.peers);
-  if (!top) continue;
+  if (!top || !s.lib) continue;
   const ratio = s.lib.tokensPerSecond / top.tokensPerSecond;
-  console.log(`ratio library / pytorch's best (${top.threads} thread${top.threads > 1 ? "s" : ""}), ${name}: ${ratio.toFixed(3)} in tokens/s (goal: at least 0.3; ${ratio >= 0.3 ? "met" : "not met"})`);
+  console.log(`ratio library's best (${s.lib.workers} worker${s.lib.workers > 1 ? "s" : ""}) / pytorch's best (${top.threads} thread${top.threads > 1 ? "s" : ""}), ${name}: ${ratio.toFixed(3)} in tokens/s (goal: at least 0.3; ${ratio >= 0.3 ? "met" : "not met"})`);
 }
 if (summary.full && summary.lora) {
   const up = (lora, full) => (lora && full ? `${(lora.tokensPerSecond / full.tokensPerSecond).toFixed(2)}x` : "n/a");
@@ -278,12 +296,12 @@ if (summary.full && summary.lora) {
 }
 for (const l of libs) {
   const peer = rounds.torch.flat().find((x) => !x.error)?.methods.find((m) => m.method === l.name);
-  console.log(`losses (${l.name}): library ${fmt(l.losses[0], 3)} -> ${fmt(l.losses.at(-1), 3)}${peer ? `, pytorch ${fmt(peer.firstLoss, 3)} -> ${fmt(peer.lastLoss, 3)}` : ""}`);
+  console.log(`losses (${l.name}, ${l.workers} worker${l.workers > 1 ? "s" : ""}): library ${fmt(l.losses[0], 3)} -> ${fmt(l.losses.at(-1), 3)}${peer ? `, pytorch ${fmt(peer.firstLoss, 3)} -> ${fmt(peer.lastLoss, 3)}` : ""}`);
 }
 const peerLosses = rounds.torch.flat().find((x) => !x.error)?.methods;
 if (peerLosses) {
-  const gap = Math.max(...libs.map((l, i) => Math.abs(l.evalLoss - peerLosses[i].evalLoss)));
-  console.log(`same model: eval-mode loss of the first batch before any update, library ${libs.map((l) => fmt(l.evalLoss, 6)).join(" / ")}, pytorch ${peerLosses.map((m) => fmt(m.evalLoss, 6)).join(" / ")} (largest difference ${gap.toExponential(1)})`);
+  const gap = Math.max(...firstOf.map((l, i) => Math.abs(l.evalLoss - peerLosses[i].evalLoss)));
+  console.log(`same model: eval-mode loss of the first batch before any update, library ${firstOf.map((l) => fmt(l.evalLoss, 6)).join(" / ")}, pytorch ${peerLosses.map((m) => fmt(m.evalLoss, 6)).join(" / ")} (largest difference ${gap.toExponential(1)})`);
 }
 console.log(`tensors left after disposal: ${leaked}`);
 console.log(`load average (1 min) before/after: ${load0.toFixed(2)} / ${load1.toFixed(2)} on ${cpus().length} cores`);
@@ -294,7 +312,7 @@ if (Math.max(load0, load1) > 0.75 * cpus().length) {
   );
 }
 if (profiles) {
-  for (const [i, l] of libs.entries()) {
+  for (const [i, l] of firstOf.entries()) {
     const total = profiles[i].reduce((s, [, t]) => s + t, 0);
     console.log(`\nkernel time of one ${l.name} step on ${info.name} (${fmt(total)} ms in kernels):`);
     for (const [name, ms] of profiles[i].slice(0, 12)) console.log(`  ${name.padEnd(28)} ${fmt(ms, 1).padStart(7)} ms  ${fmt((100 * ms) / total, 1).padStart(5)} %`);
