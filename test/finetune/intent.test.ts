@@ -86,6 +86,16 @@ describe("query intent, fine-tuned from the shipped checkpoint", () => {
     expect(f.trainableParameters).toBe(f.totalParameters);
   });
 
+  it("trains on 2 gradient worker threads with one thread's losses (1e-5) and predictions", async () => {
+    const run = (workers: number) => fineTuneIntent({ method: "full", layerDecay: 0.9, classWeights: true, queries: shop.queries, checkpoint: ckpt, steps: 6, batchSize: 32, seed: 1, learningRate: RATES.full, workers });
+    const one = await run(1);
+    const two = await run(2);
+    expect([one.training.workers, two.training.workers]).toEqual([1, 2]);
+    two.training.losses.forEach((l, i) => expect(Math.abs(l - one.training.losses[i]) / one.training.losses[i]).toBeLessThan(1e-5));
+    const agree = two.test.predicted.filter((p, i) => p === one.test.predicted[i]).length / one.test.predicted.length;
+    expect(agree).toBeGreaterThan(0.98);
+  }, 180_000);
+
   it("a tokenizer whose vocabulary does not match the checkpoint is refused, naming both sizes", async () => {
     const small = new WordPieceTokenizer({ vocab: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "phone"] });
     await expect(fineTuneIntent({ method: "probe", queries: shop.queries, checkpoint: ckpt, tokenizer: small, steps: 1 })).rejects.toThrow(

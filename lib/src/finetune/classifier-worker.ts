@@ -12,7 +12,8 @@ import type { TrainingTask } from "../train/trainer";
 import type { WorkerTaskSpec } from "../train/worker-pool";
 import { SequenceClassifier, type ClassificationBatch } from "./classifier";
 import { SequenceClassificationHead, type Pooling } from "./heads";
-import { encoderAndMethod, type RunSetup } from "./run";
+import type { Checkpoint } from "../model/checkpoint";
+import { encoderAndMethod, methodSettingsOf, type RunSetup } from "./run";
 
 /** What a worker needs to rebuild a sequence classifier (plain data: it is cloned to the thread). */
 export interface ClassifierRecipe {
@@ -22,6 +23,22 @@ export interface ClassifierRecipe {
   readonly setup: Omit<RunSetup, "checkpoint" | "tokenizer">;
   readonly head: { readonly labels: readonly string[]; readonly pooling: Pooling; readonly seed: number };
   readonly classWeights: Float32Array | null;
+}
+
+/** The recipe of a classifier a task run builds: `prepareRun`'s encoder and method from `setup` on `base`, a sequence head. */
+export function classifierRecipe(
+  base: Checkpoint,
+  setup: RunSetup,
+  head: { readonly labels: readonly string[]; readonly pooling: Pooling },
+  classWeights: Float32Array | undefined
+): ClassifierRecipe {
+  const seed = setup.seed ?? 0;
+  return {
+    checkpoint: base.dir,
+    setup: { method: setup.method, ...methodSettingsOf(setup), seed, fromScratch: setup.fromScratch, matchChannel: setup.matchChannel },
+    head: { labels: head.labels, pooling: head.pooling, seed },
+    classWeights: classWeights ?? null,
+  };
 }
 
 /** How a worker thread builds the classifier's training task (this module, from the built package or the sources). */

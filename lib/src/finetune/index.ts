@@ -8,7 +8,7 @@ export {
   checkTokenizerFits, encodeExamples, type LabelledText, type EncodedExample, type EncodeExamplesOptions,
 } from "./examples";
 export { classificationBatch, sliceClassificationBatch, type ClassificationBatch, SequenceClassifier } from "./classifier";
-export { classifierWorkerSpec, classifierWorkerTask, type ClassifierRecipe } from "./classifier-worker";
+export { classifierRecipe, classifierWorkerSpec, classifierWorkerTask, type ClassifierRecipe } from "./classifier-worker";
 export { type EarlyStoppingOptions, EarlyStopping } from "./early-stopping";
 export { fineTune, type FineTuneOptions, type FineTuneEval, type FineTuneResult } from "./fine-tune";
 export { linearProbe } from "./probe";

@@ -6,6 +6,7 @@
  */
 import { accuracy, f1Score, topKAccuracy } from "../eval/classification";
 import type { Query } from "../data/records";
+import { classifierRecipe, classifierWorkerSpec } from "./classifier-worker";
 import { SequenceClassifier } from "./classifier";
 import { encodeExamples, type EncodedExample, type LabelledText } from "./examples";
 import { fineTune, type FineTuneResult } from "./fine-tune";
@@ -101,7 +102,8 @@ export async function fineTuneIntent(options: IntentRunOptions): Promise<IntentR
     const test = enc(data.test, "test");
     const weights = options.classWeights ? balancedClassWeights(Int32Array.from(train, (e) => e.label), data.labels.length) : undefined;
     const classifier = new SequenceClassifier(encoder, method, head, weights);
-    const training = await fineTune(classifier, train, fineTuneSettings(options, run, maxLength, validation));
+    const workerTask = classifierWorkerSpec(classifierRecipe(base, options, { labels: data.labels, pooling: options.pooling ?? "cls" }, weights));
+    const training = await fineTune(classifier, train, { ...fineTuneSettings(options, run, maxLength, validation), workerTask });
     await options.observer?.inspect?.({
       ...run,
       save: (dir, metadata) => void saveFineTuned(dir, classifier, { base, task: `intent:${field}`, settings: methodSettingsOf(options), seed, maxLength, metadata: { labels: "leaf category ids", ...metadata } }),

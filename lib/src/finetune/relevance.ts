@@ -20,7 +20,7 @@ import type { Checkpoint } from "../model/checkpoint";
 import { judgedPools, judgmentQrels, keywordRanker, popularityRanker, randomRanker, type PoolRanker } from "../rank/baselines";
 import type { FoldModel, RelevancePool, RelevanceScorer } from "../rank/relevance-folds";
 import type { WordPieceTokenizer } from "../text/wordpiece";
-import { classifierWorkerSpec } from "./classifier-worker";
+import { classifierRecipe, classifierWorkerSpec } from "./classifier-worker";
 import { classificationBatch, SequenceClassifier } from "./classifier";
 import { encodeExamples, type EncodedExample, type LabelledText } from "./examples";
 import { fineTune, type FineTuneResult } from "./fine-tune";
@@ -218,12 +218,7 @@ export async function trainCrossEncoder(options: CrossEncoderOptions): Promise<T
     const objective = options.objective ?? "pointwise";
     let training: FineTuneResult;
     if (objective === "pointwise") {
-      const workerTask = classifierWorkerSpec({
-        checkpoint: base.dir,
-        setup: { method: options.method, ...methodSettingsOf(options), seed, fromScratch: options.fromScratch, matchChannel: options.matchChannel },
-        head: { labels: scale.labels, pooling: options.pooling ?? "cls", seed },
-        classWeights: weights ?? null,
-      });
+      const workerTask = classifierWorkerSpec(classifierRecipe(base, options, { labels: scale.labels, pooling: options.pooling ?? "cls" }, weights));
       training = await fineTune(classifier, train, { ...fineTuneSettings(options, run, maxLength, validation), workerTask });
     }
     else {
