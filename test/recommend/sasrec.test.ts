@@ -110,6 +110,33 @@ describe("sasrec", () => {
     b.model.dispose();
   });
 
+  it("trains on 2 gradient worker threads with one thread's losses (1e-5), full and sampled softmax", async () => {
+    for (const sampledItems of [0, 4]) {
+      const options = { hiddenSize: 16, layers: 1, heads: 2, intermediateSize: 16, maxLength: 8, dropout: 0.1, batchSize: 16, steps: 8, seed: 5, sampledItems };
+      const one = await trainSasRec(split, { ...options, workers: 1 });
+      const two = await trainSasRec(split, { ...options, workers: 2 });
+      expect([one.workers, two.workers]).toEqual([1, 2]);
+      two.losses.forEach((l, i) => expect(Math.abs(l - one.losses[i]) / one.losses[i], `sampled ${sampledItems}, step ${i + 1}`).toBeLessThan(1e-5));
+      const [a, b] = [await one.model.scoreBatch([split.test[0].history]), await two.model.scoreBatch([split.test[0].history])];
+      a[0].forEach((x, i) => expect(Math.abs(x - b[0][i])).toBeLessThan(1e-4));
+      one.model.dispose();
+      two.model.dispose();
+    }
+  }, 120_000);
+
+  it("a batch's users slice with their positions and labels (the sampled classes stay the batch's)", () => {
+    const source = new SasRecBatches(split.train, { batchSize: 8, maxLength: 6, sampledItems: 3, items: 24 });
+    const { batch, count } = source.next(new Rng(2));
+    const front = source.slice(batch, 0, 3);
+    const back = source.slice(batch, 3, 8);
+    expect(front.count + back.count).toBe(count);
+    expect([...front.batch.labels, ...back.batch.labels]).toEqual([...batch.labels]);
+    expect([...front.batch.positions, ...Array.from(back.batch.positions, (p) => p + 3 * batch.length)]).toEqual([...batch.positions]);
+    expect(back.batch.tokens).toEqual(batch.tokens.slice(3 * batch.length));
+    expect(back.batch.candidates).toBe(batch.candidates);
+    expect(() => source.slice(batch, 3, 3)).toThrow(/expected rows 0 <= start < end <= 8, got \[3, 3\)/);
+  });
+
   it("reads only the newest maxLength items of a long history; an empty history gets the item bias", async () => {
     const model = SasRec.create(sasRecConfig({ items: 24, hiddenSize: 16, layers: 1, heads: 2, intermediateSize: 16, maxLength: 4 }), 7);
     try {

@@ -17,19 +17,15 @@
 import { Rng, type Seed } from "../core/random";
 import { keywordTokens, queryKeywords } from "../data/keyword-match";
 import { Bm25Index, type Bm25Params } from "./bm25";
+import type { FeatureSpec } from "./features";
 import { trainLambdaMart, ensembleScores, type LambdaMartOptions } from "./lambdamart";
 import { rankingDataset, type RankingDataset } from "./ranking-dataset";
 import { relevanceProducts, type RelevanceFolds, type RelevancePool, type RelevanceScorer } from "./relevance-folds";
 
 export const RELEVANCE_FEATURE_VERSION = "relevance-features/1";
 
-export interface RelevanceFeatureSpec {
-  readonly name: string;
-  readonly description: string;
-}
-
 /** The raw features, in column order; the z-scored copies follow with the suffix "_z". */
-export const RELEVANCE_BASE_FEATURES: readonly RelevanceFeatureSpec[] = [
+export const RELEVANCE_BASE_FEATURES: readonly FeatureSpec[] = [
   { name: "bm25_title", description: "BM25 of the title alone (k1 1.2, b 0.75), exact words" },
   { name: "bm25_description", description: "BM25 of the description alone, exact words" },
   { name: "bm25f", description: "BM25F over title (weight 2) and description, exact words" },

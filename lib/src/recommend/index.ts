@@ -7,5 +7,5 @@ export { evaluateRecommender, recommendItems, type RecommendEvaluation, type Rec
 export { popularityRecommender, itemKnnRecommender, markovRecommender, type ItemKnnOptions } from "./baselines";
 export { trainBpr, type BprOptions, type BprModel } from "./bpr";
 export { RECOMMENDER_MODELS, recommenderModel, sasRecPlan, SASREC_FULL_SOFTMAX_ITEMS, SASREC_SAMPLED_ITEMS, SASREC_MAX_PREDICTIONS, type SasRecPlan, type RecommenderModel, type RecommenderTrainOptions, type RecommenderProgress } from "./registry";
-export { SasRec, trainSasRec, saveSasRec, loadSasRec, sasRecConfig, type SasRecConfig, type SasRecTrainingOptions, type TrainedSasRec } from "./sasrec";
+export { SasRec, trainSasRec, saveSasRec, loadSasRec, sasRecConfig, sliceSasRecBatch, sasRecTask, sasRecWorkerSpec, sasRecWorkerTask, type SasRecConfig, type SasRecTrainingOptions, type TrainedSasRec } from "./sasrec";
 export { TwoTower, trainTwoTower, embedItemTexts, type ItemTextVectors, type TwoTowerOptions, type TwoTowerTrainingOptions, type TrainedTwoTower } from "./two-tower";

@@ -20,7 +20,8 @@ import { WORD_EMBEDDINGS } from "../model/embeddings";
 import { Encoder } from "../model/encoder";
 import { sparseCrossEntropy } from "../model/fused";
 import type { Parameters } from "../model/parameters";
-import { Trainer, type BatchSource, type DrawnBatch, type TrainStepInfo } from "../train/trainer";
+import { Trainer, type BatchSource, type DrawnBatch, type TrainingTask, type TrainStepInfo } from "../train/trainer";
+import type { WorkerTaskSpec } from "../train/worker-pool";
 import type { LeaveOneOutSplit, Recommender } from "./recommender";
 
 /** The model's sizes. */
@@ -96,6 +97,29 @@ export interface SasRecBatch {
   readonly labels: Int32Array;
   /** Sampled softmax: the classes of this batch (its targets and sampled items); null for the full catalog. */
   readonly candidates: Int32Array | null;
+}
+
+/**
+ * Users (rows) [start, end) of a batch: their tokens, mask, predicted positions (re-indexed) and
+ * labels; a sampled softmax keeps the whole batch's classes, so the shards' losses, weighted by
+ * their positions, add up to the batch's.
+ */
+export function sliceSasRecBatch(b: SasRecBatch, start: number, end: number): SasRecBatch {
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= b.rows)) {
+    throw new Error(`sliceSasRecBatch: expected rows 0 <= start < end <= ${b.rows}, got [${start}, ${end}).`);
+  }
+  const [lo, hi] = [start * b.length, end * b.length];
+  const keep: number[] = [];
+  b.positions.forEach((p, i) => void (p >= lo && p < hi && keep.push(i)));
+  return {
+    rows: end - start,
+    length: b.length,
+    tokens: b.tokens.slice(lo, hi),
+    mask: b.mask.slice(lo, hi),
+    positions: Int32Array.from(keep, (i) => b.positions[i] - lo),
+    labels: Int32Array.from(keep, (i) => b.labels[i]),
+    candidates: b.candidates,
+  };
 }
 
 /** Right-pad item sequences (each already at most `length` long) into tokens and a mask. */
@@ -301,6 +325,12 @@ export class SasRecBatches implements BatchSource<SasRecBatch> {
     return { batch, rows: users.length, count: positions.length, tokens: positions.length };
   }
 
+  /** Users [start, end) of a batch, for gradient workers: the loss averages over their positions. */
+  slice(batch: SasRecBatch, start: number, end: number): { readonly batch: SasRecBatch; readonly count: number } {
+    const part = sliceSasRecBatch(batch, start, end);
+    return { batch: part, count: part.positions.length };
+  }
+
   state(): SamplerState {
     return { order: this.order.slice(), at: this.at, epoch: this.epochCount };
   }
@@ -327,6 +357,8 @@ export interface SasRecTrainingOptions extends Partial<Omit<SasRecConfig, "items
   /** Sampled softmax with this many uniform items per batch (plus the batch's targets); default 0, the full catalog. */
   readonly sampledItems?: number;
   readonly seed?: number;
+  /** Gradient worker threads (see `TrainerOptions.workers`): 1 by default, unless COURSE_WORKERS is set. */
+  readonly workers?: number | "auto";
   readonly onStep?: (info: TrainStepInfo) => void;
   /** After each pass over the users: epochs done, of how many, and the pass's mean loss. */
   readonly onEpoch?: EpochProgress;
@@ -346,6 +378,21 @@ export function epochProgress(stepsPerEpoch: number, steps: number, onEpoch: Epo
   };
 }
 
+/** The model's mean next-item loss as a training task. */
+export function sasRecTask(model: SasRec): TrainingTask<SasRecBatch> {
+  return { params: model.params, loss: (b, rng) => model.loss(b, rng) };
+}
+
+/** A worker thread's replica (its weights are then overwritten with the main thread's). */
+export function sasRecWorkerTask(config: SasRecConfig): TrainingTask<SasRecBatch> {
+  return sasRecTask(SasRec.create(config, 0));
+}
+
+/** How a worker thread builds the SASRec task (this module, from the built package or the sources). */
+export function sasRecWorkerSpec(config: SasRecConfig): WorkerTaskSpec {
+  return { module: path.join(__dirname, `sasrec${path.extname(__filename)}`), exportName: "sasRecWorkerTask", config };
+}
+
 export interface TrainedSasRec {
   readonly model: SasRec;
   readonly losses: readonly number[];
@@ -354,6 +401,8 @@ export interface TrainedSasRec {
   readonly seconds: number;
   /** Predicted positions per second over the run. */
   readonly tokensPerSecond: number;
+  /** Threads that computed gradients (1: the main thread alone). */
+  readonly workers: number;
 }
 
 /**
@@ -362,7 +411,7 @@ export interface TrainedSasRec {
  * schedule, clipping at norm 1, seeded batches and dropout).
  */
 export async function trainSasRec(split: LeaveOneOutSplit, options: SasRecTrainingOptions = {}): Promise<TrainedSasRec> {
-  const { epochs: epochOption, steps: stepOption, batchSize = 128, learningRate = 1e-3, weightDecay = 0, sampledItems = 0, seed = 0, onStep, onEpoch, ...sizes } = options;
+  const { epochs: epochOption, steps: stepOption, batchSize = 128, learningRate = 1e-3, weightDecay = 0, sampledItems = 0, seed = 0, workers, onStep, onEpoch, ...sizes } = options;
   const config = sasRecConfig({ ...sizes, items: split.data.itemIds.length });
   const source = new SasRecBatches(split.train, { batchSize, maxLength: config.maxLength, sampledItems, items: config.items });
   const epochs = epochOption ?? 20;
@@ -370,12 +419,13 @@ export async function trainSasRec(split: LeaveOneOutSplit, options: SasRecTraini
   const steps = stepOption ?? epochs * source.stepsPerEpoch;
   const model = SasRec.create(config, seed);
   try {
-    const trainer = new Trainer<SasRecBatch>({ params: model.params, loss: (b, rng) => model.loss(b, rng) }, source, {
+    const trainer = new Trainer<SasRecBatch>(sasRecTask(model), source, {
       steps,
       schedule: { peak: learningRate, totalSteps: steps, warmupSteps: Math.floor(steps / 20), decay: "linear", minimum: learningRate / 10 },
       optimizer: { weightDecay },
       seed,
-      workers: 1,
+      workers,
+      workerTask: sasRecWorkerSpec(config),
       label: "trainSasRec",
     });
     let tokens = 0;
@@ -389,9 +439,10 @@ export async function trainSasRec(split: LeaveOneOutSplit, options: SasRecTraini
         },
       });
       const losses = run.steps.map((s) => s.loss);
-      return { model, losses, steps: losses.length, epochs: source.epoch + 1, seconds: run.seconds, tokensPerSecond: tokens / run.seconds };
+      return { model, losses, steps: losses.length, epochs: source.epoch + 1, seconds: run.seconds, tokensPerSecond: tokens / run.seconds, workers: trainer.workers };
     } finally {
-      trainer.dispose();
+      // Worker threads (if any) exit before the run returns.
+      await trainer.close().finally(() => trainer.dispose());
     }
   } catch (error) {
     model.dispose();
