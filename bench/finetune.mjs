@@ -15,8 +15,9 @@
 //   --data intent: the shop's training queries (full profile) -> leaf category, truncated at --length and
 //   padded to the longest in each batch, as `fineTuneIntent` does.
 //   --profile: the library's kernel times of one more step per method (after the timed rounds).
+//   --out FILE.json: the figures as JSON (the chapter 2 results card is made from it).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
@@ -47,6 +48,7 @@ try {
       checkpoint: { type: "string" },
       profile: { type: "boolean", default: false },
       "no-torch": { type: "boolean", default: false },
+      out: { type: "string" },
     },
   }));
 } catch (error) {
@@ -286,6 +288,7 @@ for (const [name, s] of Object.entries(summary)) {
   const top = fastest(s.peers);
   if (!top || !s.lib) continue;
   const ratio = s.lib.tokensPerSecond / top.tokensPerSecond;
+  s.ratio = { value: ratio, library: s.lib.workers, pytorch: top.threads };
   console.log(`ratio library's best (${s.lib.workers} worker${s.lib.workers > 1 ? "s" : ""}) / pytorch's best (${top.threads} thread${top.threads > 1 ? "s" : ""}), ${name}: ${ratio.toFixed(3)} in tokens/s (goal: at least 0.3; ${ratio >= 0.3 ? "met" : "not met"})`);
 }
 if (summary.full && summary.lora) {
@@ -305,7 +308,9 @@ if (peerLosses) {
 }
 console.log(`tensors left after disposal: ${leaked}`);
 console.log(`load average (1 min) before/after: ${load0.toFixed(2)} / ${load1.toFixed(2)} on ${cpus().length} cores`);
-if (Math.max(load0, load1) > 0.75 * cpus().length) {
+// Before the run only other work counts; after it the bench's own worker threads and PyTorch's
+// threads are in the one-minute average too.
+if (load0 > 0.75 * cpus().length || load1 > cpus().length + 0.5) {
   console.log(
     "warning: the machine was busy with other work. Wall-clock rates then vary from round to round, multi-threaded PyTorch most (its threads wait on each other); " +
       "tokens per CPU-second are steadier. Rerun on an idle machine for the tokens/s ratio."
@@ -317,4 +322,27 @@ if (profiles) {
     console.log(`\nkernel time of one ${l.name} step on ${info.name} (${fmt(total)} ms in kernels):`);
     for (const [name, ms] of profiles[i].slice(0, 12)) console.log(`  ${name.padEnd(28)} ${fmt(ms, 1).padStart(7)} ms  ${fmt((100 * ms) / total, 1).padStart(5)} %`);
   }
+}
+
+if (values.out) {
+  const file = path.resolve(values.out);
+  const pick = (x) => (x ? { tokensPerSecond: x.tokensPerSecond, tokensPerCpuSecond: x.tokensPerCpuSecond, stepMs: x.stepMs } : null);
+  const record = {
+    command: `npm run bench -- finetune ${process.argv.slice(2).join(" ")}`.trim(),
+    date: new Date().toISOString().slice(0, 10),
+    backend: info.name,
+    node: process.version,
+    cores: cpus().length,
+    loadAverage: [load0, load1],
+    sizes: { layers: config.layers, hiddenSize: config.hiddenSize, heads: config.heads, data: c.data, batch: c.batch, length: c.length, labels: labels.length, tokensPerStep, positionsPerStep, steps: c.steps, rounds: c.rounds, warmup: c.warmup },
+    methods: Object.entries(summary).map(([method, s]) => ({
+      method,
+      library: s.configs.map((x) => ({ workers: x.workers, ...pick(x) })),
+      pytorch: s.peers.map((x) => ({ threads: x.threads, ...pick(x) })),
+      ratio: s.ratio ?? null,
+    })),
+  };
+  writeFileSync(`${file}.partial`, `${JSON.stringify(record, null, 1)}\n`);
+  renameSync(`${file}.partial`, file);
+  console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }

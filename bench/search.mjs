@@ -19,7 +19,9 @@
 // seeded random vectors of its count with --catalog random), (b) a synthetic
 // set of unit vectors of the same dimension, --synthetic rows: seeded Gaussian, normalised, or with
 // --clusters C grouped around C seeded centres (closer to real embeddings).
-// Vectors are unit length, so inner product = cosine. Times are the best of --repeats passes.
+// Vectors are unit length, so inner product = cosine. Each timing settles first (untimed passes for
+// at least 0.25 s), then takes the best of --repeats passes or of as many as fit in 0.25 s,
+// whichever is more; bench/search_faiss.py times FAISS by the same rule.
 // --out writes the tables as JSON (the chapter 3 results card is made from it).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -115,10 +117,22 @@ function syntheticSet(seed, rows, dim, clusters) {
   return out;
 }
 
-async function timeBest(fn, repeats) {
-  let value = await fn(); // warm-up: compilation, tiles
+/**
+ * Untimed passes for at least `settle` seconds (JIT in the pool's threads, caches, ONNX Runtime's
+ * tiles), then the best of `repeats` passes or of as many as fit in `settle` seconds, whichever is
+ * more (fast searches get more chances). bench/search_faiss.py's best_time follows the same rule.
+ */
+async function timeBest(fn, repeats, settle = 0.25, most = 50) {
+  const start = performance.now();
+  let value;
+  let passes = 0;
+  do {
+    value = await fn();
+    passes++;
+  } while (performance.now() - start < 1000 * settle && passes < most);
+  const perPass = (performance.now() - start) / 1000 / passes;
   let best = Infinity;
-  for (let r = 0; r < repeats; r++) {
+  for (let r = 0; r < Math.max(repeats, Math.min(most, Math.floor(settle / perPass))); r++) {
     const t = performance.now();
     value = await fn();
     best = Math.min(best, performance.now() - t);

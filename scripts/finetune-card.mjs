@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Rewrites the generated block of data/models/finetune/README.md (chapter 2's results card) from
 // the records the runs wrote: intent.json, attributes.json, relevance.json (`npm run finetune --
-// ... --out`) and crowdflower*.json (`npm run relevance -- ... --out DIR`, its report.json).
+// ... --out`), crowdflower*.json (`npm run relevance -- ... --out DIR`, its report.json) and
+// bench-finetune*.json (`npm run bench -- finetune ... --out`).
 // `--check` fails instead of writing when the card is out of date (the tests use it).
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
@@ -86,6 +87,24 @@ function startsTable(records) {
   return lines;
 }
 
+/** One `npm run bench -- finetune --out` record: tokens/s of each side and configuration, and the ratio of the bests. */
+function benchBlock(r) {
+  const z = r.sizes;
+  const lines = [
+    `\`${r.command}\` (${r.date}): ${z.data} data, batch ${z.batch}, length <= ${z.length} (${int(Math.round(z.tokensPerStep))} real tokens of ${int(Math.round(z.positionsPerStep))} positions a step), ${z.labels} labels; the course encoder (${z.layers} layers, d=${z.hiddenSize}); best of ${z.rounds} rounds of ${z.steps} steps; library on ${r.backend} (${r.node}), ${r.cores} cores, load average ${f(r.loadAverage[0], 2)} before and ${f(r.loadAverage[1], 2)} after (the bench's own threads included).`,
+    "",
+    "| method | library, tokens/s by gradient workers | PyTorch CPU, tokens/s by threads | library's best / PyTorch's best (goal 0.3) |",
+    "| --- | --- | --- | ---: |",
+  ];
+  for (const m of r.methods) {
+    const lib = m.library.map((x) => `${x.workers}: ${int(Math.round(x.tokensPerSecond))}`).join(", ");
+    const torch = m.pytorch.map((x) => `${x.threads}: ${int(Math.round(x.tokensPerSecond))}`).join(", ") || "-";
+    lines.push(`| ${m.method} | ${lib} | ${torch} | ${m.ratio ? `${f(m.ratio.value)} (${m.ratio.library} worker${m.ratio.library > 1 ? "s" : ""} / ${m.ratio.pytorch} thread${m.ratio.pytorch > 1 ? "s" : ""})` : "-"} |`);
+  }
+  lines.push("");
+  return lines;
+}
+
 export function cardBlock() {
   const lines = [BEGIN, ""];
   for (const [task, title] of TASKS) {
@@ -102,6 +121,10 @@ export function cardBlock() {
   if (real.length === 0) lines.push("Not run yet: `npm run relevance -- --data ../shared/datasets/crowdflower-search --folds 10 --out DIR`, then DIR/report.json copied to data/models/finetune/crowdflower.json.", "");
   if (real.length > 1) lines.push(...startsTable(real.map((file) => [file.replace(/\.json$/, ""), readJson(path.join(dir, file))])));
   for (const file of real) lines.push(...relevanceBlock(file.replace(/\.json$/, ""), readJson(path.join(dir, file))));
+  lines.push("## Speed: fine-tuning against PyTorch", "");
+  const benches = readdirSync(dir).filter((f) => /^bench-finetune.*\.json$/.test(f)).sort((a, b) => a.length - b.length || a.localeCompare(b));
+  if (benches.length === 0) lines.push("Not run yet: `npm run bench -- finetune --out data/models/finetune/bench-finetune.json`.", "");
+  for (const file of benches) lines.push(...benchBlock(readJson(path.join(dir, file))));
   lines.push(END);
   return lines.join("\n");
 }

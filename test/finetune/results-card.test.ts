@@ -125,4 +125,40 @@ describe("the chapter 2 results card", () => {
     const versusBm25 = r.comparisons.find((c: { a: string; b: string }) => c.a === fusion.name && c.b === bm25.name);
     expect(versusBm25.queries).toBe(261);
   });
+
+  it("Crowdflower, LambdaMART on text-match features in the same run: significantly above the tuned BM25 on every query-grouped fold's mean, and fused with the cross-encoder", () => {
+    const r = read("crowdflower-match");
+    const by = (name: string) => r.scorers.find((x: { name: string }) => x.name === name);
+    const ce = r.scorers.find((x: { name: string }) => x.name.startsWith("cross-encoder"));
+    const [ltr, bm25] = [by("LambdaMART on text-match features"), by("BM25 (tuned on train)")];
+    expect(ltr.folds).toHaveLength(10);
+    // Trained per fold on the training queries only; the number of trees chosen on held-out training queries.
+    for (const f of ltr.folds) expect(f.note).toMatch(/^\d+ trees \(held-out NDCG@10 0\.\d{4} on \d+ queries\)$/);
+    expect(ltr.ndcgMean).toBeGreaterThan(bm25.ndcgMean + 0.01);
+    const versusBm25 = r.comparisons.find((c: { a: string; b: string }) => c.a === ltr.name && c.b === bm25.name);
+    expect(versusBm25.queries).toBe(261);
+    expect(versusBm25.meanDifference).toBeCloseTo(ltr.ndcgMean - bm25.ndcgMean, 2);
+    expect(versusBm25.randomisationP).toBeLessThan(0.01);
+    const fusion = by(`fusion: ${ce.name} + ${ltr.name}, z-scores`);
+    fusion.folds.forEach((f: { ndcg: number }, i: number) => expect(f.ndcg).toBeGreaterThan(Math.min(ce.folds[i].ndcg, ltr.folds[i].ndcg) - 0.005));
+    expect(r.comparisons.some((c: { a: string; b: string }) => c.a === fusion.name && c.b === ltr.name)).toBe(true);
+  });
+
+  it("the fine-tuning speed records: both methods on 1 and 2 gradient workers beside PyTorch at 1 and 2 threads, the ratio of the two bests", () => {
+    const benches = readdirSync(dir).filter((f) => /^bench-finetune.*\.json$/.test(f));
+    expect(benches.length).toBeGreaterThan(0);
+    type Side = { tokensPerSecond: number };
+    for (const file of benches) {
+      const r = JSON.parse(readFileSync(path.join(dir, file), "utf8"));
+      expect(r.command).toMatch(/^npm run bench -- finetune/);
+      expect(r.methods.map((m: { method: string }) => m.method)).toEqual(["full", "lora"]);
+      for (const m of r.methods) {
+        expect(m.library.map((x: { workers: number }) => x.workers)).toEqual([1, 2]);
+        expect(m.pytorch.map((x: { threads: number }) => x.threads)).toEqual([1, 2]);
+        const best = (xs: Side[]) => Math.max(...xs.map((x) => x.tokensPerSecond));
+        expect(m.ratio.value, `${file} ${m.method}`).toBeCloseTo(best(m.library) / best(m.pytorch), 10);
+        expect(m.library.find((x: Side) => x.tokensPerSecond === best(m.library)).workers).toBe(m.ratio.library);
+      }
+    }
+  });
 });
