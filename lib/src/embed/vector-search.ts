@@ -14,7 +14,9 @@
  *
  * Scores are computed in blocks: a block of queries times a tile of indexed vectors is one matrix
  * product, through one of three kernels (`npm run bench -- search` times them side by side):
- * - "onnx": ONNX Runtime's MatMul (onnxruntime-node, one thread), the fastest on a CPU; it runs
+ * - "onnx": ONNX Runtime's MatMul then TopK in one graph (onnxruntime-node, one thread), the
+ *   fastest on a CPU: only each query's k + 1 best of a tile come back to JavaScript (a row whose
+ *   cut falls inside a tie is rescanned whole, so ties still go to the smaller id); it runs
  *   asynchronously, so only `searchAsync` / `searchBatchAsync` use it (their "auto" picks it);
  * - "tfjs": tfjs's `matMul` on the active backend (XNNPACK on wasm); the synchronous methods'
  *   "auto" picks it on the `wasm` and native `tensorflow` backends;
@@ -24,7 +26,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type * as Ort from "onnxruntime-node";
-import { encodeOnnxModel } from "./onnx-schema";
+import { encodeOnnxModel, OnnxAttributeType, OnnxDataType } from "./onnx-schema";
 
 export type VectorMetric = "ip" | "cosine";
 
@@ -328,6 +330,51 @@ export function matMulGraph(): Uint8Array {
   });
 }
 
+/** The top-k sessions by thread count (MatMul then TopK in one graph). */
+const topKSessions = new Map<number, Promise<Ort.InferenceSession>>();
+
+/** One graph, MatMul then TopK: each query row's `k` best scores of the tile and their columns. */
+function onnxTopK(threads: number): Promise<Ort.InferenceSession> {
+  let session = topKSessions.get(threads) ?? null;
+  if (!session) {
+    const ort = onnxRuntime();
+    session = ort.InferenceSession.create(topKGraph(), { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    topKSessions.set(threads, session);
+    session.catch(() => {
+      topKSessions.delete(threads);
+    });
+  }
+  return session;
+}
+
+/**
+ * scores = queries x tile, then TopK (largest, sorted) along each row: `values` and `indices`
+ * [rows, k]. ONNX's TopK breaks ties by the lower column, which is not always the lower id: the
+ * caller asks for one more than it keeps and rescans a row whose cut falls inside a tie.
+ */
+export function topKGraph(): Uint8Array {
+  const value = (name: string, elemType: number, dims: string[]) => ({
+    name,
+    type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((dim_param) => ({ dim_param })) } } },
+  });
+  return encodeOnnxModel({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 17 }],
+    producer_name: "shoplm",
+    producer_version: "1",
+    graph: {
+      name: "exact_top_k",
+      node: [
+        { input: ["queries", "tile"], output: ["scores"], name: "scores", op_type: "MatMul" },
+        { input: ["scores", "k"], output: ["values", "indices"], name: "top_k", op_type: "TopK", attribute: [{ name: "axis", type: OnnxAttributeType.INT, i: -1 }] },
+      ],
+      initializer: [],
+      input: [value("queries", OnnxDataType.FLOAT, ["rows", "dimension"]), value("tile", OnnxDataType.FLOAT, ["dimension", "width"]), value("k", OnnxDataType.INT64, ["one"])],
+      output: [value("values", OnnxDataType.FLOAT, ["rows", "kept"]), value("indices", OnnxDataType.INT64, ["rows", "kept"])],
+    },
+  });
+}
+
 /** Offers one tile's scores (rows x width, row-major) to the heaps. */
 function scanTile(scores: Float32Array, rows: number, width: number, ids: Float64Array, base: number, heaps: TopKHeap[]): void {
   for (let i = 0; i < rows; i++) {
@@ -453,11 +500,12 @@ export class ExactIndex {
     const blocks = this.blocks("ExactIndex.searchAsync", queries, k);
     const out: VectorHits[] = [];
     if (blocks.length === 0) return out;
-    const session = await onnxMatMul(this.threads);
+    const session = await onnxTopK(this.threads);
     const ort = onnxRuntime();
     const { dimension: d } = this.metadata;
     const { ids } = this.rows();
     const tiles = this.ensureOnnxTiles();
+    const kk = blocks[0].heaps[0].k;
     // Tiles outside, query blocks inside: each tile is read from memory once for every query
     // block while it sits in the cache (a large index is memory-bound, not compute-bound).
     const queryTensors = blocks.map(({ block, rows }) => new ort.Tensor("float32", block, [rows, d]));
@@ -465,12 +513,33 @@ export class ExactIndex {
       let base = 0;
       for (const tile of tiles) {
         const width = tile.dims[1];
+        // One more than kept: a row whose k-th and (k+1)-th scores tie may have left out a smaller id.
+        const kept = Math.min(kk + 1, width);
+        const kTensor = new ort.Tensor("int64", BigInt64Array.of(BigInt(kept)), [1]);
         for (let b = 0; b < blocks.length; b++) {
-          const result = await session.run({ queries: queryTensors[b], tile });
-          const scores = result.scores;
-          scanTile(scores.data as Float32Array, blocks[b].rows, width, ids, base, blocks[b].heaps);
-          scores.dispose();
+          const { rows, heaps } = blocks[b];
+          const result = await session.run({ queries: queryTensors[b], tile, k: kTensor });
+          const values = result.values.data as Float32Array;
+          const columns = result.indices.data as BigInt64Array;
+          const tied: number[] = [];
+          for (let i = 0; i < rows; i++) {
+            const o = i * kept;
+            if (kept > kk && values[o + kk - 1] === values[o + kk]) {
+              tied.push(i);
+              continue;
+            }
+            const heap = heaps[i];
+            for (let j = 0; j < Math.min(kk, kept); j++) {
+              const score = values[o + j];
+              if (score < heap.threshold) break; // sorted: the rest are lower still
+              heap.push(score, ids[base + Number(columns[o + j])]);
+            }
+          }
+          result.values.dispose();
+          result.indices.dispose();
+          if (tied.length > 0) await this.rescanTied(blocks[b], tied, tile, ids, base);
         }
+        kTensor.dispose();
         base += width;
       }
     } finally {
@@ -478,6 +547,26 @@ export class ExactIndex {
     }
     for (const { heaps } of blocks) for (const heap of heaps) out.push(heap.result());
     return out;
+  }
+
+  /**
+   * Rows whose top-k cut fell inside a tie: their whole row of this tile's scores, from the plain
+   * MatMul (the same products), offered to their heaps, which break ties by id.
+   */
+  private async rescanTied(block: { block: Float32Array; heaps: TopKHeap[] }, tied: readonly number[], tile: Ort.Tensor, ids: Float64Array, base: number): Promise<void> {
+    const ort = onnxRuntime();
+    const d = this.metadata.dimension;
+    const width = tile.dims[1];
+    const rows = new Float32Array(tied.length * d);
+    tied.forEach((i, r) => rows.set(block.block.subarray(i * d, (i + 1) * d), r * d));
+    const queries = new ort.Tensor("float32", rows, [tied.length, d]);
+    try {
+      const result = await (await onnxMatMul(this.threads)).run({ queries, tile });
+      scanTile(result.scores.data as Float32Array, tied.length, width, ids, base, tied.map((i) => block.heaps[i]));
+      result.scores.dispose();
+    } finally {
+      queries.dispose();
+    }
   }
 
   /**

@@ -92,7 +92,7 @@ function workerCount<E, B>(classifier: FineTunable<E, B>, source: BatchSource<B>
   const asked = resolveWorkers(options.workers);
   if (asked === 1) return 1;
   const why = !options.workerTask
-    ? "this classifier has no worker recipe (sequence classifiers trained through trainCrossEncoder have one)"
+    ? "this classifier has no worker recipe (the sequence classifiers of trainCrossEncoder and fineTuneIntent have one)"
     : !source.slice
       ? "its batches cannot be split by rows"
       : classifier.method.afterStep

@@ -220,8 +220,7 @@ export async function trainCrossEncoder(options: CrossEncoderOptions): Promise<T
     if (objective === "pointwise") {
       const workerTask = classifierWorkerSpec(classifierRecipe(base, options, { labels: scale.labels, pooling: options.pooling ?? "cls" }, weights));
       training = await fineTune(classifier, train, { ...fineTuneSettings(options, run, maxLength, validation), workerTask });
-    }
-    else {
+    } else {
       const ranker = new PoolRankingClassifier(classifier, { objective, grades: scale.grades, perPool: options.perPool, sharpness: options.sharpness, pointwiseWeight: options.pointwiseWeight });
       const pools = groupIntoPools(train, options.train.map((p) => p.queryId));
       const validationPools = validation && options.validation ? groupIntoPools(validation, options.validation.map((p) => p.queryId)) : undefined;
