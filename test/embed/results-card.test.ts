@@ -77,4 +77,29 @@ describe("the chapter 3 results card", () => {
     expect(r.maxAbsDifference).toBeLessThan(1e-4);
     expect(r.rows.some((x: { name: string }) => x.name.startsWith("onnxruntime-node"))).toBe(true);
   });
+
+  it("the vector-search speed record: both sets, every exact kernel against FAISS flat's best, both HNSW paths over the whole efSearch sweep", () => {
+    const r = read("bench-search");
+    expect(r.command).toMatch(/^npm run bench -- search /);
+    expect(r.sets).toHaveLength(2);
+    type SearchRow = { name: string; queriesPerSecond: number; recallAt10: number; ratio: number | null };
+    for (const set of r.sets as { name: string; rows: SearchRow[] }[]) {
+      const flat = set.rows.filter((x) => x.name.startsWith("FAISS IndexFlatIP"));
+      expect(flat.map((x) => x.name)).toEqual(["FAISS IndexFlatIP, 1 thread", "FAISS IndexFlatIP, 2 threads"]);
+      const best = Math.max(...flat.map((x) => x.queriesPerSecond));
+      const exact = set.rows.filter((x) => /^library Exact/.test(x.name));
+      expect(exact.length).toBeGreaterThanOrEqual(4);
+      for (const x of exact) {
+        // Every kernel finds the same neighbours (near-ties may swap at the k boundary).
+        expect(x.recallAt10, `${set.name}: ${x.name}`).toBeGreaterThanOrEqual(0.999);
+        expect(x.ratio as number).toBeCloseTo(x.queriesPerSecond / best, 9);
+      }
+      const sweep = (prefix: string) => set.rows.filter((x) => x.name.startsWith(prefix)).map((x) => Number(/efSearch (\d+)/.exec(x.name)?.[1]));
+      const efs = sweep("FAISS IndexHNSWFlat");
+      expect(efs.length).toBeGreaterThanOrEqual(3);
+      expect(sweep("library HnswIndex")).toEqual(efs);
+      expect(sweep("library HnswSearchPool")).toEqual(efs);
+      for (const x of set.rows.filter((y) => y.name.startsWith("library Hnsw"))) expect(x.ratio === null || x.ratio > 0).toBe(true);
+    }
+  });
 });
