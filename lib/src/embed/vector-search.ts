@@ -26,7 +26,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type * as Ort from "onnxruntime-node";
-import { encodeOnnxModel, OnnxAttributeType, OnnxDataType } from "./onnx-schema";
+import { encodeOnnxModel, OnnxAttributeType, OnnxDataType, type OnnxNode, type OnnxValueInfo } from "./onnx-schema";
 
 export type VectorMetric = "ip" | "cosine";
 
@@ -280,8 +280,6 @@ function tfjsFast(): boolean {
 
 type OrtModule = typeof Ort;
 let ortModule: OrtModule | null = null;
-/** The MatMul sessions by thread count (created once, shared by every index). */
-const matMulSessions = new Map<number, Promise<Ort.InferenceSession>>();
 
 function onnxRuntime(): OrtModule {
   if (!ortModule) {
@@ -295,56 +293,45 @@ function onnxRuntime(): OrtModule {
   return ortModule;
 }
 
-/** One ONNX graph, scores = queries x tile (both dimensions symbolic), shared by every index with the same thread count. */
-function onnxMatMul(threads: number): Promise<Ort.InferenceSession> {
-  let matMulSession = matMulSessions.get(threads) ?? null;
-  if (!matMulSession) {
-    const ort = onnxRuntime();
-    matMulSession = ort.InferenceSession.create(matMulGraph(), { intraOpNumThreads: threads, interOpNumThreads: 1 });
-    matMulSessions.set(threads, matMulSession);
-    matMulSession.catch(() => {
-      matMulSessions.delete(threads);
+/** Sessions by graph and thread count: each created once and shared by every index (a failed one is forgotten). */
+const sessions = new Map<string, Promise<Ort.InferenceSession>>();
+
+function cachedSession(graph: "matmul" | "topk", threads: number): Promise<Ort.InferenceSession> {
+  const key = `${graph}/${threads}`;
+  let session = sessions.get(key) ?? null;
+  if (!session) {
+    session = onnxRuntime().InferenceSession.create(graph === "matmul" ? matMulGraph() : topKGraph(), { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    sessions.set(key, session);
+    session.catch(() => {
+      sessions.delete(key);
     });
   }
-  return matMulSession;
+  return session;
+}
+
+/** scores = queries x tile (both dimensions symbolic). */
+const onnxMatMul = (threads: number) => cachedSession("matmul", threads);
+/** MatMul then TopK: each query row's `k` best scores of the tile and their columns. */
+const onnxTopK = (threads: number) => cachedSession("topk", threads);
+
+/** A graph input or output: a tensor of `elemType` with symbolic dimensions. */
+function valueInfo(name: string, elemType: number, dims: readonly string[]): OnnxValueInfo {
+  return { name, type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((dim_param) => ({ dim_param })) } } } };
+}
+
+/** A one-graph model of the standard domain (opset 17), as ONNX bytes. */
+function exactGraph(name: string, node: readonly OnnxNode[], input: readonly OnnxValueInfo[], output: readonly OnnxValueInfo[]): Uint8Array {
+  return encodeOnnxModel({ ir_version: 8, opset_import: [{ domain: "", version: 17 }], producer_name: "shoplm", producer_version: "1", graph: { name, node, initializer: [], input, output } });
 }
 
 /** One MatMul, scores = queries x tile (float32, every size symbolic), as ONNX bytes. */
 export function matMulGraph(): Uint8Array {
-  const value = (name: string, dims: string[]) => ({
-    name,
-    type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((dim_param) => ({ dim_param })) } } },
-  });
-  return encodeOnnxModel({
-    ir_version: 8,
-    opset_import: [{ domain: "", version: 17 }],
-    producer_name: "shoplm",
-    producer_version: "1",
-    graph: {
-      name: "exact_scores",
-      node: [{ input: ["queries", "tile"], output: ["scores"], name: "scores", op_type: "MatMul" }],
-      initializer: [],
-      input: [value("queries", ["rows", "dimension"]), value("tile", ["dimension", "width"])],
-      output: [value("scores", ["rows", "width"])],
-    },
-  });
-}
-
-/** The top-k sessions by thread count (MatMul then TopK in one graph). */
-const topKSessions = new Map<number, Promise<Ort.InferenceSession>>();
-
-/** One graph, MatMul then TopK: each query row's `k` best scores of the tile and their columns. */
-function onnxTopK(threads: number): Promise<Ort.InferenceSession> {
-  let session = topKSessions.get(threads) ?? null;
-  if (!session) {
-    const ort = onnxRuntime();
-    session = ort.InferenceSession.create(topKGraph(), { intraOpNumThreads: threads, interOpNumThreads: 1 });
-    topKSessions.set(threads, session);
-    session.catch(() => {
-      topKSessions.delete(threads);
-    });
-  }
-  return session;
+  return exactGraph(
+    "exact_scores",
+    [{ input: ["queries", "tile"], output: ["scores"], name: "scores", op_type: "MatMul" }],
+    [valueInfo("queries", OnnxDataType.FLOAT, ["rows", "dimension"]), valueInfo("tile", OnnxDataType.FLOAT, ["dimension", "width"])],
+    [valueInfo("scores", OnnxDataType.FLOAT, ["rows", "width"])]
+  );
 }
 
 /**
@@ -353,26 +340,15 @@ function onnxTopK(threads: number): Promise<Ort.InferenceSession> {
  * caller asks for one more than it keeps and rescans a row whose cut falls inside a tie.
  */
 export function topKGraph(): Uint8Array {
-  const value = (name: string, elemType: number, dims: string[]) => ({
-    name,
-    type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((dim_param) => ({ dim_param })) } } },
-  });
-  return encodeOnnxModel({
-    ir_version: 8,
-    opset_import: [{ domain: "", version: 17 }],
-    producer_name: "shoplm",
-    producer_version: "1",
-    graph: {
-      name: "exact_top_k",
-      node: [
-        { input: ["queries", "tile"], output: ["scores"], name: "scores", op_type: "MatMul" },
-        { input: ["scores", "k"], output: ["values", "indices"], name: "top_k", op_type: "TopK", attribute: [{ name: "axis", type: OnnxAttributeType.INT, i: -1 }] },
-      ],
-      initializer: [],
-      input: [value("queries", OnnxDataType.FLOAT, ["rows", "dimension"]), value("tile", OnnxDataType.FLOAT, ["dimension", "width"]), value("k", OnnxDataType.INT64, ["one"])],
-      output: [value("values", OnnxDataType.FLOAT, ["rows", "kept"]), value("indices", OnnxDataType.INT64, ["rows", "kept"])],
-    },
-  });
+  return exactGraph(
+    "exact_top_k",
+    [
+      { input: ["queries", "tile"], output: ["scores"], name: "scores", op_type: "MatMul" },
+      { input: ["scores", "k"], output: ["values", "indices"], name: "top_k", op_type: "TopK", attribute: [{ name: "axis", type: OnnxAttributeType.INT, i: -1 }] },
+    ],
+    [valueInfo("queries", OnnxDataType.FLOAT, ["rows", "dimension"]), valueInfo("tile", OnnxDataType.FLOAT, ["dimension", "width"]), valueInfo("k", OnnxDataType.INT64, ["one"])],
+    [valueInfo("values", OnnxDataType.FLOAT, ["rows", "kept"]), valueInfo("indices", OnnxDataType.INT64, ["rows", "kept"])]
+  );
 }
 
 /** Offers one tile's scores (rows x width, row-major) to the heaps. */
