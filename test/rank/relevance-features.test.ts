@@ -151,6 +151,13 @@ describe("lambdaMartRelevanceScorer", () => {
     }
   });
 
+  it("with fewer than 8 training queries holds none out and fits 50 trees", async () => {
+    const few = relevanceFolds(textRecords().filter((r) => /^(red|blue) (lamp|chair|pillow)$/.test(r.query)), "crowdflower", { folds: 3, seed: 0 });
+    const report = await evaluateRelevanceFolds(few, [lambdaMartRelevanceScorer(few)]);
+    for (const f of report.scorers[0].folds) expect(f.note).toMatch(/^50 trees \(4 training queries: none held out\)$/);
+    expect(report.scorers[0].ndcgMean).toBeGreaterThan(0.8);
+  });
+
   it("refuses a validation share outside (0, 1)", () => {
     expect(() => lambdaMartRelevanceScorer(folds, { validationShare: 1 })).toThrow(/validationShare must be between 0 and 1 \(exclusive\), got 1/);
   });

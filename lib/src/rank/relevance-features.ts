@@ -18,7 +18,7 @@ import { Rng, type Seed } from "../core/random";
 import { keywordTokens, queryKeywords } from "../data/keyword-match";
 import { Bm25Index, type Bm25Params } from "./bm25";
 import type { FeatureSpec } from "./features";
-import { trainLambdaMart, ensembleScores, type LambdaMartOptions } from "./lambdamart";
+import { trainLambdaMart, ensembleScores, type BoostedRanker, type LambdaMartOptions } from "./lambdamart";
 import { rankingDataset, type RankingDataset } from "./ranking-dataset";
 import { relevanceProducts, type RelevanceFolds, type RelevancePool, type RelevanceScorer } from "./relevance-folds";
 
@@ -178,6 +178,11 @@ export const DEFAULT_RELEVANCE_LAMBDAMART: LambdaMartRelevanceOptions = {
   validationShare: 0.15,
 };
 
+/** Below this many training queries none are held out (early stopping would judge on one or two). */
+const MIN_QUERIES_TO_HOLD_OUT = 8;
+/** Trees without early stopping. */
+const FEW_QUERIES_TREES = 50;
+
 /** Feature rows of pools (one group per pool, labels = grades). */
 export function relevanceDataset(extractor: RelevanceFeatureExtractor, pools: readonly RelevancePool[]): RankingDataset {
   const parts = pools.map((pool) => extractor.rows(pool.query, pool.items.map((i) => i.productId)));
@@ -197,8 +202,8 @@ export function relevanceDataset(extractor: RelevanceFeatureExtractor, pools: re
 
 /**
  * LambdaMART over the text-match features, trained per fold on that fold's training pools: a
- * seeded share of the training queries is held out to pick the number of trees, then the ranker
- * scores the test pools. The features' collection statistics come from every product's text
+ * seeded share of the training queries is held out to pick the number of trees (with fewer than 8
+ * training queries none is held out and 50 trees are fitted), then the ranker scores the test pools. The features' collection statistics come from every product's text
  * (unlabelled, as BM25's do); no test grade is used.
  */
 export function lambdaMartRelevanceScorer(folds: RelevanceFolds, options: LambdaMartRelevanceOptions = {}): RelevanceScorer {
@@ -209,16 +214,25 @@ export function lambdaMartRelevanceScorer(folds: RelevanceFolds, options: Lambda
   return {
     name: "LambdaMART on text-match features",
     train: (train, fold) => {
+      if (train.length === 0) throw new Error(`lambdaMartRelevanceScorer: fold ${fold.name} has no training pools.`);
       const queries = [...new Set(train.map((p) => p.queryId))].sort();
-      const order = new Rng(`${settings.seed ?? 0}/${fold.name}`).permutation(queries.length);
-      const held = new Set(order.slice(0, Math.max(1, Math.round(share * queries.length))).map((i) => queries[i]));
-      const fit = train.filter((p) => !held.has(p.queryId));
-      const validation = train.filter((p) => held.has(p.queryId));
-      if (fit.length === 0) throw new Error(`lambdaMartRelevanceScorer: fold ${fold.name} has too few training queries (${queries.length}) to hold some out.`);
-      const model = trainLambdaMart(relevanceDataset(extractor, fit), { ...settings, validation: relevanceDataset(extractor, validation) });
-      const best = Math.max(...model.validationNdcg);
+      let model: BoostedRanker;
+      let note: string;
+      if (queries.length < MIN_QUERIES_TO_HOLD_OUT) {
+        // Too few queries to hold some out: a fixed, small number of trees.
+        const trees = Math.min(settings.trees ?? 100, FEW_QUERIES_TREES);
+        model = trainLambdaMart(relevanceDataset(extractor, train), { ...settings, trees, earlyStoppingRounds: undefined, validation: undefined });
+        note = `${trees} trees (${queries.length} training queries: none held out)`;
+      } else {
+        const order = new Rng(`${settings.seed ?? 0}/${fold.name}`).permutation(queries.length);
+        const held = new Set(order.slice(0, Math.max(1, Math.round(share * queries.length))).map((i) => queries[i]));
+        const fit = train.filter((p) => !held.has(p.queryId));
+        const validation = train.filter((p) => held.has(p.queryId));
+        model = trainLambdaMart(relevanceDataset(extractor, fit), { ...settings, validation: relevanceDataset(extractor, validation) });
+        note = `${model.trees.length} trees (held-out NDCG@${settings.evalAt ?? 10} ${Math.max(...model.validationNdcg).toFixed(4)} on ${held.size} queries)`;
+      }
       return {
-        note: `${model.trees.length} trees (held-out NDCG@${settings.evalAt ?? 10} ${best.toFixed(4)} on ${held.size} queries)`,
+        note,
         score: (pool) => {
           const rows = extractor.rows(pool.query, pool.items.map((i) => i.productId));
           return Array.from(ensembleScores(model, rows, pool.items.length, extractor.names.length));
