@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { cardCli } from "./lib/card.mjs";
+import { cardCli, commandRows } from "./lib/card.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dir = path.join(root, "data", "models", "embed");
@@ -73,7 +73,7 @@ function onnxBlock(name, r) {
 
 // A bench's command goes in a "command" row: it records how the figures were made (bench/ is the
 // instructors' repository's, not the student release's), it is not an instruction to type.
-const commandRow = (r) => ["| run | |", "| --- | --- |", `| command | \`${r.command}\` |`, `| date | ${r.date} |`, ""];
+const commandRow = (r) => commandRows(r.command, r.date);
 
 function benchEmbedBlock(r) {
   return [

@@ -6,7 +6,7 @@
 // `--check` fails instead of writing when the card is out of date (the tests use it).
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
-import { cardCli } from "./lib/card.mjs";
+import { cardCli, commandRows } from "./lib/card.mjs";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -91,7 +91,8 @@ function startsTable(records) {
 function benchBlock(r) {
   const z = r.sizes;
   const lines = [
-    `\`${r.command}\` (${r.date}): ${z.data} data, batch ${z.batch}, length <= ${z.length} (${int(Math.round(z.tokensPerStep))} real tokens of ${int(Math.round(z.positionsPerStep))} positions a step), ${z.labels} labels; the course encoder (${z.layers} layers, d=${z.hiddenSize}); best of ${z.rounds} rounds of ${z.steps} steps; library on ${r.backend} (${r.node}), ${r.cores} cores, load average ${f(r.loadAverage[0], 2)} before and ${f(r.loadAverage[1], 2)} after (the bench's own threads included).`,
+    ...commandRows(r.command, r.date),
+    `Data: ${z.data}; batch ${z.batch}, length <= ${z.length} (${int(Math.round(z.tokensPerStep))} real tokens of ${int(Math.round(z.positionsPerStep))} positions a step), ${z.labels} labels; the course encoder (${z.layers} layers, d=${z.hiddenSize}); best of ${z.rounds} rounds of ${z.steps} steps; library on ${r.backend} (${r.node}), ${r.cores} cores, load average ${f(r.loadAverage[0], 2)} before and ${f(r.loadAverage[1], 2)} after (the bench's own threads included).`,
     "",
     "| method | library, tokens/s by gradient workers | PyTorch CPU, tokens/s by threads | library's best / PyTorch's best (goal 0.3) |",
     "| --- | --- | --- | ---: |",
@@ -123,7 +124,7 @@ export function cardBlock() {
   for (const file of real) lines.push(...relevanceBlock(file.replace(/\.json$/, ""), readJson(path.join(dir, file))));
   lines.push("## Speed: fine-tuning against PyTorch", "");
   const benches = readdirSync(dir).filter((f) => /^bench-finetune.*\.json$/.test(f)).sort((a, b) => a.length - b.length || a.localeCompare(b));
-  if (benches.length === 0) lines.push("Not run yet: `npm run bench -- finetune --out data/models/finetune/bench-finetune.json`.", "");
+  if (benches.length === 0) lines.push("Not run yet (`bench/finetune.mjs`, with `--out data/models/finetune/bench-finetune.json`).", "");
   for (const file of benches) lines.push(...benchBlock(readJson(path.join(dir, file))));
   lines.push(END);
   return lines.join("\n");

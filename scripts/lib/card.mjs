@@ -19,3 +19,11 @@ export function cardCli(file, expected, command, root) {
     console.log(`wrote ${name}`);
   }
 }
+
+/**
+ * A record's command and date as a two-row table. A card's "command" row records how a figure was
+ * made and is not an instruction to type (test/grading/release-docs.test.ts reads it so).
+ */
+export function commandRows(command, date) {
+  return ["| run | |", "| --- | --- |", `| command | \`${command}\` |`, `| date | ${date} |`, ""];
+}
