@@ -7,12 +7,11 @@
  * checkpoint file, or from the same seed when the run starts from random weights: the same bits.
  */
 import * as path from "node:path";
-import { readCheckpoint } from "../model/checkpoint";
+import { readCheckpoint, type Checkpoint } from "../model/checkpoint";
 import type { TrainingTask } from "../train/trainer";
 import type { WorkerTaskSpec } from "../train/worker-pool";
 import { SequenceClassifier, type ClassificationBatch } from "./classifier";
 import { SequenceClassificationHead, type Pooling } from "./heads";
-import type { Checkpoint } from "../model/checkpoint";
 import { encoderAndMethod, methodSettingsOf, type RunSetup } from "./run";
 
 /** What a worker needs to rebuild a sequence classifier (plain data: it is cloned to the thread). */

@@ -98,7 +98,7 @@ export class ShuffledBatches<E, B extends PaddedBatch> implements BatchSource<B>
     private readonly pad: (examples: readonly E[], padId: number, maxLength: number) => B,
     private readonly count: (batch: B) => number,
     /** Rows [start, end) of a batch, for worker threads (sources without it train on one thread). */
-    private readonly rows?: (batch: B, start: number, end: number) => B
+    rows?: (batch: B, start: number, end: number) => B
   ) {
     this.sampler = new BatchSampler(examples.length, options.batchSize);
     if (rows) {

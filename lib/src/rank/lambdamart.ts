@@ -152,6 +152,9 @@ function boost(
     checkCount(patience, "earlyStoppingRounds", 1);
     if (!options.validation) throw new Error("boosting: earlyStoppingRounds needs a validation dataset (options.validation).");
   }
+  if (options.gain !== undefined && options.gain !== "linear" && options.gain !== "exponential") {
+    throw new Error(`boosting: gain must be "linear" or "exponential", got ${JSON.stringify(options.gain)}.`);
+  }
   const validation = options.validation;
   if (validation && (validation.version !== data.version || validation.columns !== data.columns)) {
     throw new Error(`boosting: the validation rows are of feature version "${validation.version}" with ${validation.columns} columns; the training rows of "${data.version}" with ${data.columns}.`);
@@ -195,9 +198,7 @@ export function trainLambdaMart(data: RankingDataset, options: LambdaMartOptions
   if (!(sigma > 0)) throw new Error(`trainLambdaMart: sigma must be > 0, got ${sigma}.`);
   const truncation = options.truncation ?? Infinity;
   if (!(truncation === Infinity || (Number.isInteger(truncation) && truncation >= 1))) throw new Error(`trainLambdaMart: truncation must be an integer >= 1 or Infinity, got ${truncation}.`);
-  const gain = options.gain ?? "exponential";
-  if (gain !== "linear" && gain !== "exponential") throw new Error(`trainLambdaMart: gain must be "linear" or "exponential", got ${JSON.stringify(gain)}.`);
-  return boost("lambdamart", data, options, (s, g, h) => lambdaGradients(data, s, g, h, { sigma, truncation, gain }), 0);
+  return boost("lambdamart", data, options, (s, g, h) => lambdaGradients(data, s, g, h, { sigma, truncation, gain: options.gain }), 0);
 }
 
 /**

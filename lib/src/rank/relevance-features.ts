@@ -183,12 +183,24 @@ const MIN_QUERIES_TO_HOLD_OUT = 8;
 /** Trees without early stopping. */
 const FEW_QUERIES_TREES = 50;
 
-/** Feature rows of pools (one group per pool, labels = grades). */
-export function relevanceDataset(extractor: RelevanceFeatureExtractor, pools: readonly RelevancePool[]): RankingDataset {
-  const parts = pools.map((pool) => extractor.rows(pool.query, pool.items.map((i) => i.productId)));
+/** A pool's feature rows (`extractor.rows` of its query and products). */
+export function poolFeatureRows(extractor: RelevanceFeatureExtractor, pool: RelevancePool): Float32Array {
+  return extractor.rows(pool.query, pool.items.map((i) => i.productId));
+}
+
+/** Feature rows of pools (one group per pool, labels = grades); `rowsOf` may hand back rows computed before. */
+export function relevanceDataset(
+  extractor: RelevanceFeatureExtractor,
+  pools: readonly RelevancePool[],
+  rowsOf: (pool: RelevancePool) => Float32Array = (pool) => poolFeatureRows(extractor, pool)
+): RankingDataset {
+  const parts = pools.map(rowsOf);
   const values = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const part of parts) values.set(part, (at += part.length) - part.length);
+  for (const part of parts) {
+    values.set(part, at);
+    at += part.length;
+  }
   return rankingDataset({
     version: extractor.version,
     names: extractor.names,
@@ -203,14 +215,22 @@ export function relevanceDataset(extractor: RelevanceFeatureExtractor, pools: re
 /**
  * LambdaMART over the text-match features, trained per fold on that fold's training pools: a
  * seeded share of the training queries is held out to pick the number of trees (with fewer than 8
- * training queries none is held out and 50 trees are fitted), then the ranker scores the test pools. The features' collection statistics come from every product's text
- * (unlabelled, as BM25's do); no test grade is used.
+ * training queries none is held out and 50 trees are fitted), then the ranker scores the test
+ * pools. The features' collection statistics come from every product's text (unlabelled, as
+ * BM25's do); no test grade is used. Each pool's rows are computed once for the whole run (a pool
+ * is in the training part of every fold but its own).
  */
 export function lambdaMartRelevanceScorer(folds: RelevanceFolds, options: LambdaMartRelevanceOptions = {}): RelevanceScorer {
   const settings = { ...DEFAULT_RELEVANCE_LAMBDAMART, ...options };
   const share = settings.validationShare ?? 0.15;
   if (!(share > 0 && share < 1)) throw new Error(`lambdaMartRelevanceScorer: validationShare must be between 0 and 1 (exclusive), got ${share}.`);
   const extractor = relevanceFeatureExtractor(relevanceProducts(folds));
+  const computed = new WeakMap<RelevancePool, Float32Array>();
+  const rowsOf = (pool: RelevancePool): Float32Array => {
+    let rows = computed.get(pool);
+    if (!rows) computed.set(pool, (rows = poolFeatureRows(extractor, pool)));
+    return rows;
+  };
   return {
     name: "LambdaMART on text-match features",
     train: (train, fold) => {
@@ -221,22 +241,19 @@ export function lambdaMartRelevanceScorer(folds: RelevanceFolds, options: Lambda
       if (queries.length < MIN_QUERIES_TO_HOLD_OUT) {
         // Too few queries to hold some out: a fixed, small number of trees.
         const trees = Math.min(settings.trees ?? 100, FEW_QUERIES_TREES);
-        model = trainLambdaMart(relevanceDataset(extractor, train), { ...settings, trees, earlyStoppingRounds: undefined, validation: undefined });
+        model = trainLambdaMart(relevanceDataset(extractor, train, rowsOf), { ...settings, trees, earlyStoppingRounds: undefined, validation: undefined });
         note = `${trees} trees (${queries.length} training queries: none held out)`;
       } else {
         const order = new Rng(`${settings.seed ?? 0}/${fold.name}`).permutation(queries.length);
         const held = new Set(order.slice(0, Math.max(1, Math.round(share * queries.length))).map((i) => queries[i]));
         const fit = train.filter((p) => !held.has(p.queryId));
         const validation = train.filter((p) => held.has(p.queryId));
-        model = trainLambdaMart(relevanceDataset(extractor, fit), { ...settings, validation: relevanceDataset(extractor, validation) });
+        model = trainLambdaMart(relevanceDataset(extractor, fit, rowsOf), { ...settings, validation: relevanceDataset(extractor, validation, rowsOf) });
         note = `${model.trees.length} trees (held-out NDCG@${settings.evalAt ?? 10} ${Math.max(...model.validationNdcg).toFixed(4)} on ${held.size} queries)`;
       }
       return {
         note,
-        score: (pool) => {
-          const rows = extractor.rows(pool.query, pool.items.map((i) => i.productId));
-          return Array.from(ensembleScores(model, rows, pool.items.length, extractor.names.length));
-        },
+        score: (pool) => Array.from(ensembleScores(model, rowsOf(pool), pool.items.length, extractor.names.length)),
       };
     },
   };

@@ -6,8 +6,9 @@
  * whoever sums); then every worker clips and applies the same AdamW update from that sum, so the
  * replicas stay identical (`step`; with `gradients` + `apply` the main thread updates its own copy
  * too, and `replicaState` brings it a replica's weights and moments when it has not). The main
- * thread only coordinates with small messages; gradient values never travel through them. A worker that throws or exits fails the step with its index,
- * step and error, and every worker is terminated.
+ * thread only coordinates with small messages; gradient values never travel through them. A
+ * worker that throws or exits fails the step with its index, step and error, and every worker is
+ * terminated.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Worker } from "node:worker_threads";
