@@ -37,6 +37,25 @@ export interface AdamWStep {
   readonly gradScale: number;
 }
 
+/** AdamW's numbers with the defaults filled in. */
+export interface AdamWHyper {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+}
+
+/** The options' numbers with the defaults (torch's, but epsilon 1e-6 as BERT), checked. */
+export function adamwHyper(options: AdamWOptions = {}): AdamWHyper {
+  const hyper = { beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, epsilon: options.epsilon ?? 1e-6, weightDecay: options.weightDecay ?? 0.01 };
+  for (const [name, value] of Object.entries({ beta1: hyper.beta1, beta2: hyper.beta2 })) {
+    if (!(value >= 0 && value < 1)) throw new Error(`AdamW: ${name} must be in [0, 1), got ${value}.`);
+  }
+  if (!(hyper.epsilon > 0)) throw new Error(`AdamW: epsilon must be positive, got ${hyper.epsilon}.`);
+  if (!(hyper.weightDecay >= 0)) throw new Error(`AdamW: weightDecay must be >= 0, got ${hyper.weightDecay}.`);
+  return hyper;
+}
+
 /** BERT's rule: no decay for biases and layer-norm weights. */
 export function decaysByDefault(name: string): boolean {
   return !(name.endsWith(".bias") || name.endsWith("_bias") || name.includes("LayerNorm."));
@@ -133,17 +152,9 @@ export class AdamW {
         this.weights.set(name, variable);
       }
     }
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.epsilon = options.epsilon ?? 1e-6;
-    this.weightDecay = options.weightDecay ?? 0.01;
+    ({ beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay } = adamwHyper(options));
     this.decays = options.decays ?? decaysByDefault;
     this.lrScale = options.learningRateScale ?? null;
-    for (const [name, value] of Object.entries({ beta1: this.beta1, beta2: this.beta2 })) {
-      if (!(value >= 0 && value < 1)) throw new Error(`AdamW: ${name} must be in [0, 1), got ${value}.`);
-    }
-    if (!(this.epsilon > 0)) throw new Error(`AdamW: epsilon must be positive, got ${this.epsilon}.`);
-    if (!(this.weightDecay >= 0)) throw new Error(`AdamW: weightDecay must be >= 0, got ${this.weightDecay}.`);
   }
 
   get step(): number {

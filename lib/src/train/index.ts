@@ -5,9 +5,10 @@ export {
   validateSchedule, learningRateAt, scheduleCurve, type Decay, type ScheduleOptions,
 } from "./schedule";
 export {
-  decaysByDefault, adamwUpdateValues, adamwUpdateComposite, type AdamWOptions, type AdamWStep,
-  type AdamWState, AdamW,
+  decaysByDefault, adamwUpdateValues, adamwUpdateComposite, adamwHyper, type AdamWOptions, type AdamWStep,
+  type AdamWState, type AdamWHyper, AdamW,
 } from "./adamw";
+export { sharedOptimizerBuffers, SharedAdamW, type FlatSlot, type SharedOptimizerBuffers } from "./shared-adamw";
 export { sumOfSquares, globalNorm, clipScale, clipByGlobalNorm } from "./clip";
 export { perplexity, unigramPerplexity, MlmMetrics } from "./metrics";
 export {
@@ -29,6 +30,6 @@ export {
 } from "./mlm-task";
 export {
   type WorkerTaskSpec, type Shard, type WeightSlot, type WorkerSetup, type ToWorker, type FromWorker,
-  type WorkerPoolOptions,
+  type WorkerPoolOptions, arriveAtBarrier, abortBarrier, BarrierAborted,
 } from "./worker-pool";
 export { type DomainAdaptationOptions, type DomainAdaptation, adaptToDomain } from "./domain-adaptation";

@@ -5,17 +5,23 @@
  * then each sums one segment of all the slots, in worker order, into a shared sum (the same bits
  * whoever sums); then every worker clips and applies the same AdamW update from that sum, so the
  * replicas stay identical (`step`; with `gradients` + `apply` the main thread updates its own copy
- * too, and `replicaState` brings it a replica's weights and moments when it has not). The main
- * thread only coordinates with small messages; gradient values never travel through them. A
+ * too, and `replicaState` brings it a replica's weights and moments when it has not). The clip
+ * norm's per-weight sums and the AdamW update are shared out too: the weights and moments live
+ * once in shared memory (`shared-adamw.ts`), each worker updates its segment, and every replica
+ * copies the result. Between
+ * those phases the workers wait for each other at a barrier in shared memory, so a whole step is
+ * one message to each worker and one reply: the main thread's event loop is not in the path. The
+ * main thread only coordinates with small messages; gradient values never travel through them. A
  * worker that throws or exits fails the step with its index, step and error, and every worker is
- * terminated.
+ * terminated (those waiting at the barrier are released first).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Worker } from "node:worker_threads";
 import { startLibraryWorker } from "../core/threads";
 import type { RngState } from "../core/random";
 import type { Parameters, WeightValue } from "../model/parameters";
-import { decaysByDefault, type AdamWOptions, type AdamWState } from "./adamw";
+import { adamwHyper, decaysByDefault, type AdamWHyper, type AdamWOptions, type AdamWState } from "./adamw";
+import { sharedOptimizerBuffers, type SharedOptimizerBuffers } from "./shared-adamw";
 
 /** How a worker thread builds its replica: `require(module)[exportName](config)` returns a `TrainingTask`. */
 export interface WorkerTaskSpec {
@@ -56,29 +62,51 @@ export interface WorkerSetup {
   readonly sum: SharedArrayBuffer;
   /** An Int32 used as a memory fence around the buffers. */
   readonly fence: SharedArrayBuffer;
-  readonly optimizer: Omit<AdamWOptions, "decays" | "learningRateScale">;
+  /** The barrier's Int32s: arrived, generation, aborted (see `arriveAtBarrier`). */
+  readonly barrier: SharedArrayBuffer;
+  /** Each worker's loss this step (Float64, worker order). */
+  readonly losses: SharedArrayBuffer;
+  /** Per worker, one byte per weight of the layout: 1 where its rows gave the weight a gradient. */
+  readonly flags: SharedArrayBuffer;
+  /** Per weight of the layout, the float32 sum of squares of its summed gradient (the clip norm's parts). */
+  readonly squares: SharedArrayBuffer;
+  /** The weights and AdamW moments, once for all workers (they start from the main thread's). */
+  readonly shared: SharedOptimizerBuffers;
+  readonly optimizerStep: number;
+  readonly optimizer: AdamWHyper;
   /** Weights AdamW decays (the options' `decays` function cannot cross threads). */
   readonly decayed: string[];
   /** Each weight's learning-rate factor where the options' `learningRateScale` gives one (layer-wise decay); null: all 1. */
   readonly scales: [string, number][] | null;
   readonly backend: string;
-  readonly weights: Map<string, WeightValue>;
-  readonly optimizerState: AdamWState;
 }
 
 export type ToWorker<B> =
   | { readonly type: "grads"; readonly step: number; readonly shard: Shard<B> | null; readonly rng: RngState }
-  | { readonly type: "reduce"; readonly step: number }
   | { readonly type: "apply"; readonly step: number; readonly lr: number; readonly scale: number; readonly names: string[] }
-  | { readonly type: "update"; readonly step: number; readonly lr: number; readonly loss: number; readonly clipNorm: number | null; readonly names: string[] }
+  | {
+      readonly type: "step";
+      readonly step: number;
+      readonly shard: Shard<B> | null;
+      readonly rng: RngState;
+      readonly lr: number;
+      readonly clipNorm: number | null;
+    }
   | { readonly type: "weights" }
   | { readonly type: "state"; readonly full: boolean };
 
 export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "grads"; readonly step: number; readonly loss: number; readonly rng: RngState | null; readonly names: string[] }
-  | { readonly type: "reduced"; readonly step: number }
-  | { readonly type: "updated"; readonly step: number; readonly gradNorm: number; readonly scale: number; readonly applied: boolean }
+  | {
+      readonly type: "stepped";
+      readonly step: number;
+      readonly loss: number;
+      readonly rng: RngState | null;
+      readonly gradNorm: number;
+      readonly scale: number;
+      readonly applied: boolean;
+    }
   | { readonly type: "weights"; readonly weights: Map<string, Float32Array> }
   | { readonly type: "state"; readonly weights: Map<string, Float32Array> | null; readonly optimizer: AdamWState | null }
   | { readonly type: "error"; readonly step: number; readonly message: string; readonly stack?: string };
@@ -112,6 +140,43 @@ export function gradientTensors(sum: Float32Array, byName: ReadonlyMap<string, W
   return grads;
 }
 
+/** Thrown in a worker waiting at the barrier when another has failed (it reports nothing: the pool has that one's error). */
+export class BarrierAborted extends Error {
+  constructor() {
+    super("another worker failed; this one stopped waiting for it.");
+  }
+}
+
+/** Index of the barrier's Int32s. */
+const ARRIVED = 0;
+const GENERATION = 1;
+const ABORTED = 2;
+export const BARRIER_INTS = 3;
+
+/**
+ * Wait until all `count` workers have arrived (a reusable barrier: the last to arrive starts the
+ * next generation and wakes the others). Waits in short slices so that an abort is seen.
+ */
+export function arriveAtBarrier(barrier: Int32Array, count: number): void {
+  const generation = Atomics.load(barrier, GENERATION);
+  if (Atomics.add(barrier, ARRIVED, 1) === count - 1) {
+    Atomics.store(barrier, ARRIVED, 0);
+    Atomics.add(barrier, GENERATION, 1);
+    Atomics.notify(barrier, GENERATION);
+    return;
+  }
+  while (Atomics.load(barrier, GENERATION) === generation) {
+    if (Atomics.load(barrier, ABORTED) !== 0) throw new BarrierAborted();
+    Atomics.wait(barrier, GENERATION, generation, 50);
+  }
+}
+
+/** Release every worker waiting at the barrier, for good. */
+export function abortBarrier(barrier: Int32Array): void {
+  Atomics.store(barrier, ABORTED, 1);
+  Atomics.notify(barrier, GENERATION);
+}
+
 /** The segment of [0, total) that worker `index` of `count` sums. */
 export function segmentOf(index: number, count: number, total: number): [number, number] {
   return [Math.floor((index * total) / count), Math.floor(((index + 1) * total) / count)];
@@ -131,6 +196,7 @@ export class WorkerPool<B> {
   private readonly byName: Map<string, WeightSlot>;
   private readonly sum: Float32Array;
   private readonly fence: Int32Array;
+  private readonly barrier: Int32Array;
   private readonly exited = new Set<number>();
   private readonly ready: Promise<FromWorker[]>;
   private waiting: Waiting | null = null;
@@ -153,9 +219,16 @@ export class WorkerPool<B> {
     const grads = new SharedArrayBuffer(4 * total * this.count);
     const sum = new SharedArrayBuffer(4 * total);
     const fence = new SharedArrayBuffer(4);
+    const barrier = new SharedArrayBuffer(4 * BARRIER_INTS);
+    const losses = new SharedArrayBuffer(8 * this.count);
+    const flags = new SharedArrayBuffer(this.layout.length * this.count);
+    const squares = new SharedArrayBuffer(4 * this.layout.length);
+    const shared = sharedOptimizerBuffers(this.layout, total, options.weights, options.optimizerState);
     this.sum = new Float32Array(sum);
     this.fence = new Int32Array(fence);
-    const { decays, learningRateScale, ...optimizer } = options.optimizer;
+    this.barrier = new Int32Array(barrier);
+    const { decays, learningRateScale } = options.optimizer;
+    const optimizer = adamwHyper(options.optimizer);
     // Functions cannot cross to a thread: decays travels as a list of names, a per-weight learning
     // rate scale (layer-wise decay) as a table of the layout's names.
     const decayed = this.layout.map((s) => s.name).filter(decays ?? decaysByDefault);
@@ -173,12 +246,16 @@ export class WorkerPool<B> {
         grads,
         sum,
         fence,
+        barrier,
+        losses,
+        flags,
+        squares,
+        shared,
+        optimizerStep: options.optimizerState.step,
         optimizer,
         decayed,
         scales,
         backend: options.backend,
-        weights: options.weights,
-        optimizerState: options.optimizerState,
       };
       const worker = startLibraryWorker("train/worker", setup);
       worker.on("message", (m: FromWorker) => this.onMessage(index, m));
@@ -235,6 +312,7 @@ export class WorkerPool<B> {
   private onFailure(error: Error): void {
     if (this.failure || this.closing) return;
     this.failure = error;
+    abortBarrier(this.barrier);
     const w = this.waiting;
     this.waiting = null;
     w?.reject(error);
@@ -267,11 +345,29 @@ export class WorkerPool<B> {
     rng: RngState,
     update: { readonly lr: number; readonly clipNorm: number | null }
   ): Promise<{ loss: number; rng: RngState; gradNorm: number; scale: number; applied: boolean }> {
-    const { loss, rng: after, names } = await this.summed(step, shards, rng);
-    const updated = this.expect("updated");
-    this.post({ type: "update", step, lr: update.lr, loss, clipNorm: update.clipNorm, names });
-    const first = (await updated)[0] as Extract<FromWorker, { type: "updated" }>;
+    await this.ready;
+    this.currentStep = step;
+    const stepped = this.expect("stepped");
+    this.threads.forEach((t, i) =>
+      t.postMessage({ type: "step", step, shard: shards[i], rng, lr: update.lr, clipNorm: update.clipNorm } satisfies ToWorker<B>)
+    );
+    const replies = (await stepped) as Array<Extract<FromWorker, { type: "stepped" }>>;
+    const { loss, rng: after } = this.combine(step, shards, replies);
+    const first = replies[0];
     return { loss, rng: after, gradNorm: first.gradNorm, scale: first.scale, applied: first.applied };
+  }
+
+  /** The summed loss (worker order) and the Rng state of the first worker with rows. */
+  private combine(step: number, shards: ReadonlyArray<Shard<B> | null>, replies: ReadonlyArray<{ readonly loss: number; readonly rng: RngState | null }>): { loss: number; rng: RngState; first: number } {
+    let loss = 0;
+    let first = -1;
+    replies.forEach((r, i) => {
+      if (!shards[i]) return;
+      loss += r.loss;
+      if (first < 0) first = i;
+    });
+    if (first < 0) throw new Error(`${this.options.label}: step ${step} gave no worker any rows.`);
+    return { loss, rng: replies[first].rng as RngState, first };
   }
 
   /** The gradients of one step summed into the shared buffer: the loss, the Rng state after, and the weights that got gradients. */
@@ -280,24 +376,11 @@ export class WorkerPool<B> {
     this.currentStep = step;
     const computed = this.expect("grads");
     this.threads.forEach((t, i) => t.postMessage({ type: "grads", step, shard: shards[i], rng } satisfies ToWorker<B>));
+    // Each worker replies once the sum is complete (its segment summed after the barrier).
     const replies = (await computed) as Array<Extract<FromWorker, { type: "grads" }>>;
-    const reduced = this.expect("reduced");
-    this.post({ type: "reduce", step });
-    await reduced;
     Atomics.load(this.fence, 0);
-    let loss = 0;
-    let after: RngState | null = null;
-    let names: string[] = [];
-    replies.forEach((r, i) => {
-      if (!shards[i]) return;
-      loss += r.loss;
-      if (!after) {
-        after = r.rng;
-        names = r.names;
-      }
-    });
-    if (!after) throw new Error(`${this.options.label}: step ${step} gave no worker any rows.`);
-    return { loss, rng: after, names };
+    const { loss, rng: after, first } = this.combine(step, shards, replies);
+    return { loss, rng: after, names: replies[first].names };
   }
 
   /** Every replica applies the update (no reply: the next request queues behind it). */
@@ -329,6 +412,7 @@ export class WorkerPool<B> {
   /** Terminate every thread and wait for them to exit. */
   async close(): Promise<void> {
     this.closing = true;
+    abortBarrier(this.barrier);
     const w = this.waiting;
     this.waiting = null;
     w?.reject(this.failure ?? new Error(`${this.options.label}: the workers were stopped.`));
