@@ -34,8 +34,9 @@ const LINE_SUITE = [
   "test/grading/assignments.test.ts",
   "test/grading/parts.test.ts",
   ...["core", "data", "eval", "model", "rank", "text", "train", "viz"].map((dir) => `test/${dir}`),
-  // Fine-tuning on gradient worker threads (each thread starts the library again).
+  // Fine-tuning and the bi-encoder on gradient worker threads (each thread starts the library again).
   "test/finetune/workers.test.ts",
+  "test/embed/bi-encoder-workers.test.ts",
   // Chapter 3's native parts: hnswlib-node (compiled at setup), LanceDB, onnxruntime-node, transformers.js.
   ...["hnsw-index", "hnsw-pool", "exact-pool", "vector-store", "vector-search", "onnx-serve"].map((name) => `test/embed/${name}.test.ts`),
   "--exclude",

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFolderAtomically } from "../core/files";
 import * as path from "node:path";
 import type { Rng } from "../core/random";
+import { shardDropout } from "../model/dropout";
 import { productText } from "../data/keyword-match";
 import type { Product } from "../data/records";
 import { loadEncoder, readTensorFile, writeTensorFile, type Checkpoint, type TensorFileEntry } from "../model/checkpoint";
@@ -23,10 +24,11 @@ import { Parameters, type WeightValue } from "../model/parameters";
 import { loadTokenizer } from "../text/io";
 import type { WordPieceTokenizer } from "../text/wordpiece";
 import { BatchSampler, padBatch, type TokenSequence } from "../train/batches";
-import { Trainer, type BatchSource, type BatchSourceState, type DrawnBatch, type TrainStepInfo } from "../train/trainer";
+import { resolveWorkers, Trainer, type BatchSource, type BatchSourceState, type DrawnBatch, type RowExchange, type TrainStepInfo } from "../train/trainer";
 import type { FineTuneMethod, MethodName } from "../finetune/method";
 import { baseCheckpoint, DEFAULT_LEARNING_RATES, lossEnds, makeMethod, methodSettingsOf, prepareRun, runTokenizer, type MethodSettings, type RunSetup } from "../finetune/run";
 import { baseOf } from "../finetune/fine-tuned-checkpoint";
+import { biEncoderRecipe, biEncoderWorkerSpec } from "./bi-encoder-worker";
 import { infoNceLoss } from "./contrastive";
 import { l2Normalize, poolTokens } from "./pooling";
 import type { EmbeddingMatrix } from "./embed-texts";
@@ -61,13 +63,57 @@ export interface TextBatch {
   readonly attentionMask: Float32Array;
 }
 
+/** Where a gradient worker's rows sit in the whole batch (`sliceBiEncoderBatch`). */
+export interface BiEncoderShard {
+  /** First pair and the whole batch's pairs. */
+  readonly start: number;
+  readonly total: number;
+  /** First hard negative and the whole batch's hard negatives. */
+  readonly negativesStart: number;
+  readonly negativesTotal: number;
+}
+
 /** A training batch: queries, their positives, extra hard negatives, and the columns each row leaves out. */
 export interface BiEncoderBatch {
   readonly queries: TextBatch;
   readonly positives: TextBatch;
   readonly negatives: TextBatch | null;
-  /** [B, B + H], 1 = a known positive of that row's query (not a negative). */
+  /** [B, B + H], 1 = a known positive of that row's query (not a negative); the whole batch's, in a shard too. */
   readonly exclude: Uint8Array;
+  /** Set on a worker's share of a batch. */
+  readonly shard?: BiEncoderShard;
+}
+
+/** Rows [start, end) of a padded text batch (the padded length kept). */
+export function sliceTextBatch(b: TextBatch, start: number, end: number): TextBatch {
+  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= b.batch)) {
+    throw new Error(`sliceTextBatch: rows [${start}, ${end}) are not inside a batch of ${b.batch}.`);
+  }
+  return { batch: end - start, length: b.length, inputIds: b.inputIds.slice(start * b.length, end * b.length), attentionMask: b.attentionMask.slice(start * b.length, end * b.length) };
+}
+
+/**
+ * Pairs [start, end) of a batch, for a gradient worker: their queries and positives, and a share
+ * of the hard negatives in proportion (boundaries rounded up, so the first share holds one
+ * whenever there are any: the first worker's dropout stream is the step's). The exclusions stay
+ * the whole batch's, since each worker computes the whole batch's loss (`BiEncoder.loss`).
+ */
+export function sliceBiEncoderBatch(batch: BiEncoderBatch, start: number, end: number): BiEncoderBatch {
+  if (batch.shard) throw new Error("sliceBiEncoderBatch: the batch is already a share of another.");
+  const total = batch.queries.batch;
+  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= total)) {
+    throw new Error(`sliceBiEncoderBatch: pairs [${start}, ${end}) are not a non-empty part of a batch of ${total}.`);
+  }
+  const h = batch.negatives?.batch ?? 0;
+  const negativesStart = Math.ceil((start * h) / total);
+  const negativesEnd = Math.ceil((end * h) / total);
+  return {
+    queries: sliceTextBatch(batch.queries, start, end),
+    positives: sliceTextBatch(batch.positives, start, end),
+    negatives: batch.negatives && negativesEnd > negativesStart ? sliceTextBatch(batch.negatives, negativesStart, negativesEnd) : null,
+    exclude: batch.exclude,
+    shard: { start, total, negativesStart, negativesTotal: h },
+  };
 }
 
 /**
@@ -207,14 +253,55 @@ export class BiEncoder {
     });
   }
 
-  /** The batch's InfoNCE loss (plus the methods' regularisers while training). */
-  loss(batch: BiEncoderBatch, rng: Rng | null, symmetric = false): tf.Scalar {
+  /**
+   * The batch's InfoNCE loss (plus the methods' regularisers while training). On a gradient worker
+   * (`exchange` given, `batch` a share) the vectors of its own pairs are computed here and the
+   * others' gathered from the other workers: the whole batch's loss, its own rows live (see
+   * `RowExchange`).
+   */
+  loss(batch: BiEncoderBatch, rng: Rng | null, symmetric = false, exchange?: RowExchange): tf.Scalar {
+    if (exchange) return this.sharedLoss(batch, rng, symmetric, exchange);
     return tf.tidy(() => {
       const q = this.vectors("query", batch.queries, rng);
       const p = this.vectors("product", batch.positives, rng);
       const hardNegatives = batch.negatives ? this.vectors("product", batch.negatives, rng) : undefined;
       let loss = infoNceLoss(q, p, { temperature: this.temperatureTensor(), hardNegatives, symmetric, exclude: batch.exclude });
       if (rng) for (const t of this.towers()) if (t.method.regularizer) loss = loss.add(t.method.regularizer()) as tf.Scalar;
+      return loss;
+    });
+  }
+
+  private sharedLoss(batch: BiEncoderBatch, rng: Rng | null, symmetric: boolean, exchange: RowExchange): tf.Scalar {
+    const s = batch.shard;
+    if (!s) throw new Error("BiEncoder.loss: a worker's loss needs its share of a batch (sliceBiEncoderBatch).");
+    const d = this.queryTower.encoder.config.hiddenSize;
+    return tf.tidy(() => {
+      const q = this.vectors("query", batch.queries, rng);
+      const p = this.vectors("product", batch.positives, rng);
+      let n: tf.Tensor2D | null = null;
+      if (batch.negatives) {
+        if (rng) shardDropout(rng, { start: s.negativesStart, rows: batch.negatives.batch });
+        n = this.vectors("product", batch.negatives, rng);
+      }
+      // The whole matrix: the other workers' rows as constants around this worker's live ones.
+      const whole = (mine: tf.Tensor2D | null, start: number, total: number): tf.Tensor2D => {
+        const rows = mine ? mine.shape[0] : 0;
+        const all = exchange.gather(mine ? (mine.dataSync() as Float32Array) : new Float32Array(0), start, total, d);
+        const parts: tf.Tensor2D[] = [];
+        if (start > 0) parts.push(tf.tensor2d(all.subarray(0, start * d), [start, d]));
+        if (mine) parts.push(mine);
+        if (start + rows < total) parts.push(tf.tensor2d(all.subarray((start + rows) * d, total * d), [total - start - rows, d]));
+        return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
+      };
+      const queries = whole(q, s.start, s.total);
+      const positives = whole(p, s.start, s.total);
+      const hardNegatives = s.negativesTotal > 0 ? whole(n, s.negativesStart, s.negativesTotal) : undefined;
+      // A learned tau is live on the first worker only: its gradient is counted once.
+      const temperature = exchange.index === 0 ? this.temperatureTensor() : tf.scalar(this.temperatureTensor().dataSync()[0]);
+      const full = infoNceLoss(queries, positives, { temperature, hardNegatives, symmetric, exclude: batch.exclude });
+      // The whole loss's gradient, with 1/count of its value: the workers' values add up to it.
+      let loss = full.sub(full.dataSync()[0] * ((exchange.count - 1) / exchange.count)) as tf.Scalar;
+      if (rng) for (const t of this.towers()) if (t.method.regularizer) loss = loss.add(t.method.regularizer().div(exchange.count)) as tf.Scalar;
       return loss;
     });
   }
@@ -334,6 +421,11 @@ export class PairBatches implements BatchSource<BiEncoderBatch> {
     return { batch, rows: b, count: b, tokens };
   }
 
+  /** Pairs [start, end) for a gradient worker; the count is the whole batch's (each worker's loss is the whole batch's). */
+  slice(batch: BiEncoderBatch, start: number, end: number): { batch: BiEncoderBatch; count: number } {
+    return { batch: sliceBiEncoderBatch(batch, start, end), count: batch.queries.batch };
+  }
+
   state(): BatchSourceState {
     return this.sampler.state();
   }
@@ -358,6 +450,13 @@ export interface BiEncoderTrainingOptions extends RunSetup, BiEncoderOptions {
   readonly shared?: boolean;
   /** Average with the product -> query direction (default false). */
   readonly symmetric?: boolean;
+  /**
+   * Gradient worker threads (see `TrainerOptions.workers`): 1 by default, unless COURSE_WORKERS is
+   * set. The workers exchange their pairs' vectors each step, so that every query still meets
+   * every product of the whole batch. A method that changes the model after each update (AdaLoRA)
+   * trains on one thread: asked for explicitly, more is an error; from COURSE_WORKERS, 1.
+   */
+  readonly workers?: number | "auto";
   readonly onStep?: (info: TrainStepInfo) => void;
 }
 
@@ -375,6 +474,8 @@ export interface TrainedBiEncoder {
   readonly totalParameters: number;
   /** tau at the end (the fixed one, or what it learned). */
   readonly temperature: number;
+  /** Threads that computed the gradients. */
+  readonly workers: number;
 }
 
 /** A bi-encoder over a checkpoint, with `method` on each tower (the towers untrained). */
@@ -419,13 +520,24 @@ export async function trainBiEncoder(options: BiEncoderTrainingOptions): Promise
     });
     const symmetric = options.symmetric ?? false;
     const lrScale = model.queryTower.method.learningRateScale;
+    const label = `trainBiEncoder(${options.method})`;
+    let workers = resolveWorkers(options.workers);
+    if (workers > 1 && model.queryTower.method.afterStep) {
+      if (options.workers !== undefined) throw new Error(`${label}: ${workers} workers asked for, but method "${options.method}" changes the model after each update on the main thread; train with workers: 1.`);
+      workers = 1; // COURSE_WORKERS is a preference, for the runs that can use it
+    }
+    if (workers > batchSize) throw new Error(`${label}: ${workers} workers need a batch of at least ${workers} pairs (each worker takes some), got batchSize ${batchSize}.`);
+    const hidden = model.queryTower.encoder.config.hiddenSize;
     const trainer = new Trainer<BiEncoderBatch>({ params: model.trainableSets(), loss: (b, rng) => model.loss(b, rng, symmetric) }, source, {
       steps: options.steps,
       schedule: { peak: options.learningRate ?? DEFAULT_LEARNING_RATES[options.method], totalSteps: options.steps, warmupSteps: Math.floor(options.steps / 10), decay: "linear" },
       optimizer: { learningRateScale: lrScale ? (name) => lrScale(name.replace(/^product\//, "")) : undefined },
       seed,
-      workers: 1,
-      label: `trainBiEncoder(${options.method})`,
+      workers,
+      workerTask: workers > 1 ? biEncoderWorkerSpec(biEncoderRecipe(base, options, symmetric)) : undefined,
+      // The largest matrix a worker gathers: the batch's queries or products, or its hard negatives.
+      exchange: workers > 1 ? Math.max(1, options.hardNegativesPerPair ?? 1) * batchSize * hidden : undefined,
+      label,
     });
     const start = performance.now();
     const losses: number[] = [];
@@ -454,6 +566,7 @@ export async function trainBiEncoder(options: BiEncoderTrainingOptions): Promise
       trainableParameters: model.trainableParameters(),
       totalParameters: model.totalParameters(),
       temperature: await model.temperature(),
+      workers,
     };
   } catch (error) {
     model.dispose();

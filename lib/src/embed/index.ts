@@ -7,7 +7,8 @@ export { loadTextEmbedder, embedTexts, embedTextStream, embeddingModelId, type E
 export { userVector, historyBefore, type HistoryEvent, type UserVectorOptions } from "./user-vector";
 export { infoNceLoss, infoNce, type InfoNceOptions } from "./contrastive";
 export { retrievalTrainingData, keywordRetriever, type RetrievalPair, type RetrievalTrainingData, type RetrievalPairCounts, type RetrievalPairOptions } from "./retrieval-pairs";
-export { BiEncoder, trainBiEncoder, createBiEncoder, pretrainedBiEncoder, saveBiEncoder, loadBiEncoder, type BiEncoderOptions, type BiEncoderTrainingOptions, type TrainedBiEncoder, type BiEncoderPooling, type TowerName } from "./bi-encoder";
+export { BiEncoder, trainBiEncoder, createBiEncoder, pretrainedBiEncoder, saveBiEncoder, loadBiEncoder, sliceBiEncoderBatch, sliceTextBatch, PairBatches, type BiEncoderOptions, type BiEncoderTrainingOptions, type TrainedBiEncoder, type BiEncoderPooling, type TowerName, type BiEncoderBatch, type BiEncoderShard, type TextBatch } from "./bi-encoder";
+export { biEncoderRecipe, biEncoderWorkerSpec, biEncoderWorkerTask, type BiEncoderRecipe } from "./bi-encoder-worker";
 export { compareRetrieval, retrievalTable, catalogQrels, scoreRetrieval, keywordRun, denseRun, type RetrievalComparison, type RetrievalRow, type RetrievalMetrics } from "./retrieval-eval";
 export { pca, pcaProject, type PcaOptions, type PcaResult, type RowMatrix } from "./pca";
 export { cosineSimilarity, cosineMatrix } from "./similarity";

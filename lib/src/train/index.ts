@@ -21,7 +21,7 @@ export {
   type CourseModelOptions, type CourseModelRun,
 } from "./course-model";
 export {
-  defaultWorkerCount, resolveWorkers, splitRows, type TrainingTask, type DrawnBatch, type BatchSourceState,
+  defaultWorkerCount, resolveWorkers, splitRows, type TrainingTask, type RowExchange, type DrawnBatch, type BatchSourceState,
   type BatchSource, type TrainStepInfo, type TrainerOptions, type TrainerRunOptions, type TrainerRunResult,
   Trainer,
 } from "./trainer";

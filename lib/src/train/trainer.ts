@@ -23,12 +23,33 @@ import { clipScale, readSumOfSquares, sumOfSquares } from "./clip";
 import { learningRateAt, validateSchedule, type ScheduleOptions } from "./schedule";
 import { WorkerPool, type Shard, type WorkerTaskSpec } from "./worker-pool";
 
+/**
+ * How the gradient workers of a loss that couples a batch's rows (in-batch negatives: every query
+ * against every product of the batch) see each other's rows in the middle of a step. Each worker
+ * encodes its own rows; `gather` places them in a shared matrix and, once every worker has placed
+ * its own, returns the whole matrix. Every worker must call `gather` the same number of times, in
+ * the same order (it waits for the others). The loss then recomputes the whole batch's loss with
+ * its own rows live and the others' as constants: the gradient of its own rows' embeddings is then
+ * complete, and the workers' parameter gradients add up to the whole batch's.
+ */
+export interface RowExchange {
+  /** This worker's index and the number of workers. */
+  readonly index: number;
+  readonly count: number;
+  /** `values` ([rows, width], row-major) as rows [start, start + rows) of a [total, width] matrix; returns the whole matrix. */
+  gather(values: Float32Array, start: number, total: number, width: number): Float32Array;
+}
+
 /** What is trained: its weights and the mean loss of a batch. */
 export interface TrainingTask<B> {
   /** The weights AdamW updates (one set, or several whose names do not clash). */
   readonly params: Parameters | readonly Parameters[];
-  /** Mean loss over the batch, a scalar; dropout masks come from `rng`. */
-  loss(batch: B, rng: Rng): tf.Scalar;
+  /**
+   * Mean loss over the batch, a scalar; dropout masks come from `rng`. On a worker of a task whose
+   * rows are coupled (`TrainerOptions.exchange`), `exchange` is given: the loss is then the whole
+   * batch's, with a value of 1/count of it (the workers' values add up to the batch's loss).
+   */
+  loss(batch: B, rng: Rng, exchange?: RowExchange): tf.Scalar;
 }
 
 /** One step's global batch. */
@@ -86,6 +107,12 @@ export interface TrainerOptions {
   readonly workerTask?: WorkerTaskSpec;
   /** Use a worker thread even for one worker (tests that the thread path changes no bit). */
   readonly threads?: boolean;
+  /**
+   * The loss couples a batch's rows (see `RowExchange`): the workers get an exchange of this many
+   * float32s (the largest matrix one `gather` returns), every worker needs at least one row of
+   * each batch, and each shard's loss counts whole (its `slice` returns the batch's count).
+   */
+  readonly exchange?: number;
   /** Named in error messages ("pretrain"). */
   readonly label?: string;
 }
@@ -316,6 +343,7 @@ export class Trainer<B> {
         optimizerState: await this.optimizer.stateAsync(),
         backend: tf.getBackend(),
         label: this.label,
+        exchange: this.options.exchange,
       });
     }
     return this.pool;
@@ -323,11 +351,16 @@ export class Trainer<B> {
 
   private shards(p: Pending, batch: B): Array<Shard<B> | null> {
     const slice = this.source.slice as NonNullable<BatchSource<B>["slice"]>;
+    const coupled = this.options.exchange !== undefined;
+    if (coupled && p.drawn.rows < this.workers) {
+      throw new Error(`${this.label}: a batch of ${p.drawn.rows} rows cannot be shared by ${this.workers} workers that exchange rows (each needs at least one); use a larger batch or fewer workers.`);
+    }
     return splitRows(p.drawn.rows, this.workers).map(({ start, end }) => {
       if (end === start) return null;
       const part = slice.call(this.source, batch, start, end);
-      // Rows the loss does not average over (no masked token) add nothing: that worker sits out.
-      if (part.count === 0) return null;
+      // Rows the loss does not average over (no masked token) add nothing: that worker sits out
+      // (not when rows are exchanged: the others wait for every worker's rows).
+      if (part.count === 0 && !coupled) return null;
       return { batch: part.batch, start, rows: end - start, weight: part.count / p.drawn.count };
     });
   }

@@ -73,6 +73,8 @@ export interface WorkerSetup {
   /** The weights and AdamW moments, once for all workers (they start from the main thread's). */
   readonly shared: SharedOptimizerBuffers;
   readonly optimizerStep: number;
+  /** The rows workers exchange mid-step (`RowExchange`), float32; null when the task's rows are independent. */
+  readonly exchange: SharedArrayBuffer | null;
   readonly optimizer: AdamWHyper;
   /** Weights AdamW decays (the options' `decays` function cannot cross threads). */
   readonly decayed: string[];
@@ -121,6 +123,8 @@ export interface WorkerPoolOptions {
   readonly optimizerState: AdamWState;
   readonly backend: string;
   readonly label: string;
+  /** Float32s of the row exchange (`TrainerOptions.exchange`); none when absent. */
+  readonly exchange?: number;
 }
 
 /**
@@ -223,6 +227,7 @@ export class WorkerPool<B> {
     const losses = new SharedArrayBuffer(8 * this.count);
     const flags = new SharedArrayBuffer(this.layout.length * this.count);
     const squares = new SharedArrayBuffer(4 * this.layout.length);
+    const exchange = options.exchange === undefined ? null : new SharedArrayBuffer(4 * options.exchange);
     const shared = sharedOptimizerBuffers(this.layout, total, options.weights, options.optimizerState);
     this.sum = new Float32Array(sum);
     this.fence = new Int32Array(fence);
@@ -252,6 +257,7 @@ export class WorkerPool<B> {
         squares,
         shared,
         optimizerStep: options.optimizerState.step,
+        exchange,
         optimizer,
         decayed,
         scales,

@@ -7,11 +7,10 @@ import { parentPort, workerData } from "node:worker_threads";
 import { initBackend } from "../core/backend";
 import { Rng } from "../core/random";
 import { shardDropout } from "../model/dropout";
-import type { Parameters } from "../model/parameters";
-import type { WeightValue } from "../model/parameters";
+import type { Parameters, WeightValue } from "../model/parameters";
 import { clipScale } from "./clip";
 import { SharedAdamW } from "./shared-adamw";
-import type { TrainingTask } from "./trainer";
+import type { RowExchange, TrainingTask } from "./trainer";
 import { abortBarrier, arriveAtBarrier, BarrierAborted, gradientTensors, segmentOf, type FromWorker, type ToWorker, type WorkerSetup } from "./worker-pool";
 
 type Factory = (config: unknown) => TrainingTask<unknown> | Promise<TrainingTask<unknown>>;
@@ -58,6 +57,25 @@ async function start(setup: WorkerSetup, port: NonNullable<typeof parentPort>): 
     const weightsCount = setup.layout.length;
     const myFlags = flags.subarray(setup.index * weightsCount, (setup.index + 1) * weightsCount);
     const arrive = () => arriveAtBarrier(barrier, setup.count);
+    const exchangeBuffer = setup.exchange ? new Float32Array(setup.exchange) : null;
+    const exchange: RowExchange | undefined = exchangeBuffer
+      ? {
+          index: setup.index,
+          count: setup.count,
+          gather(values, start, total, width) {
+            if (total * width > exchangeBuffer.length) throw new Error(`the row exchange holds ${exchangeBuffer.length} floats; a [${total}, ${width}] matrix does not fit.`);
+            if (values.length % width !== 0 || start < 0 || start + values.length / width > total) {
+              throw new Error(`the row exchange got ${values.length} values of width ${width} at row ${start} of ${total}.`);
+            }
+            exchangeBuffer.set(values, start * width);
+            arrive();
+            const all = exchangeBuffer.slice(0, total * width);
+            // Nobody writes the next matrix before every worker has its copy.
+            arrive();
+            return all;
+          },
+        }
+      : undefined;
     const [lo, hi] = segmentOf(setup.index, setup.count, setup.total);
     const squares = new Float32Array(setup.squares);
 
@@ -72,7 +90,7 @@ async function start(setup: WorkerSetup, port: NonNullable<typeof parentPort>): 
       }
       const rng = shardDropout(Rng.fromState(m.rng), { start: shard.start, rows: shard.rows });
       const { value, grads } = tf.variableGrads(() => {
-        const loss = task.loss(shard.batch, rng);
+        const loss = task.loss(shard.batch, rng, exchange);
         return shard.weight === 1 ? loss : loss.mul(shard.weight);
       }, variables);
       try {
