@@ -11,7 +11,7 @@ import { interactionData } from "../../lib/src/recommend/interactions";
 import { leaveOneOutSplit } from "../../lib/src/recommend/leave-one-out";
 import { evaluateRecommender, targetRank } from "../../lib/src/recommend/recommend-eval";
 import type { LeaveOneOutSplit } from "../../lib/src/recommend/recommender";
-import { embedItemTexts, trainTwoTower, TwoTower, TwoTowerBatches, type ItemTextVectors } from "../../lib/src/recommend/two-tower";
+import { embedItemTexts, sliceTwoTowerBatch, trainTwoTower, TwoTower, TwoTowerBatches, type ItemTextVectors } from "../../lib/src/recommend/two-tower";
 
 const CLUSTERS = 6;
 const PER_CLUSTER = 20;
@@ -107,6 +107,26 @@ describe("two-tower", () => {
     expect(b.losses).toEqual(a.losses);
     b.model.dispose();
   });
+
+  it("trains on 2 gradient workers with one thread's losses (within 1e-5), id dropout included; a share of a batch is its examples", async () => {
+    const { split, text } = world;
+    const options = { hiddenSize: 16, steps: 8, batchSize: 48, seed: 5 };
+    const one = await trainTwoTower(split, text, options);
+    const two = await trainTwoTower(split, text, { ...options, workers: 2 });
+    expect([one.workers, two.workers]).toEqual([1, 2]);
+    two.losses.forEach((l, i) => expect(Math.abs(l - one.losses[i]) / one.losses[i], `step ${i + 1}`).toBeLessThan(1e-5));
+    expect(one.losses[7]).toBeLessThan(one.losses[0]);
+    const [a, b] = [await one.model.scoreBatch([Int32Array.from([1, 2, 3])]), await two.model.scoreBatch([Int32Array.from([1, 2, 3])])];
+    expect(Math.max(...Array.from(a[0], (x, i) => Math.abs(x - b[0][i])))).toBeLessThan(1e-4);
+    one.model.dispose();
+    two.model.dispose();
+    const batch = { histories: [Int32Array.from([1, 2]), Int32Array.from([3])], targets: Int32Array.from([4, 5]) };
+    const share = sliceTwoTowerBatch(batch, 1, 2);
+    expect(share.shard).toEqual({ start: 1, end: 2 });
+    expect(share.histories.length).toBe(2);
+    expect(() => sliceTwoTowerBatch(batch, 1, 1)).toThrow(/examples \[1, 1\) are not a non-empty part of a batch of 2/);
+    await expect(trainTwoTower(split, text, { ...options, batchSize: 2, workers: 3 })).rejects.toThrow(/3 workers need batches of at least 3 examples/);
+  }, 60_000);
 
   it("embeds item text with chapter 3's shipped bi-encoder (the registry's two-tower reads it)", async () => {
     const before = tf.memory().numTensors;

@@ -8,4 +8,4 @@ export { popularityRecommender, itemKnnRecommender, markovRecommender, type Item
 export { trainBpr, type BprOptions, type BprModel } from "./bpr";
 export { RECOMMENDER_MODELS, recommenderModel, sasRecPlan, SASREC_FULL_SOFTMAX_ITEMS, SASREC_SAMPLED_ITEMS, SASREC_MAX_PREDICTIONS, type SasRecPlan, type RecommenderModel, type RecommenderTrainOptions, type RecommenderProgress } from "./registry";
 export { SasRec, trainSasRec, saveSasRec, loadSasRec, sasRecConfig, sliceSasRecBatch, sasRecTask, sasRecWorkerSpec, sasRecWorkerTask, type SasRecConfig, type SasRecTrainingOptions, type TrainedSasRec } from "./sasrec";
-export { TwoTower, trainTwoTower, embedItemTexts, type ItemTextVectors, type TwoTowerOptions, type TwoTowerTrainingOptions, type TrainedTwoTower } from "./two-tower";
+export { TwoTower, trainTwoTower, embedItemTexts, sliceTwoTowerBatch, twoTowerWorkerSpec, twoTowerWorkerTask, type ItemTextVectors, type TwoTowerOptions, type TwoTowerTrainingOptions, type TrainedTwoTower, type TwoTowerBatch, type TwoTowerRecipe } from "./two-tower";

@@ -22,7 +22,8 @@ import { loadBiEncoder } from "../embed/bi-encoder";
 import { infoNceLoss } from "../embed/contrastive";
 import { truncatedNormalValues, Parameters } from "../model/parameters";
 import { BatchSampler } from "../train/batches";
-import { Trainer, type BatchSource, type DrawnBatch, type TrainStepInfo } from "../train/trainer";
+import { resolveWorkers, Trainer, type BatchSource, type DrawnBatch, type RowExchange, type TrainingTask, type TrainStepInfo } from "../train/trainer";
+import type { WorkerTaskSpec } from "../train/worker-pool";
 import type { SamplerState } from "../model/checkpoint";
 import type { LeaveOneOutSplit, Recommender } from "./recommender";
 import { epochProgress, type EpochProgress } from "./sasrec";
@@ -69,6 +70,29 @@ function settingsOf(o: TwoTowerOptions): Settings {
 export interface TwoTowerBatch {
   readonly histories: readonly Int32Array[];
   readonly targets: Int32Array;
+  /**
+   * On a gradient worker: its examples [start, end) of the whole batch (the batch itself is whole:
+   * the id dropout is drawn over the whole batch's items, the same draws on every worker).
+   */
+  readonly shard?: { readonly start: number; readonly end: number };
+}
+
+/** Examples [start, end) of a batch, for a gradient worker (the whole batch travels, each history copied out of its sequence). */
+export function sliceTwoTowerBatch(batch: TwoTowerBatch, start: number, end: number): TwoTowerBatch {
+  if (batch.shard) throw new Error("sliceTwoTowerBatch: the batch is already a share of another.");
+  const b = batch.targets.length;
+  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= b)) {
+    throw new Error(`sliceTwoTowerBatch: examples [${start}, ${end}) are not a non-empty part of a batch of ${b}.`);
+  }
+  // slice(): a view would carry its whole sequence buffer to the thread.
+  return { histories: batch.histories.map((h) => h.slice()), targets: batch.targets.slice(), shard: { start, end } };
+}
+
+/** What a worker needs to rebuild the model (plain data, cloned to the thread once). */
+export interface TwoTowerRecipe {
+  readonly itemText: ItemTextVectors;
+  readonly options: TwoTowerOptions;
+  readonly seed: number;
 }
 
 export class TwoTower implements Recommender {
@@ -134,8 +158,13 @@ export class TwoTower implements Recommender {
     });
   }
 
-  /** InfoNCE of a batch, in-batch negatives; another example with the same next item is not a negative. */
-  loss(batch: TwoTowerBatch, rng: Rng): tf.Scalar {
+  /**
+   * InfoNCE of a batch, in-batch negatives; another example with the same next item is not a
+   * negative. On a gradient worker (`exchange`; `batch` a share) the item vectors are computed for
+   * its own examples' items only, and the other workers' user and target vectors are gathered:
+   * the whole batch's loss with its own rows live, 1/N of its value (see `RowExchange`).
+   */
+  loss(batch: TwoTowerBatch, rng: Rng, exchange?: RowExchange): tf.Scalar {
     const { histories, targets } = batch;
     // The batch's distinct items: their vectors once, the histories and targets as rows of them.
     const rowOf = new Map<number, number>();
@@ -150,11 +179,55 @@ export class TwoTower implements Recommender {
     const b = targets.length;
     const exclude = new Uint8Array(b * b);
     for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) if (i !== j && targets[i] === targets[j]) exclude[i * b + j] = 1;
+    if (exchange) {
+      if (!batch.shard) throw new Error("TwoTower.loss: a worker's loss needs its share of a batch (sliceTwoTowerBatch).");
+      return this.sharedLoss(batch.shard, historyRows, targetRows, ids, keep, exclude, exchange);
+    }
     return tf.tidy(() => {
       const v = this.itemVectors(ids, keep);
       const users = this.userVectors(v, historyRows);
       const positives = tf.gather(v, tf.tensor1d(targetRows, "int32")) as tf.Tensor2D;
       return infoNceLoss(users, positives, { temperature: this.settings.temperature, exclude });
+    });
+  }
+
+  private sharedLoss(
+    shard: { readonly start: number; readonly end: number },
+    historyRows: readonly Int32Array[],
+    targetRows: Int32Array,
+    ids: Int32Array,
+    keep: Float32Array | null,
+    exclude: Uint8Array,
+    exchange: RowExchange
+  ): tf.Scalar {
+    const { start, end } = shard;
+    const b = targetRows.length;
+    const d = this.settings.hiddenSize;
+    // This share's items, renumbered: only their vectors are computed (and get gradients) here.
+    const local = new Map<number, number>();
+    const at = (row: number) => {
+      if (!local.has(row)) local.set(row, local.size);
+      return local.get(row) as number;
+    };
+    const ownHistories = historyRows.slice(start, end).map((h) => Int32Array.from(h, at));
+    const ownTargets = Int32Array.from(targetRows.subarray(start, end), at);
+    const rows = Int32Array.from(local.keys());
+    const ownIds = Int32Array.from(rows, (r) => ids[r]);
+    const ownKeep = keep ? Float32Array.from(rows, (r) => keep[r]) : null;
+    return tf.tidy(() => {
+      const v = this.itemVectors(ownIds, ownKeep);
+      const whole = (mine: tf.Tensor2D): tf.Tensor2D => {
+        const all = exchange.gather(mine.dataSync() as Float32Array, start, b, d);
+        const parts: tf.Tensor2D[] = [];
+        if (start > 0) parts.push(tf.tensor2d(all.subarray(0, start * d), [start, d]));
+        parts.push(mine);
+        if (end < b) parts.push(tf.tensor2d(all.subarray(end * d, b * d), [b - end, d]));
+        return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
+      };
+      const users = whole(this.userVectors(v, ownHistories));
+      const positives = whole(tf.gather(v, tf.tensor1d(ownTargets, "int32")) as tf.Tensor2D);
+      const full = infoNceLoss(users, positives, { temperature: this.settings.temperature, exclude });
+      return full.sub(full.dataSync()[0] * ((exchange.count - 1) / exchange.count)) as tf.Scalar;
     });
   }
 
@@ -219,6 +292,11 @@ export class TwoTowerBatches implements BatchSource<TwoTowerBatch> {
     return { batch: { histories, targets }, rows: picked.length, count: picked.length, tokens: picked.length };
   }
 
+  /** Examples [start, end) for a gradient worker; the count is the whole batch's (each worker's loss is the whole batch's). */
+  slice(batch: TwoTowerBatch, start: number, end: number): { batch: TwoTowerBatch; count: number } {
+    return { batch: sliceTwoTowerBatch(batch, start, end), count: batch.targets.length };
+  }
+
   state(): SamplerState {
     return this.sampler.state();
   }
@@ -237,6 +315,12 @@ export interface TwoTowerTrainingOptions extends TwoTowerOptions {
   /** Peak learning rate (default 2e-3), warm-up 5 %, linear decay. */
   readonly learningRate?: number;
   readonly seed?: number;
+  /**
+   * Gradient worker threads (see `TrainerOptions.workers`): 1 by default, unless COURSE_WORKERS is
+   * set. The workers exchange their examples' user and item vectors each step, so the in-batch
+   * negatives still span the whole batch.
+   */
+  readonly workers?: number | "auto";
   readonly onStep?: (info: TrainStepInfo) => void;
   /** After each pass over the pairs: epochs done, of how many, and the pass's mean loss. */
   readonly onEpoch?: EpochProgress;
@@ -247,6 +331,19 @@ export interface TrainedTwoTower {
   readonly losses: readonly number[];
   readonly steps: number;
   readonly seconds: number;
+  /** Threads that computed the gradients. */
+  readonly workers: number;
+}
+
+/** A worker thread's replica (its weights are then overwritten with the main thread's). */
+export function twoTowerWorkerTask(recipe: TwoTowerRecipe): TrainingTask<TwoTowerBatch> {
+  const model = new TwoTower(recipe.itemText, recipe.options, recipe.seed);
+  return { params: model.params, loss: (b, rng, exchange) => model.loss(b, rng, exchange) };
+}
+
+/** How a worker thread builds the two-tower task (this module, from the built package or the sources). */
+export function twoTowerWorkerSpec(recipe: TwoTowerRecipe): WorkerTaskSpec {
+  return { module: path.join(__dirname, `two-tower${path.extname(__filename)}`), exportName: "twoTowerWorkerTask", config: recipe };
 }
 
 /**
@@ -256,18 +353,25 @@ export interface TrainedTwoTower {
 export async function trainTwoTower(split: LeaveOneOutSplit, itemText: ItemTextVectors, options: TwoTowerTrainingOptions = {}): Promise<TrainedTwoTower> {
   const n = split.data.itemIds.length;
   if (itemText.count !== n) throw new Error(`trainTwoTower: itemText has ${itemText.count} rows but the catalog has ${n} items (one text vector per item, in index order).`);
-  const { epochs = 5, steps: stepOption, batchSize = 256, learningRate = 2e-3, seed = 0, onStep, onEpoch, ...modelOptions } = options;
+  const { epochs = 5, steps: stepOption, batchSize = 256, learningRate = 2e-3, seed = 0, workers: workersOption, onStep, onEpoch, ...modelOptions } = options;
   const model = new TwoTower(itemText, modelOptions, seed);
   try {
     const source = new TwoTowerBatches(split.train, batchSize, model.settings.maxHistory);
     if (stepOption === undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new Error(`trainTwoTower: epochs must be a positive integer, got ${epochs}.`);
     const steps = stepOption ?? epochs * source.stepsPerEpoch;
+    const workers = resolveWorkers(workersOption);
+    // A batch is never larger than the training pairs (BatchSampler): every worker needs one.
+    const rowsPerBatch = Math.min(batchSize, source.examples.length);
+    if (workers > rowsPerBatch) throw new Error(`trainTwoTower: ${workers} workers need batches of at least ${workers} examples (each worker takes some), got ${rowsPerBatch}.`);
     const trainer = new Trainer<TwoTowerBatch>({ params: model.params, loss: (b, rng) => model.loss(b, rng) }, source, {
       steps,
       schedule: { peak: learningRate, totalSteps: steps, warmupSteps: Math.floor(steps / 20), decay: "linear" },
       optimizer: { weightDecay: 0 },
       seed,
-      workers: 1,
+      workers,
+      workerTask: workers > 1 ? twoTowerWorkerSpec({ itemText: { vectors: itemText.vectors, count: itemText.count, dimension: itemText.dimension }, options: modelOptions, seed }) : undefined,
+      // The largest matrix a worker gathers: the batch's user or target vectors.
+      exchange: workers > 1 ? rowsPerBatch * model.settings.hiddenSize : undefined,
       label: "trainTwoTower",
     });
     try {
@@ -279,7 +383,7 @@ export async function trainTwoTower(split: LeaveOneOutSplit, itemText: ItemTextV
         },
       });
       const losses = run.steps.map((s) => s.loss);
-      return { model, losses, steps: losses.length, seconds: run.seconds };
+      return { model, losses, steps: losses.length, seconds: run.seconds, workers };
     } finally {
       trainer.dispose();
     }
