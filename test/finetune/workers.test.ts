@@ -1,8 +1,8 @@
 /**
  * Fine-tuning on worker threads (lib/src/finetune/classifier-worker.ts): a cross-encoder trained
  * with 2 gradient workers gives the losses of one thread within 1e-5 relative (float summation
- * order), for full fine-tuning with layer-wise decay and the match channel, LoRA, and class
- * weights; the predictions after training agree; no thread survives the run; a method that
+ * order), for full fine-tuning with layer-wise decay and the match channel, LoRA, class
+ * weights, the pairwise and listwise losses inside pools, and a token tagger; the predictions after training agree; no thread survives the run; a method that
  * cannot run on workers (AdaLoRA) is refused when workers are asked for, and falls back to one
  * thread when the count comes from COURSE_WORKERS.
  */
@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend, trainCrossEncoder, type CrossEncoderOptions } from "shoplm";
+import { fineTuneAttributes, initBackend, loadAttributeTags, readCheckpoint, shippedCheckpointDir, trainCrossEncoder, type CrossEncoderOptions } from "shoplm";
 import { saveTinyPairCheckpoint, syntheticPairs } from "../fixtures/synthetic-pairs";
 
 let dir: string;
@@ -44,6 +44,8 @@ describe("fine-tuning a cross-encoder on worker threads", () => {
     ["full fine-tuning with layer-wise decay and the match channel", { method: "full", layerDecay: 0.8, matchChannel: true }],
     ["LoRA (frozen encoder read by each worker from the checkpoint)", { method: "lora", loraRank: 4, learningRate: 1e-2 }],
     ["a probe with class weights (each shard's loss weighted by its share of the weights)", { method: "probe", classWeights: true, learningRate: 1e-2 }],
+    ["the listwise loss inside pools (a batch split inside a pool; the logits gathered)", { method: "full", objective: "listwise", perPool: 5 }],
+    ["the pairwise loss inside pools, with class weights on its pointwise part", { method: "lora", objective: "pairwise", perPool: 3, classWeights: true, learningRate: 1e-2 }],
   ];
   for (const [name, options] of cases) {
     it(`${name}: 2 workers give one thread's losses within 1e-5`, async () => {
@@ -55,6 +57,16 @@ describe("fine-tuning a cross-encoder on worker threads", () => {
       expectClose(two.scores, one.scores, 1e-4);
     }, 120_000);
   }
+
+  it("token tagging (attribute extraction, BIO tags, class weights): 2 workers give one thread's losses within 1e-5", async () => {
+    const rows = loadAttributeTags("fast");
+    const checkpoint = readCheckpoint(shippedCheckpointDir());
+    const tag = (workers: number) => fineTuneAttributes({ method: "lora", rows, checkpoint, steps: 6, batchSize: 16, maxLength: 24, seed: 2, learningRate: 1e-2, classWeights: true, workers });
+    const one = await tag(1);
+    const two = await tag(2);
+    expect([one.training.workers, two.training.workers]).toEqual([1, 2]);
+    expectClose(two.training.losses, one.training.losses, 1e-5);
+  }, 120_000);
 
   it("AdaLoRA is refused on workers when asked for, and trains on one thread when COURSE_WORKERS asks", async () => {
     await expect(run({ method: "adalora" }, 2)).rejects.toThrow(/fineTune\(adalora\): 2 workers asked for, but method "adalora" changes the model after each update on the main thread; train with workers: 1/);

@@ -9,6 +9,7 @@
  */
 import { ATTRIBUTE_TAGS, type AttributeTagRow } from "../data/attribute-tags";
 import { spanScores, type SpanReport } from "../eval/spans";
+import { classifierRecipe, classifierWorkerSpec } from "./classifier-worker";
 import { fineTune, type FineTuneResult } from "./fine-tune";
 import { balancedClassWeights, TokenClassificationHead } from "./heads";
 import { baseCheckpoint, encoderUnchanged, fineTuneSettings, lossEnds, prepareRun, type RunSetup, type TrainingSettings } from "./run";
@@ -151,7 +152,8 @@ export async function fineTuneAttributes(options: AttributeRunOptions): Promise<
     const test = enc(data.test, "test");
     const weights = options.classWeights ? balancedClassWeights(Int32Array.from(train.flatMap((e) => Array.from(e.labels).filter((l) => l >= 0))), data.labels.length) : undefined;
     const classifier = new TokenClassifier(encoder, method, head, weights);
-    const training = await fineTune(classifier, train, fineTuneSettings(options, run, maxLength, validation, flatSpanF1(data.labels, validation.map((e) => e.firstTokens.length))));
+    const workerTask = classifierWorkerSpec(classifierRecipe(base, options, { labels: data.labels, pooling: "tokens" }, weights));
+    const training = await fineTune(classifier, train, { ...fineTuneSettings(options, run, maxLength, validation, flatSpanF1(data.labels, validation.map((e) => e.firstTokens.length))), workerTask });
     await options.observer?.inspect?.(run);
     return {
       method: options.method,

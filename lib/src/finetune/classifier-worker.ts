@@ -1,5 +1,5 @@
 /**
- * Fine-tuning on worker threads: how a gradient worker builds its replica of a sequence
+ * Fine-tuning on worker threads: how a gradient worker builds its replica of a sequence or token
  * classifier. The main thread describes its classifier by a recipe (the base checkpoint's folder,
  * the run's setup, the head's labels and pooling, the class weights); a worker rebuilds the same
  * structure from it, and the Trainer then overwrites every trainable weight with the main thread's
@@ -11,7 +11,9 @@ import { readCheckpoint, type Checkpoint } from "../model/checkpoint";
 import type { TrainingTask } from "../train/trainer";
 import type { WorkerTaskSpec } from "../train/worker-pool";
 import { SequenceClassifier, type ClassificationBatch } from "./classifier";
-import { SequenceClassificationHead, type Pooling } from "./heads";
+import { SequenceClassificationHead, TokenClassificationHead, type Pooling } from "./heads";
+import { PoolRankingClassifier, type PoolBatch, type PoolRankingOptions } from "./pool-ranking";
+import { TokenClassifier, type TokenClassificationBatch } from "./token-classifier";
 import { encoderAndMethod, methodSettingsOf, type RunSetup } from "./run";
 
 /** What a worker needs to rebuild a sequence classifier (plain data: it is cloned to the thread). */
@@ -20,16 +22,20 @@ export interface ClassifierRecipe {
   readonly checkpoint: string;
   /** The run's method, its settings, seed, start (pretrained or from scratch) and match channel. */
   readonly setup: Omit<RunSetup, "checkpoint" | "tokenizer">;
-  readonly head: { readonly labels: readonly string[]; readonly pooling: Pooling; readonly seed: number };
+  /** The head: a sequence head with its pooling, or a token head (one label per token). */
+  readonly head: { readonly labels: readonly string[]; readonly pooling: Pooling | "tokens"; readonly seed: number };
   readonly classWeights: Float32Array | null;
+  /** Trained with a ranking loss inside pools (`PoolRankingClassifier`); null: pointwise. */
+  readonly ranking?: PoolRankingOptions | null;
 }
 
 /** The recipe of a classifier a task run builds: `prepareRun`'s encoder and method from `setup` on `base`, a sequence head. */
 export function classifierRecipe(
   base: Checkpoint,
   setup: RunSetup,
-  head: { readonly labels: readonly string[]; readonly pooling: Pooling },
-  classWeights: Float32Array | undefined
+  head: { readonly labels: readonly string[]; readonly pooling: Pooling | "tokens" },
+  classWeights: Float32Array | undefined,
+  ranking: PoolRankingOptions | null = null
 ): ClassifierRecipe {
   const seed = setup.seed ?? 0;
   return {
@@ -37,6 +43,7 @@ export function classifierRecipe(
     setup: { method: setup.method, ...methodSettingsOf(setup), seed, fromScratch: setup.fromScratch, matchChannel: setup.matchChannel },
     head: { labels: head.labels, pooling: head.pooling, seed },
     classWeights: classWeights ?? null,
+    ranking,
   };
 }
 
@@ -46,9 +53,13 @@ export function classifierWorkerSpec(recipe: ClassifierRecipe): WorkerTaskSpec {
 }
 
 /** A worker's replica of the classifier, as a training task (its trainable weights are then overwritten with the main thread's). */
-export function classifierWorkerTask(recipe: ClassifierRecipe): TrainingTask<ClassificationBatch> {
+export function classifierWorkerTask(recipe: ClassifierRecipe): TrainingTask<ClassificationBatch> | TrainingTask<TokenClassificationBatch> | TrainingTask<PoolBatch> {
   const base = readCheckpoint(recipe.checkpoint);
   const { encoder, method } = encoderAndMethod("classifierWorkerTask", recipe.setup, base);
-  const head = new SequenceClassificationHead({ hiddenSize: base.config.hiddenSize, labels: recipe.head.labels, pooling: recipe.head.pooling, seed: recipe.head.seed });
-  return new SequenceClassifier(encoder, method, head, recipe.classWeights ?? undefined).task();
+  const { labels, pooling, seed } = recipe.head;
+  const weights = recipe.classWeights ?? undefined;
+  if (pooling === "tokens") return new TokenClassifier(encoder, method, new TokenClassificationHead({ hiddenSize: base.config.hiddenSize, labels, seed }), weights).task();
+  const head = new SequenceClassificationHead({ hiddenSize: base.config.hiddenSize, labels, pooling, seed });
+  const classifier = new SequenceClassifier(encoder, method, head, weights);
+  return recipe.ranking ? new PoolRankingClassifier(classifier, recipe.ranking).task() : classifier.task();
 }

@@ -12,12 +12,16 @@
  * where s is the classifier's expected grade (so the model stays a grade classifier and
  * `expectedGrades` keeps its meaning). The pointwise classification loss is kept beside it with a
  * weight (0 drops it), which keeps the grade scale calibrated.
+ *
+ * On gradient workers the rows of a batch are split anywhere (inside a pool too): each worker
+ * computes its rows' logits and gathers the others' (`RowExchange`), then the whole batch's loss
+ * with its own rows live.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/random";
 import { BatchSampler } from "../train/batches";
-import type { BatchSource, BatchSourceState, DrawnBatch, TrainingTask } from "../train/trainer";
-import { classificationBatch, SequenceClassifier, type ClassificationBatch } from "./classifier";
+import type { BatchSource, BatchSourceState, DrawnBatch, RowExchange, TrainingTask } from "../train/trainer";
+import { classificationBatch, sliceClassificationBatch, SequenceClassifier, type ClassificationBatch } from "./classifier";
 import type { Parameters } from "../model/parameters";
 import type { EncodedExample } from "./examples";
 import type { FineTunable } from "./fine-tune";
@@ -49,8 +53,16 @@ export interface PoolRankingOptions {
 
 /** A padded batch of several pools' candidates, pool after pool. */
 export interface PoolBatch extends ClassificationBatch {
-  /** Candidates of each pool in the batch, in order. */
+  /** Candidates of each pool in the batch, in order (the whole batch's, in a share too). */
   readonly poolSizes: Int32Array;
+  /** On a gradient worker: its rows [start, start + batch) of the whole batch's `total`, and the whole batch's labels. */
+  readonly shard?: { readonly start: number; readonly total: number; readonly labels: Int32Array };
+}
+
+/** Rows [start, end) of a pool batch for a gradient worker (the pools and labels stay the whole batch's). */
+export function slicePoolBatch(b: PoolBatch, start: number, end: number): PoolBatch {
+  if (b.shard) throw new Error("slicePoolBatch: the batch is already a share of another.");
+  return { ...sliceClassificationBatch(b, start, end), poolSizes: b.poolSizes, shard: { start, total: b.batch, labels: b.labels } };
 }
 
 /** The pools that can teach an order: at least two candidates with different grades. */
@@ -65,14 +77,30 @@ export function rankablePools(pools: readonly EncodedPool[], grades: readonly nu
  */
 export class PoolBatches implements BatchSource<PoolBatch> {
   private readonly sampler: BatchSampler;
+  /** Floats a worker gathers: the logits of the largest batch (`labels` per row). */
+  readonly exchange: number;
 
   constructor(
     readonly pools: readonly EncodedPool[],
-    readonly options: { readonly poolsPerBatch: number; readonly perPool: number; readonly padId: number; readonly maxLength: number; readonly grades: readonly number[] }
+    readonly options: {
+      readonly poolsPerBatch: number;
+      readonly perPool: number;
+      readonly padId: number;
+      readonly maxLength: number;
+      readonly grades: readonly number[];
+      /** The classifier's labels (the width of a row of logits). */
+      readonly labels: number;
+    }
   ) {
     if (pools.length === 0) throw new Error("PoolBatches: no pool holds two different grades; a ranking loss has nothing to compare.");
     if (!(Number.isInteger(options.perPool) && options.perPool >= 2)) throw new Error(`PoolBatches: perPool must be an integer of at least 2, got ${options.perPool}.`);
     this.sampler = new BatchSampler(pools.length, options.poolsPerBatch);
+    this.exchange = options.poolsPerBatch * options.perPool * options.labels;
+  }
+
+  /** Rows [start, end) for a gradient worker; the count is the whole batch's (each worker's loss is the whole batch's). */
+  slice(batch: PoolBatch, start: number, end: number): { batch: PoolBatch; count: number } {
+    return { batch: slicePoolBatch(batch, start, end), count: batch.batch };
   }
 
   private draw(pool: EncodedPool, rng: Rng): EncodedExample[] {
@@ -178,15 +206,32 @@ export class PoolRankingClassifier implements FineTunable<EncodedPool, PoolBatch
     if (!(w >= 0)) throw new Error(`PoolRankingClassifier: pointwiseWeight must be 0 or more, got ${w}.`);
   }
 
-  loss(b: PoolBatch, rng: Rng | null): tf.Scalar {
+  /** The batch's loss; on a gradient worker (`exchange`, `b` a share) the whole batch's from gathered logits (see `RowExchange`). */
+  loss(b: PoolBatch, rng: Rng | null, exchange?: RowExchange): tf.Scalar {
+    if (exchange && !b.shard) throw new Error("PoolRankingClassifier.loss: a worker's loss needs its share of a batch (slicePoolBatch).");
     return tf.tidy(() => {
-      const logits = this.classifier.logits(b, rng);
-      const expected = tf.softmax(logits).matMul(tf.tensor2d(Float32Array.from(this.options.grades), [this.options.grades.length, 1])).reshape([b.batch]) as tf.Tensor1D;
-      let loss = poolRankingLoss(expected, b.labels, b.poolSizes, this.options);
+      let logits = this.classifier.logits(b, rng);
+      let labels = b.labels;
+      const k = this.options.grades.length;
+      if (exchange && b.shard) {
+        const { start, total } = b.shard;
+        const all = exchange.gather(logits.dataSync() as Float32Array, start, total, k);
+        const parts: tf.Tensor2D[] = [];
+        if (start > 0) parts.push(tf.tensor2d(all.subarray(0, start * k), [start, k]));
+        parts.push(logits);
+        if (start + b.batch < total) parts.push(tf.tensor2d(all.subarray((start + b.batch) * k, total * k), [total - start - b.batch, k]));
+        logits = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
+        labels = b.shard.labels;
+      }
+      const expected = tf.softmax(logits).matMul(tf.tensor2d(Float32Array.from(this.options.grades), [k, 1])).reshape([labels.length]) as tf.Tensor1D;
+      let loss = poolRankingLoss(expected, labels, b.poolSizes, this.options);
       const w = this.options.pointwiseWeight ?? 1;
-      if (w > 0) loss = loss.add(classificationLoss(logits, b.labels, this.classifier.classWeights).mul(w));
+      if (w > 0) loss = loss.add(classificationLoss(logits, labels, this.classifier.classWeights).mul(w));
+      const count = exchange ? exchange.count : 1;
+      // The whole loss's gradient with 1/count of its value (the workers' values add up to it).
+      if (count > 1) loss = loss.sub(loss.dataSync()[0] * ((count - 1) / count));
       const regularizer = rng && this.classifier.method.regularizer;
-      return (regularizer ? loss.add(regularizer()) : loss) as tf.Scalar;
+      return (regularizer ? loss.add(count > 1 ? regularizer().div(count) : regularizer()) : loss) as tf.Scalar;
     });
   }
 
@@ -195,7 +240,7 @@ export class PoolRankingClassifier implements FineTunable<EncodedPool, PoolBatch
   }
 
   task(): TrainingTask<PoolBatch> {
-    return { params: this.classifier.trainableSets(), loss: (b, rng) => this.loss(b, rng) };
+    return { params: this.classifier.trainableSets(), loss: (b, rng, exchange) => this.loss(b, rng, exchange) };
   }
 
   trainableSets(): Parameters[] {
@@ -209,7 +254,13 @@ export class PoolRankingClassifier implements FineTunable<EncodedPool, PoolBatch
   /** `batchSize` rows per batch: batchSize / perPool pools (at least one). */
   batchSource(pools: readonly EncodedPool[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): PoolBatches {
     const perPool = this.options.perPool ?? 8;
-    return new PoolBatches(rankablePools(pools, this.options.grades), { ...options, perPool, poolsPerBatch: Math.max(1, Math.floor(options.batchSize / perPool)), grades: this.options.grades });
+    return new PoolBatches(rankablePools(pools, this.options.grades), {
+      ...options,
+      perPool,
+      poolsPerBatch: Math.max(1, Math.floor(options.batchSize / perPool)),
+      grades: this.options.grades,
+      labels: this.classifier.head.labels.length,
+    });
   }
 
   labelsOf(pools: readonly EncodedPool[]): Int32Array {

@@ -221,10 +221,12 @@ export async function trainCrossEncoder(options: CrossEncoderOptions): Promise<T
       const workerTask = classifierWorkerSpec(classifierRecipe(base, options, { labels: scale.labels, pooling: options.pooling ?? "cls" }, weights));
       training = await fineTune(classifier, train, { ...fineTuneSettings(options, run, maxLength, validation), workerTask });
     } else {
-      const ranker = new PoolRankingClassifier(classifier, { objective, grades: scale.grades, perPool: options.perPool, sharpness: options.sharpness, pointwiseWeight: options.pointwiseWeight });
+      const ranking = { objective, grades: scale.grades, perPool: options.perPool, sharpness: options.sharpness, pointwiseWeight: options.pointwiseWeight };
+      const ranker = new PoolRankingClassifier(classifier, ranking);
       const pools = groupIntoPools(train, options.train.map((p) => p.queryId));
       const validationPools = validation && options.validation ? groupIntoPools(validation, options.validation.map((p) => p.queryId)) : undefined;
-      training = await fineTune(ranker, pools, fineTuneSettings(options, run, maxLength, validationPools));
+      const workerTask = classifierWorkerSpec(classifierRecipe(base, options, { labels: scale.labels, pooling: options.pooling ?? "cls" }, weights, ranking));
+      training = await fineTune(ranker, pools, { ...fineTuneSettings(options, run, maxLength, validationPools), workerTask });
     }
     const settings = methodSettingsOf(options);
     return { crossEncoder, base, settings, seed, objective, training, trainableParameters: classifier.trainableParameters(), totalParameters: classifier.totalParameters() };

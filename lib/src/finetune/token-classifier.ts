@@ -99,6 +99,22 @@ export function tokenClassificationBatch(examples: readonly EncodedTaggedExample
   return { batch: b.batch, length: b.length, inputIds: b.ids, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds ?? new Int32Array(b.ids.length), labels };
 }
 
+/** Rows [start, end) of a token batch, their per-token labels with them (for gradient workers). */
+export function sliceTokenClassificationBatch(b: TokenClassificationBatch, start: number, end: number): TokenClassificationBatch {
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= b.batch)) {
+    throw new Error(`sliceTokenClassificationBatch: expected rows 0 <= start < end <= ${b.batch}, got [${start}, ${end}).`);
+  }
+  const [lo, hi] = [start * b.length, end * b.length];
+  return {
+    batch: end - start,
+    length: b.length,
+    inputIds: b.inputIds.slice(lo, hi),
+    attentionMask: b.attentionMask.slice(lo, hi),
+    tokenTypeIds: b.tokenTypeIds.slice(lo, hi),
+    labels: b.labels.slice(lo, hi),
+  };
+}
+
 export class TokenClassifier extends HeadedEncoder<TokenClassificationBatch> implements FineTunable<EncodedTaggedExample, TokenClassificationBatch> {
   constructor(
     encoder: Encoder,
@@ -154,13 +170,18 @@ export class TokenClassifier extends HeadedEncoder<TokenClassificationBatch> imp
     return Int32Array.from(out);
   }
 
-  /** Batches in a fresh seeded order every epoch; the loss averages over labelled tokens. */
+  /**
+   * Batches in a fresh seeded order every epoch; the loss averages over labelled tokens (with class
+   * weights: over their weights, so that the shares of a batch split across workers add up).
+   */
   batchSource(examples: readonly EncodedTaggedExample[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): ShuffledBatches<EncodedTaggedExample, TokenClassificationBatch> {
-    return new ShuffledBatches(examples, options, tokenClassificationBatch, (b) => {
-      let labelled = 0;
-      for (let i = 0; i < b.labels.length; i++) if (b.labels[i] >= 0) labelled++;
-      return labelled;
-    });
+    const weights = this.classWeights;
+    const count = (b: TokenClassificationBatch) => {
+      let total = 0;
+      for (let i = 0; i < b.labels.length; i++) if (b.labels[i] >= 0) total += weights ? weights[b.labels[i]] : 1;
+      return total;
+    };
+    return new ShuffledBatches(examples, options, tokenClassificationBatch, count, sliceTokenClassificationBatch);
   }
 
   task(): TrainingTask<TokenClassificationBatch> {

@@ -71,6 +71,8 @@ export interface BatchSource<B> {
   next(rng: Rng, step: number): DrawnBatch<B>;
   /** Rows [start, end) of a batch and the count its loss averages over (needed for workers). */
   slice?(batch: B, start: number, end: number): { readonly batch: B; readonly count: number };
+  /** A loss that couples the batch's rows: the exchange's size (see `TrainerOptions.exchange`, which overrides it). */
+  readonly exchange?: number;
   state(): BatchSourceState;
   restore(state: BatchSourceState): void;
 }
@@ -214,6 +216,11 @@ export class Trainer<B> {
     }
   }
 
+  /** The row exchange's size, for a loss that couples rows (the options', else the source's). */
+  private get exchange(): number | undefined {
+    return this.options.exchange ?? this.source.exchange;
+  }
+
   private get threaded(): boolean {
     return this.workers > 1 || this.options.threads === true;
   }
@@ -343,7 +350,7 @@ export class Trainer<B> {
         optimizerState: await this.optimizer.stateAsync(),
         backend: tf.getBackend(),
         label: this.label,
-        exchange: this.options.exchange,
+        exchange: this.exchange,
       });
     }
     return this.pool;
@@ -351,7 +358,7 @@ export class Trainer<B> {
 
   private shards(p: Pending, batch: B): Array<Shard<B> | null> {
     const slice = this.source.slice as NonNullable<BatchSource<B>["slice"]>;
-    const coupled = this.options.exchange !== undefined;
+    const coupled = this.exchange !== undefined;
     if (coupled && p.drawn.rows < this.workers) {
       throw new Error(`${this.label}: a batch of ${p.drawn.rows} rows cannot be shared by ${this.workers} workers that exchange rows (each needs at least one); use a larger batch or fewer workers.`);
     }
