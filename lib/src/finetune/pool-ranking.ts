@@ -77,25 +77,18 @@ export function rankablePools(pools: readonly EncodedPool[], grades: readonly nu
  */
 export class PoolBatches implements BatchSource<PoolBatch> {
   private readonly sampler: BatchSampler;
-  /** Floats a worker gathers: the logits of the largest batch (`labels` per row). */
+  /** Floats a worker gathers: the logits of the largest batch. */
   readonly exchange: number;
 
   constructor(
     readonly pools: readonly EncodedPool[],
-    readonly options: {
-      readonly poolsPerBatch: number;
-      readonly perPool: number;
-      readonly padId: number;
-      readonly maxLength: number;
-      readonly grades: readonly number[];
-      /** The classifier's labels (the width of a row of logits). */
-      readonly labels: number;
-    }
+    readonly options: { readonly poolsPerBatch: number; readonly perPool: number; readonly padId: number; readonly maxLength: number; readonly grades: readonly number[] }
   ) {
     if (pools.length === 0) throw new Error("PoolBatches: no pool holds two different grades; a ranking loss has nothing to compare.");
     if (!(Number.isInteger(options.perPool) && options.perPool >= 2)) throw new Error(`PoolBatches: perPool must be an integer of at least 2, got ${options.perPool}.`);
     this.sampler = new BatchSampler(pools.length, options.poolsPerBatch);
-    this.exchange = options.poolsPerBatch * options.perPool * options.labels;
+    // One grade per label: a row of logits is grades.length wide.
+    this.exchange = options.poolsPerBatch * options.perPool * options.grades.length;
   }
 
   /** Rows [start, end) for a gradient worker; the count is the whole batch's (each worker's loss is the whole batch's). */
@@ -254,13 +247,7 @@ export class PoolRankingClassifier implements FineTunable<EncodedPool, PoolBatch
   /** `batchSize` rows per batch: batchSize / perPool pools (at least one). */
   batchSource(pools: readonly EncodedPool[], options: { readonly batchSize: number; readonly padId: number; readonly maxLength: number }): PoolBatches {
     const perPool = this.options.perPool ?? 8;
-    return new PoolBatches(rankablePools(pools, this.options.grades), {
-      ...options,
-      perPool,
-      poolsPerBatch: Math.max(1, Math.floor(options.batchSize / perPool)),
-      grades: this.options.grades,
-      labels: this.classifier.head.labels.length,
-    });
+    return new PoolBatches(rankablePools(pools, this.options.grades), { ...options, perPool, poolsPerBatch: Math.max(1, Math.floor(options.batchSize / perPool)), grades: this.options.grades });
   }
 
   labelsOf(pools: readonly EncodedPool[]): Int32Array {
