@@ -9,7 +9,7 @@ import type { Encoder } from "../model/encoder";
 import { padBatch } from "../train/batches";
 import type { TrainingTask } from "../train/trainer";
 import type { EncodedExample } from "./examples";
-import { HeadedEncoder, ShuffledBatches, type PaddedBatch } from "./headed-encoder";
+import { HeadedEncoder, ShuffledBatches, slicePaddedBatch, type PaddedBatch } from "./headed-encoder";
 import type { SequenceClassificationHead } from "./heads";
 import type { FineTuneMethod } from "./method";
 
@@ -33,18 +33,7 @@ export function classificationBatch(examples: readonly EncodedExample[], padId: 
 
 /** Rows [start, end) of a classification batch (same padded length). */
 export function sliceClassificationBatch(b: ClassificationBatch, start: number, end: number): ClassificationBatch {
-  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= b.batch)) {
-    throw new Error(`sliceClassificationBatch: expected rows 0 <= start < end <= ${b.batch}, got [${start}, ${end}).`);
-  }
-  const [lo, hi] = [start * b.length, end * b.length];
-  return {
-    batch: end - start,
-    length: b.length,
-    inputIds: b.inputIds.slice(lo, hi),
-    attentionMask: b.attentionMask.slice(lo, hi),
-    tokenTypeIds: b.tokenTypeIds.slice(lo, hi),
-    labels: b.labels.slice(start, end),
-  };
+  return { ...slicePaddedBatch(b, start, end, "sliceClassificationBatch"), labels: b.labels.slice(start, end) };
 }
 
 export class SequenceClassifier extends HeadedEncoder<ClassificationBatch> {

@@ -22,6 +22,15 @@ export interface PaddedBatch {
   readonly tokenTypeIds: Int32Array;
 }
 
+/** Rows [start, end) of a padded batch (the padded length kept), for gradient workers; `what` names the caller in errors. */
+export function slicePaddedBatch(b: PaddedBatch, start: number, end: number, what: string): PaddedBatch {
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= b.batch)) {
+    throw new Error(`${what}: expected rows 0 <= start < end <= ${b.batch}, got [${start}, ${end}).`);
+  }
+  const [lo, hi] = [start * b.length, end * b.length];
+  return { batch: end - start, length: b.length, inputIds: b.inputIds.slice(lo, hi), attentionMask: b.attentionMask.slice(lo, hi), tokenTypeIds: b.tokenTypeIds.slice(lo, hi) };
+}
+
 export abstract class HeadedEncoder<B extends PaddedBatch> {
   constructor(
     readonly encoder: Encoder,

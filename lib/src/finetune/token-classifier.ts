@@ -17,7 +17,7 @@ import type { WordPieceTokenizer } from "../text/wordpiece";
 import { padBatch } from "../train/batches";
 import type { TrainingTask } from "../train/trainer";
 import type { FineTunable } from "./fine-tune";
-import { HeadedEncoder, ShuffledBatches, type PaddedBatch } from "./headed-encoder";
+import { HeadedEncoder, ShuffledBatches, slicePaddedBatch, type PaddedBatch } from "./headed-encoder";
 import type { TokenClassificationHead } from "./heads";
 import type { FineTuneMethod } from "./method";
 
@@ -101,18 +101,8 @@ export function tokenClassificationBatch(examples: readonly EncodedTaggedExample
 
 /** Rows [start, end) of a token batch, their per-token labels with them (for gradient workers). */
 export function sliceTokenClassificationBatch(b: TokenClassificationBatch, start: number, end: number): TokenClassificationBatch {
-  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= b.batch)) {
-    throw new Error(`sliceTokenClassificationBatch: expected rows 0 <= start < end <= ${b.batch}, got [${start}, ${end}).`);
-  }
-  const [lo, hi] = [start * b.length, end * b.length];
-  return {
-    batch: end - start,
-    length: b.length,
-    inputIds: b.inputIds.slice(lo, hi),
-    attentionMask: b.attentionMask.slice(lo, hi),
-    tokenTypeIds: b.tokenTypeIds.slice(lo, hi),
-    labels: b.labels.slice(lo, hi),
-  };
+  const part = slicePaddedBatch(b, start, end, "sliceTokenClassificationBatch");
+  return { ...part, labels: b.labels.slice(start * b.length, end * b.length) };
 }
 
 export class TokenClassifier extends HeadedEncoder<TokenClassificationBatch> implements FineTunable<EncodedTaggedExample, TokenClassificationBatch> {
