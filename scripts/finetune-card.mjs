@@ -28,11 +28,18 @@ function readJson(file) {
   return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
 }
 
+/** The threads a comparison used: one count, or each method's where they differ (AdaLoRA trains on one). */
+function threads(r) {
+  const counts = r.rows.map((x) => x.workers ?? r.workers);
+  if (new Set(counts).size <= 1) return `${counts[0] ?? r.workers} thread${(counts[0] ?? r.workers) > 1 ? "s" : ""}`;
+  return `gradient workers ${r.rows.map((x, i) => `${x.method} ${counts[i]}`).join(", ")}`;
+}
+
 function taskBlock(title, r) {
   return [
     `### ${title}`,
     "",
-    `\`${r.command}\` (${r.date}): the ${r.profile} shop, ${r.steps} steps of ${r.batchSize} per method, seed 0, ${r.trainExamples.toLocaleString("en-US")} training examples; backend ${r.backend}, ${r.workers} thread; ${r.seconds} s in all${r.loadAverage !== undefined ? ` (load average ${r.loadAverage} on 2 cores at the start)` : ""}.`,
+    `\`${r.command}\` (${r.date}): the ${r.profile} shop, ${r.steps} steps of ${r.batchSize} per method, seed 0, ${r.trainExamples.toLocaleString("en-US")} training examples; backend ${r.backend}, ${threads(r)}; ${r.seconds} s in all${r.loadAverage !== undefined ? ` (load average ${r.loadAverage} on 2 cores at the start)` : ""}.`,
     `Metric: ${r.metric}. Baseline (${r.baseline.name}): ${f(r.baseline.test)}. The base checkpoint's held-out masked-LM perplexity: ${f(r.basePerplexity, 2)}.`,
     "",
     "| method | trainable parameters | share | s / epoch | MiB between steps | loss first → last | validation | test | MLM perplexity after (× base) |",

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run finetune -- --task intent|attributes|relevance [--methods probe,full,lora,adapter,prefix,adalora]
 //    [--steps N] [--batch N] [--max-length N] [--seed N] [--profile fast|full] [--objective pointwise|pairwise|listwise]
-//    [--match-channel] [--out FILE.json] [--save DIR]`
+//    [--match-channel] [--workers N|auto] [--out FILE.json] [--save DIR]`
 // Chapter 2's comparison runner: every method on one shop task from the shipped checkpoint
 // (data/models/full), the same steps, batch and seed for all: trainable parameters, seconds per
 // epoch, memory between steps, validation and test quality beside the task's baseline, and the
@@ -19,9 +19,11 @@ import { writeRecord } from "./lib/record.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage: npm run finetune -- --task intent|attributes|relevance [--methods probe,full,lora,adapter,prefix,adalora]
    [--steps N] [--batch N] [--max-length N] [--seed N] [--profile fast|full] [--objective pointwise|pairwise|listwise]
-   [--match-channel] [--out FILE.json] [--save DIR]
-  --match-channel  relevance: the cross-encoder's lexical match channel (full fine-tuning only)`;
-const cli = commandLine("finetune", { ...Object.fromEntries(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "objective", "out", "save"].map((n) => [n, "string"])), "match-channel": "boolean" }, USAGE);
+   [--match-channel] [--workers N|auto] [--out FILE.json] [--save DIR]
+  --match-channel  relevance: the cross-encoder's lexical match channel (full fine-tuning only)
+  --workers N|auto gradient worker threads for every method but adalora (which trains on one):
+                   default 1, or COURSE_WORKERS; auto: the cores minus one`;
+const cli = commandLine("finetune", { ...Object.fromEntries(["task", "methods", "steps", "batch", "max-length", "seed", "profile", "objective", "out", "save", "workers"].map((n) => [n, "string"])), "match-channel": "boolean" }, USAGE);
 const args = cli.argv;
 const integer = cli.int;
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
@@ -47,6 +49,8 @@ if (!shoplm.RANKING_OBJECTIVES.includes(objective) || (objective !== "pointwise"
   process.exit(2);
 }
 const matchChannel = cli.get("match-channel") === true;
+const workersArg = cli.get("workers");
+const workers = workersArg === undefined ? undefined : workersArg === "auto" ? "auto" : integer("workers", 1, 1);
 if (matchChannel && (task !== "relevance" || methods.some((m) => m !== "full"))) {
   console.error(`finetune: --match-channel is for --task relevance with --methods full (its segment rows train only with the encoder).`);
   process.exit(2);
@@ -70,6 +74,7 @@ const comparison = await shoplm.compareFineTuningMethods({
   seed,
   objective,
   matchChannel,
+  workers,
   saveDir: cli.has("save") ? path.resolve(cli.get("save")) : undefined,
   // AdaLoRA's pruning runs from 10 % to 80 % of the steps, whatever their number.
   adaloraWarmup: Math.floor(steps / 10),
@@ -85,7 +90,8 @@ console.log(`\n${comparison.metric}; baseline ${comparison.baseline.name}: ${f(c
 if (cli.has("out")) {
   const out = path.resolve(cli.get("out"));
   // Timings depend on what else the machine ran: the load average says how busy it was.
-  const record = { command, profile: profile.name, backend: info.name, workers: 1, seconds, loadAverage: loadStart, date: new Date().toISOString().slice(0, 10), objective, matchChannel, ...comparison };
+  // The most threads any method used (each row has its own).
+  const record = { command, profile: profile.name, backend: info.name, workers: Math.max(...comparison.rows.map((r) => r.workers)), seconds, loadAverage: loadStart, date: new Date().toISOString().slice(0, 10), objective, matchChannel, ...comparison };
   writeRecord(out, record);
   console.log(`wrote ${out}`);
 }

@@ -37,7 +37,7 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
                        z-scored within the query's pool and added (equal weights, nothing tuned)
   --k N                NDCG cutoff (default 10)
   --seed N             folds, sampling and initialisation (default 0)
-  --workers N|auto     gradient worker threads for the cross-encoder (pointwise objective; not
+  --workers N|auto     gradient worker threads for the cross-encoder (any objective; not
                        adalora): default 1, or COURSE_WORKERS; auto: the cores minus one
   --only-folds 1,2     run these folds only (numbered from 1)
   --out DIR            write predictions.csv, report.json and report.md (an empty or new folder)

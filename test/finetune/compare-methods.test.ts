@@ -91,6 +91,15 @@ describe("the comparison runner", () => {
     expect(full.peakBytes).toBeGreaterThan(probe.peakBytes);
   }, 600_000);
 
+  it("with workers asked for, every method but AdaLoRA trains on them; AdaLoRA on one thread, and each row says which", async () => {
+    await initBackend({ forced: "wasm", reset: true });
+    const c = await compareFineTuningMethods({ task: "intent", methods: ["probe", "adalora"], shop, checkpoint: base, steps: 2, batchSize: 8, seed: 1, forgettingBatches: 1, workers: 2 });
+    expect(c.rows.map((r) => [r.method, r.workers])).toEqual([
+      ["probe", 2],
+      ["adalora", 1],
+    ]);
+  }, 600_000);
+
   it("refuses an unknown task and an empty method list", async () => {
     await expect(compareFineTuningMethods({ task: "ranking" as never, methods: ["probe"], shop, steps: 1 })).rejects.toThrow(/task must be one of intent, attributes, relevance, got "ranking"/);
     await expect(compareFineTuningMethods({ task: "intent", methods: [], shop, steps: 1 })).rejects.toThrow(/no methods/);

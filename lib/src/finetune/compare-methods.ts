@@ -48,6 +48,11 @@ export interface MethodComparisonOptions extends MethodSettings {
   readonly matchChannel?: boolean;
   /** Save each trained model (tasks with a sequence head) as a fine-tuned checkpoint in `saveDir/<task>-<method>`. */
   readonly saveDir?: string;
+  /**
+   * Gradient worker threads for every method that can use them (see `TrainerOptions.workers`);
+   * AdaLoRA, which changes the model after each update, trains on one. Default: COURSE_WORKERS, else 1.
+   */
+  readonly workers?: number | "auto";
   /** Called as each method finishes. */
   readonly onRow?: (row: MethodComparisonRow) => void;
 }
@@ -60,6 +65,8 @@ export interface MethodComparisonRow {
   readonly trainableShare: number;
   readonly steps: number;
   readonly seconds: number;
+  /** Threads that computed the gradients. */
+  readonly workers: number;
   /** Seconds per pass over the training examples (steps x batch / examples of them). */
   readonly secondsPerEpoch: number;
   /** The most tensors and bytes held between steps. */
@@ -97,19 +104,23 @@ interface TaskOutcome {
   readonly test: number;
   readonly baseline: { readonly name: string; readonly test: number };
   readonly trainExamples: number;
+  readonly workers: number;
 }
 
 async function runTask(options: MethodComparisonOptions, method: MethodName, base: Checkpoint, observer: FineTuneObserver): Promise<TaskOutcome> {
-  const common = { ...options, method, checkpoint: base, learningRate: options.learningRates?.[method], observer };
+  // AdaLoRA refuses workers asked for explicitly (its rank allocation runs after each update).
+  const workers = method === "adalora" && options.workers !== undefined ? 1 : options.workers;
+  const common = { ...options, method, checkpoint: base, learningRate: options.learningRates?.[method], observer, workers };
   if (options.task === "intent") {
     const r = await fineTuneIntent({ ...common, queries: options.shop.queries, evalEvery: options.steps });
-    return { ...r, seconds: r.training.seconds, steps: r.training.steps, validation: r.validation.accuracy, test: r.test.accuracy, baseline: { name: "majority class", test: r.test.majorityAccuracy }, trainExamples: options.shop.queries.filter((q) => q.split === "train").length };
+    return { ...r, workers: r.training.workers, seconds: r.training.seconds, steps: r.training.steps, validation: r.validation.accuracy, test: r.test.accuracy, baseline: { name: "majority class", test: r.test.majorityAccuracy }, trainExamples: options.shop.queries.filter((q) => q.split === "train").length };
   }
   if (options.task === "attributes") {
     if (!options.attributeRows) throw new Error("compareFineTuningMethods: the attributes task needs attributeRows (loadAttributeTags(...)).");
     const r = await fineTuneAttributes({ ...common, rows: options.attributeRows, evalEvery: options.steps });
     return {
       ...r,
+      workers: r.training.workers,
       seconds: r.training.seconds,
       steps: r.training.steps,
       validation: r.validation.all.model.micro.f1,
@@ -120,7 +131,7 @@ async function runTask(options: MethodComparisonOptions, method: MethodName, bas
   }
   const r = await fineTuneShopRelevance({ ...common, shop: options.shop });
   const keyword = r.rows.find((row) => row.ranker === "keyword");
-  return { ...r, seconds: r.training.seconds, steps: r.training.steps, validation: null, test: r.rows[0].ndcg10, baseline: { name: "keyword", test: keyword ? keyword.ndcg10 : NaN }, trainExamples: r.trainPairs };
+  return { ...r, workers: r.training.workers, seconds: r.training.seconds, steps: r.training.steps, validation: null, test: r.rows[0].ndcg10, baseline: { name: "keyword", test: keyword ? keyword.ndcg10 : NaN }, trainExamples: r.trainPairs };
 }
 
 const METRICS: Readonly<Record<ShopTask, string>> = {
@@ -168,6 +179,7 @@ export async function compareFineTuningMethods(options: MethodComparisonOptions)
       trainableShare: outcome.trainableParameters / outcome.totalParameters,
       steps: outcome.steps,
       seconds: outcome.seconds,
+      workers: outcome.workers,
       secondsPerEpoch: outcome.seconds / epochs,
       peakTensors,
       peakBytes,
