@@ -24,7 +24,8 @@ import { Parameters, type WeightValue } from "../model/parameters";
 import { loadTokenizer } from "../text/io";
 import type { WordPieceTokenizer } from "../text/wordpiece";
 import { BatchSampler, padBatch, type TokenSequence } from "../train/batches";
-import { resolveWorkers, Trainer, type BatchSource, type BatchSourceState, type DrawnBatch, type RowExchange, type TrainStepInfo } from "../train/trainer";
+import { gatheredRows, workerShareOfLoss, type RowExchange } from "../train/row-exchange";
+import { resolveWorkers, Trainer, type BatchSource, type BatchSourceState, type DrawnBatch, type TrainStepInfo } from "../train/trainer";
 import type { FineTuneMethod, MethodName } from "../finetune/method";
 import { baseCheckpoint, DEFAULT_LEARNING_RATES, lossEnds, makeMethod, methodSettingsOf, prepareRun, runTokenizer, type MethodSettings, type RunSetup } from "../finetune/run";
 import { baseOf } from "../finetune/fine-tuned-checkpoint";
@@ -283,24 +284,13 @@ export class BiEncoder {
         if (rng) shardDropout(rng, { start: s.negativesStart, rows: batch.negatives.batch });
         n = this.vectors("product", batch.negatives, rng);
       }
-      // The whole matrix: the other workers' rows as constants around this worker's live ones.
-      const whole = (mine: tf.Tensor2D | null, start: number, total: number): tf.Tensor2D => {
-        const rows = mine ? mine.shape[0] : 0;
-        const all = exchange.gather(mine ? (mine.dataSync() as Float32Array) : new Float32Array(0), start, total, d);
-        const parts: tf.Tensor2D[] = [];
-        if (start > 0) parts.push(tf.tensor2d(all.subarray(0, start * d), [start, d]));
-        if (mine) parts.push(mine);
-        if (start + rows < total) parts.push(tf.tensor2d(all.subarray((start + rows) * d, total * d), [total - start - rows, d]));
-        return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
-      };
-      const queries = whole(q, s.start, s.total);
-      const positives = whole(p, s.start, s.total);
-      const hardNegatives = s.negativesTotal > 0 ? whole(n, s.negativesStart, s.negativesTotal) : undefined;
+      const queries = gatheredRows(exchange, q, s.start, s.total, d);
+      const positives = gatheredRows(exchange, p, s.start, s.total, d);
+      const hardNegatives = s.negativesTotal > 0 ? gatheredRows(exchange, n, s.negativesStart, s.negativesTotal, d) : undefined;
       // A learned tau is live on the first worker only: its gradient is counted once.
       const temperature = exchange.index === 0 ? this.temperatureTensor() : tf.scalar(this.temperatureTensor().dataSync()[0]);
       const full = infoNceLoss(queries, positives, { temperature, hardNegatives, symmetric, exclude: batch.exclude });
-      // The whole loss's gradient, with 1/count of its value: the workers' values add up to it.
-      let loss = full.sub(full.dataSync()[0] * ((exchange.count - 1) / exchange.count)) as tf.Scalar;
+      let loss = workerShareOfLoss(full, exchange);
       if (rng) for (const t of this.towers()) if (t.method.regularizer) loss = loss.add(t.method.regularizer().div(exchange.count)) as tf.Scalar;
       return loss;
     });

@@ -20,7 +20,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/random";
 import { BatchSampler } from "../train/batches";
-import type { BatchSource, BatchSourceState, DrawnBatch, RowExchange, TrainingTask } from "../train/trainer";
+import { gatheredRows, workerShareOfLoss, type RowExchange } from "../train/row-exchange";
+import type { BatchSource, BatchSourceState, DrawnBatch, TrainingTask } from "../train/trainer";
 import { classificationBatch, sliceClassificationBatch, SequenceClassifier, type ClassificationBatch } from "./classifier";
 import type { Parameters } from "../model/parameters";
 import type { EncodedExample } from "./examples";
@@ -207,24 +208,17 @@ export class PoolRankingClassifier implements FineTunable<EncodedPool, PoolBatch
       let labels = b.labels;
       const k = this.options.grades.length;
       if (exchange && b.shard) {
-        const { start, total } = b.shard;
-        const all = exchange.gather(logits.dataSync() as Float32Array, start, total, k);
-        const parts: tf.Tensor2D[] = [];
-        if (start > 0) parts.push(tf.tensor2d(all.subarray(0, start * k), [start, k]));
-        parts.push(logits);
-        if (start + b.batch < total) parts.push(tf.tensor2d(all.subarray((start + b.batch) * k, total * k), [total - start - b.batch, k]));
-        logits = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
+        logits = gatheredRows(exchange, logits, b.shard.start, b.shard.total, k);
         labels = b.shard.labels;
       }
       const expected = tf.softmax(logits).matMul(tf.tensor2d(Float32Array.from(this.options.grades), [k, 1])).reshape([labels.length]) as tf.Tensor1D;
       let loss = poolRankingLoss(expected, labels, b.poolSizes, this.options);
       const w = this.options.pointwiseWeight ?? 1;
       if (w > 0) loss = loss.add(classificationLoss(logits, labels, this.classifier.classWeights).mul(w));
-      const count = exchange ? exchange.count : 1;
-      // The whole loss's gradient with 1/count of its value (the workers' values add up to it).
-      if (count > 1) loss = loss.sub(loss.dataSync()[0] * ((count - 1) / count));
+      if (exchange) loss = workerShareOfLoss(loss, exchange);
       const regularizer = rng && this.classifier.method.regularizer;
-      return (regularizer ? loss.add(count > 1 ? regularizer().div(count) : regularizer()) : loss) as tf.Scalar;
+      // A worker adds its share of the regularizer (the workers' shares add up to it).
+      return (regularizer ? loss.add(exchange ? regularizer().div(exchange.count) : regularizer()) : loss) as tf.Scalar;
     });
   }
 

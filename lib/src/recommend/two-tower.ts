@@ -22,7 +22,8 @@ import { loadBiEncoder } from "../embed/bi-encoder";
 import { infoNceLoss } from "../embed/contrastive";
 import { truncatedNormalValues, Parameters } from "../model/parameters";
 import { BatchSampler } from "../train/batches";
-import { resolveWorkers, Trainer, type BatchSource, type DrawnBatch, type RowExchange, type TrainingTask, type TrainStepInfo } from "../train/trainer";
+import { gatheredRows, workerShareOfLoss, type RowExchange } from "../train/row-exchange";
+import { resolveWorkers, Trainer, type BatchSource, type DrawnBatch, type TrainingTask, type TrainStepInfo } from "../train/trainer";
 import type { WorkerTaskSpec } from "../train/worker-pool";
 import type { SamplerState } from "../model/checkpoint";
 import type { LeaveOneOutSplit, Recommender } from "./recommender";
@@ -216,18 +217,9 @@ export class TwoTower implements Recommender {
     const ownKeep = keep ? Float32Array.from(rows, (r) => keep[r]) : null;
     return tf.tidy(() => {
       const v = this.itemVectors(ownIds, ownKeep);
-      const whole = (mine: tf.Tensor2D): tf.Tensor2D => {
-        const all = exchange.gather(mine.dataSync() as Float32Array, start, b, d);
-        const parts: tf.Tensor2D[] = [];
-        if (start > 0) parts.push(tf.tensor2d(all.subarray(0, start * d), [start, d]));
-        parts.push(mine);
-        if (end < b) parts.push(tf.tensor2d(all.subarray(end * d, b * d), [b - end, d]));
-        return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
-      };
-      const users = whole(this.userVectors(v, ownHistories));
-      const positives = whole(tf.gather(v, tf.tensor1d(ownTargets, "int32")) as tf.Tensor2D);
-      const full = infoNceLoss(users, positives, { temperature: this.settings.temperature, exclude });
-      return full.sub(full.dataSync()[0] * ((exchange.count - 1) / exchange.count)) as tf.Scalar;
+      const users = gatheredRows(exchange, this.userVectors(v, ownHistories), start, b, d);
+      const positives = gatheredRows(exchange, tf.gather(v, tf.tensor1d(ownTargets, "int32")) as tf.Tensor2D, start, b, d);
+      return workerShareOfLoss(infoNceLoss(users, positives, { temperature: this.settings.temperature, exclude }), exchange);
     });
   }
 

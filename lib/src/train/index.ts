@@ -21,7 +21,7 @@ export {
   type CourseModelOptions, type CourseModelRun,
 } from "./course-model";
 export {
-  defaultWorkerCount, resolveWorkers, splitRows, type TrainingTask, type RowExchange, type DrawnBatch, type BatchSourceState,
+  defaultWorkerCount, resolveWorkers, splitRows, type TrainingTask, type DrawnBatch, type BatchSourceState,
   type BatchSource, type TrainStepInfo, type TrainerOptions, type TrainerRunOptions, type TrainerRunResult,
   Trainer,
 } from "./trainer";
@@ -32,4 +32,5 @@ export {
   type WorkerTaskSpec, type Shard, type WeightSlot, type WorkerSetup, type ToWorker, type FromWorker,
   type WorkerPoolOptions, arriveAtBarrier, abortBarrier, BarrierAborted,
 } from "./worker-pool";
+export { gatheredRows, workerShareOfLoss, type RowExchange } from "./row-exchange";
 export { type DomainAdaptationOptions, type DomainAdaptation, adaptToDomain } from "./domain-adaptation";

@@ -21,24 +21,8 @@ import type { Parameters, WeightValue } from "../model/parameters";
 import { AdamW, type AdamWOptions } from "./adamw";
 import { clipScale, readSumOfSquares, sumOfSquares } from "./clip";
 import { learningRateAt, validateSchedule, type ScheduleOptions } from "./schedule";
+import type { RowExchange } from "./row-exchange";
 import { WorkerPool, type Shard, type WorkerTaskSpec } from "./worker-pool";
-
-/**
- * How the gradient workers of a loss that couples a batch's rows (in-batch negatives: every query
- * against every product of the batch) see each other's rows in the middle of a step. Each worker
- * encodes its own rows; `gather` places them in a shared matrix and, once every worker has placed
- * its own, returns the whole matrix. Every worker must call `gather` the same number of times, in
- * the same order (it waits for the others). The loss then recomputes the whole batch's loss with
- * its own rows live and the others' as constants: the gradient of its own rows' embeddings is then
- * complete, and the workers' parameter gradients add up to the whole batch's.
- */
-export interface RowExchange {
-  /** This worker's index and the number of workers. */
-  readonly index: number;
-  readonly count: number;
-  /** `values` ([rows, width], row-major) as rows [start, start + rows) of a [total, width] matrix; returns the whole matrix. */
-  gather(values: Float32Array, start: number, total: number, width: number): Float32Array;
-}
 
 /** What is trained: its weights and the mean loss of a batch. */
 export interface TrainingTask<B> {

@@ -10,7 +10,8 @@ import { shardDropout } from "../model/dropout";
 import type { Parameters, WeightValue } from "../model/parameters";
 import { clipScale } from "./clip";
 import { SharedAdamW } from "./shared-adamw";
-import type { RowExchange, TrainingTask } from "./trainer";
+import type { RowExchange } from "./row-exchange";
+import type { TrainingTask } from "./trainer";
 import { abortBarrier, arriveAtBarrier, BarrierAborted, gradientTensors, segmentOf, type FromWorker, type ToWorker, type WorkerSetup } from "./worker-pool";
 
 type Factory = (config: unknown) => TrainingTask<unknown> | Promise<TrainingTask<unknown>>;
