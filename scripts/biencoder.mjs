@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run biencoder -- [--steps N] [--batch B] [--method full|lora] [--shared|--separate] [--temperature T]
 //    [--learn-temperature] [--symmetric] [--hard-negatives N] [--max-length N] [--learning-rate X] [--seed N]
-//    [--profile fast|full] [--save DIR] [--out FILE.json]`
+//    [--profile fast|full] [--workers N|auto] [--save DIR] [--out FILE.json]`
 // Chapter 3's contrastive bi-encoder: trained from the shipped checkpoint (data/models/full) on the
 // shop's train-split queries (Exact judgments and purchases after a search as positives, judged
 // Irrelevant/Complement products and the keyword baseline's non-Exact top results as hard
@@ -19,8 +19,10 @@ import { writeRecord } from "./lib/record.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage: npm run biencoder -- [--steps N] [--batch B] [--method full|lora] [--shared|--separate] [--temperature T]
    [--learn-temperature] [--symmetric] [--hard-negatives N] [--max-length N] [--learning-rate X] [--seed N]
-   [--profile fast|full] [--save DIR] [--out FILE.json]`;
-const withValue = ["steps", "batch", "method", "temperature", "hard-negatives", "max-length", "learning-rate", "seed", "profile", "save", "out"];
+   [--profile fast|full] [--workers N|auto] [--save DIR] [--out FILE.json]
+  --workers N|auto  gradient worker threads (they exchange their pairs' vectors each step):
+                    default 1, or COURSE_WORKERS; auto: the cores minus one`;
+const withValue = ["steps", "batch", "method", "temperature", "hard-negatives", "max-length", "learning-rate", "seed", "profile", "save", "out", "workers"];
 const flags = ["shared", "separate", "symmetric", "learn-temperature"];
 const cli = commandLine("biencoder", Object.fromEntries([...withValue.map((n) => [n, "string"]), ...flags.map((n) => [n, "boolean"])]), USAGE);
 const { fail } = cli;
@@ -36,6 +38,8 @@ const maxLength = integer("max-length", 40, 3);
 const seed = integer("seed", 0);
 const temperature = positive("temperature", 0.05);
 const learningRate = cli.has("learning-rate") ? positive("learning-rate") : undefined;
+const workersArg = cli.get("workers");
+const workers = workersArg === undefined ? undefined : workersArg === "auto" ? "auto" : integer("workers", 1, 1);
 
 const setup = spawnSync(process.execPath, [path.join(root, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
@@ -68,11 +72,12 @@ const trained = await shoplm.trainBiEncoder({
   hardNegativesPerPair: hardNegatives,
   shared,
   learningRate,
+  workers,
   onStep: (s) => {
     if (s.step === 1 || s.step % 25 === 0 || s.step === steps) console.log(`step ${s.step}/${steps}: loss ${f(s.loss)}, lr ${s.learningRate.toExponential(2)}, ${Math.round(s.stepMs)} ms`);
   },
 });
-console.log(`trained in ${f(trained.seconds, 1)} s: loss ${f(trained.firstLoss)} -> ${f(trained.lastLoss)}, temperature ${f(trained.temperature, 4)}, ${trained.trainableParameters} trainable parameters`);
+console.log(`trained in ${f(trained.seconds, 1)} s on ${trained.workers === 1 ? "the main thread" : `${trained.workers} gradient workers`}: loss ${f(trained.firstLoss)} -> ${f(trained.lastLoss)}, temperature ${f(trained.temperature, 4)}, ${trained.trainableParameters} trainable parameters`);
 const pretrained = shoplm.pretrainedBiEncoder({ maxLength });
 let comparison;
 try {
@@ -115,7 +120,7 @@ if (cli.has("out")) {
     date: new Date().toISOString().slice(0, 10),
     settings: { method, shared, steps, batchSize, maxLength, seed, temperature, learnTemperature: cli.has("learn-temperature"), symmetric: cli.has("symmetric"), hardNegativesPerPair: hardNegatives, learningRate: learningRate ?? null },
     trainingData: data.counts,
-    training: { steps: trained.steps, seconds: trained.seconds, firstLoss: trained.firstLoss, lastLoss: trained.lastLoss, temperature: trained.temperature, trainableParameters: trained.trainableParameters, totalParameters: trained.totalParameters },
+    training: { steps: trained.steps, workers: trained.workers, seconds: trained.seconds, firstLoss: trained.firstLoss, lastLoss: trained.lastLoss, temperature: trained.temperature, trainableParameters: trained.trainableParameters, totalParameters: trained.totalParameters },
     retrieval: comparison,
   };
   writeRecord(out, record);
