@@ -60,7 +60,7 @@ function relevanceBlock(name, r) {
   const lines = [
     `### ${r.data.split(/[\\/]/).pop()}: ${name}`,
     "",
-    `\`${r.command}\`: ${r.format}, ${int(r.pairs)} pairs, ${r.queries} queries, ${folds.length} folds (${r.split === "queries" ? "grouped by query: test queries unseen in training" : "the files' own folds"}); cross-encoder ${r.method}${r.matchChannel ? " with the lexical match channel" : ""}${r.init === "scratch" ? " from random weights" : ""}, ${r.steps} steps of ${r.batchSize} per fold, max length ${r.maxLength}${r.fuse ? `; also fused with the tuned BM25${r.scorers.some((x) => x.name.startsWith("fusion:") && x.name.includes(LTR)) ? " and with the LambdaMART text-match ranker" : ""} (each pair's scores z-scored within the query's pool and added, equal weights, nothing tuned)` : ""}; backend ${r.backend}, ${Math.round(r.seconds)} s.`,
+    `\`${r.command}\`: ${r.format}, ${int(r.pairs)} pairs, ${r.queries} queries, ${folds.length} folds (${r.split === "queries" ? "grouped by query: test queries unseen in training" : "the files' own folds"}); cross-encoder ${r.method}${r.matchChannel ? " with the lexical match channel" : ""}${r.init === "scratch" ? " from random weights" : ""}, ${r.steps} steps of ${r.batchSize} per fold, max length ${r.maxLength}${r.fuse ? `; also fused with the tuned BM25${r.scorers.some((x) => x.name.startsWith("fusion:") && x.name.includes(LTR)) ? " and with the LambdaMART text-match ranker" : ""} (each pair's scores z-scored within the query's pool and added, equal weights, nothing tuned)` : ""}; backend ${r.backend}${r.workers > 1 ? ` on ${r.workers} gradient workers` : ""}, ${Math.round(r.seconds)} s.`,
   ];
   if (r.dapt) lines.push(`Domain-adaptive pretraining first: ${r.dapt.steps} masked-LM steps on ${int(r.dapt.texts)} product texts (${f(r.dapt.piecesPerWord, 2)} WordPiece pieces per word); held-out perplexity ${f(r.dapt.perplexityBefore, 1)} → ${f(r.dapt.perplexityAfter, 1)}.`);
   lines.push("", `| scorer | NDCG@10 mean | std over folds | RMSE | ${folds.join(" | ")} |`, `| --- | ---: | ---: | ---: | ${folds.map(() => "---:").join(" | ")} |`);
@@ -76,8 +76,8 @@ function startsTable(records) {
   const lines = [
     "Every Crowdflower run side by side (the same folds; each run's own BM25 tuned on each fold's training part):",
     "",
-    "| record | start | input | cross-encoder NDCG@10 | BM25 tuned | difference (randomisation p) | LambdaMART, text-match features | fused with BM25 (z-scores) | fused with LambdaMART (z-scores) |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| record | start | input | steps per fold | cross-encoder NDCG@10 | BM25 tuned | difference (randomisation p) | LambdaMART, text-match features | fused with BM25 (z-scores) | fused with LambdaMART (z-scores) |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const [name, r] of records) {
     const ce = r.scorers.find((x) => x.name.startsWith("cross-encoder"));
@@ -87,7 +87,7 @@ function startsTable(records) {
     const c = r.comparisons.find((x) => x.a === ce?.name && x.b === bm25?.name);
     const start = r.init === "scratch" ? "random weights" : r.dapt ? `shop checkpoint + ${r.dapt.steps} masked-LM steps on the data's product text` : "shop checkpoint";
     lines.push(
-      `| ${name} | ${start} | ${r.matchChannel ? "pair + match channel" : "pair"} | ${f(ce?.ndcgMean, 4)} | ${f(bm25?.ndcgMean, 4)} | ${c ? `${f(c.meanDifference, 4)} (${Number(c.randomisationP).toExponential(1)})` : "-"} | ${ltr ? f(ltr.ndcgMean, 4) : "-"} | ${fusion(BM25) ? f(fusion(BM25).ndcgMean, 4) : "-"} | ${fusion(LTR) ? f(fusion(LTR).ndcgMean, 4) : "-"} |`
+      `| ${name} | ${start} | ${r.matchChannel ? "pair + match channel" : "pair"} | ${int(r.steps)} | ${f(ce?.ndcgMean, 4)} | ${f(bm25?.ndcgMean, 4)} | ${c ? `${f(c.meanDifference, 4)} (${Number(c.randomisationP).toExponential(1)})` : "-"} | ${ltr ? f(ltr.ndcgMean, 4) : "-"} | ${fusion(BM25) ? f(fusion(BM25).ndcgMean, 4) : "-"} | ${fusion(LTR) ? f(fusion(LTR).ndcgMean, 4) : "-"} |`
     );
   }
   lines.push("");

@@ -46,11 +46,16 @@ describe("the chapter 2 results card", () => {
 
   it("Crowdflower, where the cross-encoder starts: the shop checkpoint, after domain-adaptive pretraining, from random weights; the same folds", () => {
     const plain = read("crowdflower");
-    const variants = readdirSync(dir).filter((f) => /^crowdflower-match-.+\.json$/.test(f)).map((f) => read(f.replace(/\.json$/, "")));
+    const variants = readdirSync(dir)
+      .filter((f) => /^crowdflower-match-.+\.json$/.test(f))
+      .map((f) => ({ ...read(f.replace(/\.json$/, "")), name: f.replace(/\.json$/, "") }));
     expect(variants.length).toBeGreaterThanOrEqual(1);
     const mean = (record: typeof plain, prefix: string) => record.scorers.find((x: { name: string }) => x.name.startsWith(prefix)).ndcgMean;
     for (const r of variants) {
-      expect([r.matchChannel, r.method, r.steps, r.maxLength, r.folds]).toEqual([true, "full", plain.steps, plain.maxLength, plain.folds]);
+      // The same budget, or a longer one that the record's name states (crowdflower-match-<steps>).
+      const steps = /^crowdflower-match-(\d+)$/.exec(r.name)?.[1];
+      expect([r.matchChannel, r.method, r.steps, r.maxLength, r.folds]).toEqual([true, "full", steps ? Number(steps) : plain.steps, plain.maxLength, plain.folds]);
+      if (steps) expect(r.command).toContain(`--steps ${steps}`);
       expect(mean(r, "BM25 (tuned on train)")).toBeCloseTo(mean(plain, "BM25 (tuned on train)"), 10);
       if (r.dapt) {
         // Domain-adaptive pretraining learned the new text: its held-out perplexity fell.
@@ -60,6 +65,17 @@ describe("the chapter 2 results card", () => {
       }
       if (r.init === "scratch") expect(r.command).toContain("--init scratch");
     }
+  });
+
+  it("Crowdflower with four times the fine-tuning: the cross-encoder gains, its fusion with LambdaMART stays below LambdaMART alone", () => {
+    const short = read("crowdflower-match");
+    const long = read("crowdflower-match-1000");
+    const mean = (record: typeof short, prefix: string) => record.scorers.find((x: { name: string }) => x.name.startsWith(prefix)).ndcgMean;
+    expect([short.steps, long.steps, long.workers]).toEqual([250, 1000, 2]);
+    expect(mean(long, "cross-encoder")).toBeGreaterThan(mean(short, "cross-encoder"));
+    expect(mean(long, "fusion: cross-encoder (full, match channel) + LambdaMART")).toBeLessThan(mean(long, "LambdaMART"));
+    // The same folds and the same LambdaMART: only the cross-encoder's training changed.
+    expect(mean(long, "LambdaMART")).toBe(mean(short, "LambdaMART"));
   });
 
   it("relevance with the lexical match channel: the full cross-encoder passes keyword overlap, which the plain pair does not", () => {
