@@ -56,6 +56,8 @@ describe("bi-encoder on gradient workers", () => {
   it("AdaLoRA is refused on workers when asked for; more workers than pairs in a batch are refused", async () => {
     await expect(run({ method: "adalora", workers: 2, steps: 1 })).rejects.toThrow(/2 workers asked for, but method "adalora" changes the model after each update/);
     await expect(run({ workers: 3, batchSize: 2, steps: 1 })).rejects.toThrow(/3 workers need a batch of at least 3 pairs/);
+    // Fewer pairs than workers: every batch is smaller than the batch size, and the Trainer says so.
+    await expect(run({ workers: 2, steps: 1, data: { ...data, pairs: data.pairs.slice(0, 1) } })).rejects.toThrow(/a batch of 1 row cannot be shared by 2 workers that exchange rows/);
   });
 
   it("a share of a batch: its pairs, its part of the hard negatives (rounded up), the whole batch's exclusions", () => {

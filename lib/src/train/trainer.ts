@@ -344,7 +344,7 @@ export class Trainer<B> {
     const slice = this.source.slice as NonNullable<BatchSource<B>["slice"]>;
     const coupled = this.exchange !== undefined;
     if (coupled && p.drawn.rows < this.workers) {
-      throw new Error(`${this.label}: a batch of ${p.drawn.rows} rows cannot be shared by ${this.workers} workers that exchange rows (each needs at least one); use a larger batch or fewer workers.`);
+      throw new Error(`${this.label}: a batch of ${p.drawn.rows} row${p.drawn.rows === 1 ? "" : "s"} cannot be shared by ${this.workers} workers that exchange rows (each needs at least one); use a larger batch or fewer workers.`);
     }
     return splitRows(p.drawn.rows, this.workers).map(({ start, end }) => {
       if (end === start) return null;
