@@ -24,7 +24,7 @@ import { Parameters, type WeightValue } from "../model/parameters";
 import { loadTokenizer } from "../text/io";
 import type { WordPieceTokenizer } from "../text/wordpiece";
 import { BatchSampler, padBatch, type TokenSequence } from "../train/batches";
-import { gatheredRows, workerShareOfLoss, type RowExchange } from "../train/row-exchange";
+import { gatheredRows, stopGradient, workerShareOfLoss, type RowExchange } from "../train/row-exchange";
 import { resolveWorkers, Trainer, type BatchSource, type BatchSourceState, type DrawnBatch, type TrainStepInfo } from "../train/trainer";
 import type { FineTuneMethod, MethodName } from "../finetune/method";
 import { baseCheckpoint, DEFAULT_LEARNING_RATES, lossEnds, makeMethod, methodSettingsOf, prepareRun, runTokenizer, type MethodSettings, type RunSetup } from "../finetune/run";
@@ -288,7 +288,7 @@ export class BiEncoder {
       const positives = gatheredRows(exchange, p, s.start, s.total, d);
       const hardNegatives = s.negativesTotal > 0 ? gatheredRows(exchange, n, s.negativesStart, s.negativesTotal, d) : undefined;
       // A learned tau is live on the first worker only: its gradient is counted once.
-      const temperature = exchange.index === 0 ? this.temperatureTensor() : tf.scalar(this.temperatureTensor().dataSync()[0]);
+      const temperature = exchange.index === 0 ? this.temperatureTensor() : stopGradient(this.temperatureTensor());
       const full = infoNceLoss(queries, positives, { temperature, hardNegatives, symmetric, exclude: batch.exclude });
       let loss = workerShareOfLoss(full, exchange);
       if (rng) for (const t of this.towers()) if (t.method.regularizer) loss = loss.add(t.method.regularizer().div(exchange.count)) as tf.Scalar;

@@ -312,8 +312,8 @@ export function fusedKernelsActive(): boolean {
 type Grad = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 type Save = (tensors: tf.Tensor[]) => void;
 
-/** tf.customGrad with the types this module needs. */
-function custom(f: (inputs: tf.Tensor[], save: Save) => { value: tf.Tensor; gradFunc: Grad }): (...inputs: tf.Tensor[]) => tf.Tensor {
+/** tf.customGrad with plain types: the inputs as an array, and `save` for the gradient's use. */
+export function custom(f: (inputs: tf.Tensor[], save: Save) => { value: tf.Tensor; gradFunc: Grad }): (...inputs: tf.Tensor[]) => tf.Tensor {
   return tf.customGrad(((...args: unknown[]) => {
     const save = args[args.length - 1] as Save;
     return f(args.slice(0, -1) as tf.Tensor[], save);

@@ -32,5 +32,5 @@ export {
   type WorkerTaskSpec, type Shard, type WeightSlot, type WorkerSetup, type ToWorker, type FromWorker,
   type WorkerPoolOptions, arriveAtBarrier, abortBarrier, BarrierAborted,
 } from "./worker-pool";
-export { gatheredRows, workerShareOfLoss, type RowExchange } from "./row-exchange";
+export { gatheredRows, stopGradient, workerShareOfLoss, type RowExchange } from "./row-exchange";
 export { type DomainAdaptationOptions, type DomainAdaptation, adaptToDomain } from "./domain-adaptation";

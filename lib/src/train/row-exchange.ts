@@ -8,6 +8,7 @@
  * `gather` the same number of times, in the same order (it waits for the others).
  */
 import * as tf from "@tensorflow/tfjs";
+import { custom } from "../model/fused";
 
 export interface RowExchange {
   /** This worker's index and the number of workers. */
@@ -23,6 +24,8 @@ export interface RowExchange {
  */
 export function gatheredRows(exchange: RowExchange, mine: tf.Tensor2D | null, start: number, total: number, width: number): tf.Tensor2D {
   const rows = mine ? mine.shape[0] : 0;
+  // The one synchronous read: the exchange happens in the middle of the gradient tape, which
+  // cannot await. Gradient workers run on the CPU backends (wasm, cpu), where it is allowed.
   const all = exchange.gather(mine ? (mine.dataSync() as Float32Array) : new Float32Array(0), start, total, width);
   const parts: tf.Tensor2D[] = [];
   if (start > 0) parts.push(tf.tensor2d(all.subarray(0, start * width), [start, width]));
@@ -37,5 +40,12 @@ export function gatheredRows(exchange: RowExchange, mine: tf.Tensor2D | null, st
  */
 export function workerShareOfLoss(loss: tf.Scalar, exchange: RowExchange): tf.Scalar {
   if (exchange.count === 1) return loss;
-  return loss.sub(loss.dataSync()[0] * ((exchange.count - 1) / exchange.count)) as tf.Scalar;
+  const share = 1 / exchange.count;
+  // The value scaled, the gradient passed through as it is (no read of the value).
+  return custom(([x]) => ({ value: x.mul(share), gradFunc: (dy) => dy }))(loss) as tf.Scalar;
+}
+
+/** `x` with no gradient flowing back through it (a constant for the tape), without reading it. Inside the caller's tidy. */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return custom(([t]) => ({ value: t.clone(), gradFunc: (dy) => tf.zerosLike(dy) }))(x) as T;
 }
