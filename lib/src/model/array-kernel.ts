@@ -87,6 +87,27 @@ export function registerArrayKernel<A>(spec: ArrayKernelSpec<A>): void {
   }
 }
 
+/**
+ * A float32 tensor's values without a copy where its backend holds them in memory JavaScript can
+ * see (cpu: its own array; wasm: a view of the heap, which the next allocation may detach), for
+ * reading at once; null on other backends, which need `data()`.
+ */
+export function heldValues(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== "float32") return null;
+  const name = tf.getBackend();
+  const b = tf.backend();
+  const values = name === "cpu" ? (b as unknown as CpuBackendInternals).data.get(t.dataId).values : name === "wasm" ? (b as unknown as WasmBackendInternals).typedArrayFromHeap(t) : null;
+  return values instanceof Float32Array ? values : null;
+}
+
+/**
+ * Whether the active backend copies the array a new tensor is made from (wasm copies it into its
+ * heap), so a view of a buffer that is rewritten later may be passed; cpu and webgpu keep the array.
+ */
+export function backendCopiesNewTensors(): boolean {
+  return tf.getBackend() === "wasm";
+}
+
 /** Whether the active backend has the named kernel. */
 export function backendHasKernel(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { parentPort, workerData } from "node:worker_threads";
 import { initBackend } from "../core/backend";
 import { Rng } from "../core/random";
+import { backendCopiesNewTensors, heldValues } from "../model/array-kernel";
 import { shardDropout } from "../model/dropout";
 import type { Parameters, WeightValue } from "../model/parameters";
 import { clipScale } from "./clip";
@@ -96,15 +97,18 @@ async function start(setup: WorkerSetup, port: NonNullable<typeof parentPort>): 
       }, variables);
       try {
         const named = new Map(Object.entries(grads).map(([tfName, g]) => [nameOf.get(tfName) as string, g]));
-        const reads = setup.layout.map((s) => named.get(s.name)?.data());
-        const [loss] = await value.data();
-        const values = await Promise.all(reads);
-        setup.layout.forEach((s, i) => {
-          const v = values[i];
-          myFlags[i] = v ? 1 : 0;
-          if (v) mine.set(v as Float32Array, s.offset);
-          else mine.fill(0, s.offset, s.offset + s.size);
+        // Straight from the backend's memory where it can be seen (cpu, wasm; each view copied at
+        // once, before anything allocates): a copy per gradient per step (megabytes) kept the
+        // garbage collector busy and cost about 3 % of a step.
+        const reads = setup.layout.map((s, i) => {
+          const g = named.get(s.name);
+          myFlags[i] = g ? 1 : 0;
+          if (!g) return mine.fill(0, s.offset, s.offset + s.size);
+          const held = heldValues(g);
+          return held ? mine.set(held, s.offset) : g.data().then((v) => mine.set(v as Float32Array, s.offset));
         });
+        const [loss] = await value.data();
+        await Promise.all(reads);
         losses[setup.index] = loss;
         return { loss, rng };
       } finally {
@@ -161,14 +165,17 @@ async function start(setup: WorkerSetup, port: NonNullable<typeof parentPort>): 
     };
 
     /** This worker's segment of the AdamW update, then (once every segment is done) the new weights into the replica. */
+    const copies = backendCopiesNewTensors();
     const update = (updated: readonly boolean[], lr: number, scale: number, applied: boolean) => {
       if (applied) optimizer.apply(sum, updated, lr, scale, lo, hi);
       arrive();
       if (!applied) return;
       setup.layout.forEach((s, i) => {
         if (!updated[i]) return;
-        // A copy: on the cpu backend a tensor keeps the array it is made from, and the next update rewrites this one.
-        const value = tf.tensor(optimizer.weights.slice(s.offset, s.offset + s.size), s.shape, "float32");
+        // The cpu backend keeps the array a tensor is made from, and the next update rewrites this
+        // one: a copy there; wasm copies it anyway, so a view spares megabytes of garbage a step.
+        const values = optimizer.weights.subarray(s.offset, s.offset + s.size);
+        const value = tf.tensor(copies ? values : values.slice(), s.shape, "float32");
         (variableOf.get(s.name) as tf.Variable).assign(value);
         value.dispose();
       });
