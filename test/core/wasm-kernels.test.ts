@@ -62,6 +62,10 @@ describe("transpose on arrays", () => {
     const cases: Array<[number[], number[]]> = [
       [[37, 70], [1, 0]],
       [[3, 33, 65], [0, 2, 1]],
+      // Past one tile of rows, with edges of 1-3 rows and columns.
+      [[1030, 21], [1, 0]],
+      [[2, 7, 1027], [0, 2, 1]],
+      [[2, 3], [1, 0]],
       [[2, 5, 3, 4], [0, 2, 1, 3]],
       [[2, 5, 3, 4], [0, 2, 3, 1]],
       [[2, 5, 3, 4], [1, 0, 2, 3]],
