@@ -6,10 +6,13 @@
 // The batches are what `trainSasRec` draws (users of similar length together) from
 // ../shared/datasets/amazon-scientific's training items (leave-one-out), or, with --data synthetic
 // or when that folder is absent, from random sequences over a catalog of --items.
+// The library trains on the main thread (1 worker) and on data-parallel gradient worker threads
+// (--workers: each a wasm backend and a replica, as `trainSasRec({ workers })` runs them); its best
+// worker count is the one set against PyTorch's best thread count.
 // Rounds alternate the library and PyTorch; each side's best round is reported (the least disturbed).
 // Usage: node bench/recommend.mjs [--steps 20] [--warmup 3] [--rounds 3] [--batch 128] [--max-length 50]
 //        [--hidden 64] [--layers 2] [--heads 1] [--data amazon|synthetic] [--items 4000]
-//        [--threads 1,2] [--backend wasm] [--no-torch] [--out FILE]
+//        [--threads 1,2] [--workers 1,2] [--backend wasm] [--no-torch] [--out FILE]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -39,6 +42,7 @@ try {
       items: { type: "string", default: "4000" },
       data: { type: "string" },
       threads: { type: "string", default: "1,2" },
+      workers: { type: "string", default: "1,2" },
       backend: { type: "string", default: "wasm" },
       "no-torch": { type: "boolean", default: false },
       out: { type: "string" },
@@ -56,6 +60,10 @@ const threads = values.threads.split(",").map((t) => {
   if (!/^[1-9]\d*$/.test(t)) usage(`--threads: expected a comma-separated list of positive thread counts, got "${values.threads}".`);
   return Number(t);
 });
+const workerCounts = values.workers.split(",").map((t) => {
+  if (!/^[1-9]\d*$/.test(t)) usage(`--workers: expected a comma-separated list of positive worker counts, got "${values.workers}".`);
+  return Number(t);
+});
 const AMAZON = path.resolve(here, "../../shared/datasets/amazon-scientific");
 const data = values.data ?? (existsSync(path.join(AMAZON, "sequences.json")) ? "amazon" : "synthetic");
 if (data !== "amazon" && data !== "synthetic") usage(`--data: expected "amazon" or "synthetic", got "${data}".`);
@@ -65,7 +73,7 @@ const c = { steps: int("steps"), warmup: int("warmup", 0), rounds: int("rounds")
 const { initBackend, loadRecSequences, Rng, Trainer } = require("shoplm");
 const { interactionData } = require("shoplm/dist/recommend/interactions");
 const { leaveOneOutSplit } = require("shoplm/dist/recommend/leave-one-out");
-const { SasRec, SasRecBatches, sasRecConfig } = require("shoplm/dist/recommend/sasrec");
+const { SasRec, SasRecBatches, sasRecConfig, sasRecTask, sasRecWorkerSpec } = require("shoplm/dist/recommend/sasrec");
 const tf = require("@tensorflow/tfjs");
 
 const info = await initBackend({ forced: values.backend, reset: true });
@@ -90,39 +98,53 @@ const drawRng = new Rng(c.seed);
 const batches = Array.from({ length: c.warmup + c.steps }, () => source.next(drawRng));
 const timed = batches.slice(c.warmup);
 
-// The library: the Trainer as `trainSasRec` sets it up, on the drawn batches (the timed ones replayed each round).
+// The library: the Trainer as `trainSasRec` sets it up, on the drawn batches (the timed ones
+// replayed each round), once per worker count, each from the same initial weights.
 const tensorsBefore = tf.memory().numTensors;
-const model = SasRec.create(config, c.seed);
-let at = 0;
-const fixed = {
-  next() {
-    const k = at++;
-    return k < c.warmup ? batches[k] : timed[(k - c.warmup) % c.steps];
-  },
-  state: () => ({ order: [], at, epoch: 0 }),
-  restore: (s) => void (at = s.at),
-};
 const totalSteps = c.warmup + c.steps * c.rounds;
-const trainer = new Trainer({ params: model.params, loss: (b, rng) => model.loss(b, rng) }, fixed, {
-  steps: totalSteps,
-  schedule: { peak: c.learningRate, totalSteps, warmupSteps: Math.floor(totalSteps / 20), decay: "linear", minimum: c.learningRate / 10 },
-  optimizer: { weightDecay: 0 },
-  seed: c.seed,
-  workers: 1,
-  label: "bench recommend",
-});
-const libLosses = [];
-if (c.warmup) libLosses.push(...(await trainer.run(c.warmup)).steps.map((s) => s.loss));
-async function libraryRound() {
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const run = await trainer.run(c.steps);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const used = process.cpuUsage(cpu);
-  const tokens = run.steps.reduce((s, x) => s + x.tokens, 0);
-  libLosses.push(...run.steps.map((s) => s.loss));
-  return { tokensPerSecond: tokens / seconds, tokensPerCpuSecond: tokens / ((used.user + used.system) / 1e6), stepMs: (1000 * seconds) / c.steps };
+async function setupLibrary(workers) {
+  const model = SasRec.create(config, c.seed);
+  let at = 0;
+  const fixed = {
+    next() {
+      const k = at++;
+      return k < c.warmup ? batches[k] : timed[(k - c.warmup) % c.steps];
+    },
+    slice: (batch, start, end) => source.slice(batch, start, end),
+    state: () => ({ order: [], at, epoch: 0 }),
+    restore: (s) => void (at = s.at),
+  };
+  const trainer = new Trainer(sasRecTask(model), fixed, {
+    steps: totalSteps,
+    schedule: { peak: c.learningRate, totalSteps, warmupSteps: Math.floor(totalSteps / 20), decay: "linear", minimum: c.learningRate / 10 },
+    optimizer: { weightDecay: 0 },
+    seed: c.seed,
+    workers,
+    workerTask: sasRecWorkerSpec(config),
+    label: "bench recommend",
+  });
+  const losses = [];
+  // Warm-up steps also start the worker threads (their start is not timed).
+  if (c.warmup) losses.push(...(await trainer.run(c.warmup)).steps.map((s) => s.loss));
+  async function round() {
+    const cpu = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    const run = await trainer.run(c.steps);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.cpuUsage(cpu);
+    const tokens = run.steps.reduce((s, x) => s + x.tokens, 0);
+    losses.push(...run.steps.map((s) => s.loss));
+    return { tokensPerSecond: tokens / seconds, tokensPerCpuSecond: tokens / ((used.user + used.system) / 1e6), stepMs: (1000 * seconds) / c.steps };
+  }
+  const dispose = async () => {
+    await trainer.close();
+    trainer.dispose();
+    model.dispose();
+  };
+  return { workers, round, losses, dispose };
 }
+const libs = [];
+for (const w of workerCounts) libs.push(await setupLibrary(w));
 
 const dir = mkdtempSync(path.join(tmpdir(), "bench-recommend-"));
 const peerConfig = path.join(dir, "config.json");
@@ -137,15 +159,14 @@ function torch(n) {
 }
 
 const load0 = loadavg()[0];
-const rounds = { lib: [], torch: threads.map(() => []) };
+const rounds = { lib: libs.map(() => []), torch: threads.map(() => []) };
 for (let r = 0; r < c.rounds; r++) {
-  rounds.lib.push(await libraryRound());
+  for (const [i, l] of libs.entries()) rounds.lib[i].push(await l.round());
   if (values["no-torch"]) continue;
   for (const [i, t] of threads.entries()) rounds.torch[i].push(torch(t));
 }
 const load1 = loadavg()[0];
-trainer.dispose();
-model.dispose();
+for (const l of libs) await l.dispose();
 rmSync(dir, { recursive: true, force: true });
 const leaked = tf.memory().numTensors - tensorsBefore;
 
@@ -159,13 +180,16 @@ console.log(
     `(${fmt(tokensPerStep)} predicted positions of ${fmt(positionsPerStep)} per step); best of ${c.rounds} rounds of ${c.steps} timed steps after ${c.warmup} warm-up steps`
 );
 console.log(info.toString());
-const lib = fastest(rounds.lib);
+const byWorkers = libs.map((l, i) => ({ workers: l.workers, ...fastest(rounds.lib[i]) }));
+const lib = fastest(byWorkers);
 const row = (label, r, all) =>
   console.log(
     label.padEnd(34) +
       (r ? `${fmt(r.tokensPerSecond).padStart(7)} tokens/s ${fmt(r.tokensPerCpuSecond).padStart(7)} tokens/CPU-s ${fmt(r.stepMs, 1).padStart(7)} ms/step   rounds (tokens/s): ${all.map((x) => (x.error ? "error" : Math.round(x.tokensPerSecond))).join(", ")}` : "n/a")
   );
-row(`library (${info.name}, 1 thread)`, lib, rounds.lib);
+for (const [i, l] of libs.entries()) row(`library (${info.name}, ${l.workers === 1 ? "main thread" : `${l.workers} workers`})`, byWorkers[i], rounds.lib[i]);
+const one = byWorkers.find((x) => x.workers === 1);
+for (const x of byWorkers) if (one && x.workers > 1) console.log(`library: ${x.workers} workers / 1 worker: ${(x.tokensPerSecond / one.tokensPerSecond).toFixed(2)}x in tokens/s`);
 const errors = rounds.torch.flat().filter((x) => x.error);
 if (errors.length) console.log(`pytorch cpu: n/a (${errors[0].error}; apt-get install python3-torch)`);
 const peers = threads
@@ -177,9 +201,9 @@ const peers = threads
   .filter(Boolean);
 const top = fastest(peers);
 const ratio = top ? lib.tokensPerSecond / top.tokensPerSecond : null;
-if (top) console.log(`ratio library / pytorch's best (${top.threads} thread${top.threads > 1 ? "s" : ""}): ${ratio.toFixed(3)} in tokens/s (goal: at least 0.3; ${ratio >= 0.3 ? "met" : "not met"})`);
+if (top) console.log(`ratio library's best (${lib.workers === 1 ? "main thread" : `${lib.workers} workers`}) / pytorch's best (${top.threads} thread${top.threads > 1 ? "s" : ""}): ${ratio.toFixed(3)} in tokens/s (goal: at least 0.3; ${ratio >= 0.3 ? "met" : "not met"})`);
 const peerRun = rounds.torch.flat().find((x) => !x.error);
-console.log(`losses: library ${fmt(libLosses[0], 3)} -> ${fmt(libLosses.at(-1), 3)}${peerRun ? `, pytorch ${fmt(peerRun.firstLoss, 3)} -> ${fmt(peerRun.lastLoss, 3)}` : ""} (ln ${items} = ${fmt(Math.log(items), 3)})`);
+for (const l of libs) console.log(`losses (${l.workers} worker${l.workers === 1 ? "" : "s"}): library ${fmt(l.losses[0], 3)} -> ${fmt(l.losses.at(-1), 3)}${peerRun ? `, pytorch ${fmt(peerRun.firstLoss, 3)} -> ${fmt(peerRun.lastLoss, 3)}` : ""} (ln ${items} = ${fmt(Math.log(items), 3)})`);
 console.log(`tensors left after disposal: ${leaked}`);
 console.log(`load average (1 min) before/after: ${load0.toFixed(2)} / ${load1.toFixed(2)} on ${cpus().length} cores`);
 const busy = Math.max(load0, load1) > 0.75 * cpus().length;
@@ -197,6 +221,7 @@ if (values.out) {
     rounds: c.rounds,
     tokensPerStep,
     library: lib,
+    libraryByWorkers: byWorkers,
     pytorch: peers,
     ratio,
     goal: 0.3,

@@ -146,10 +146,12 @@ function recommendBenchBlock(name, r) {
     "",
     "| engine | tokens per second | tokens per CPU-second | ms per step |",
     "| --- | ---: | ---: | ---: |",
-    `| library (${r.backend}) | ${int(Math.round(r.library.tokensPerSecond))} | ${int(Math.round(r.library.tokensPerCpuSecond))} | ${f(r.library.stepMs, 1)} |`,
+    ...(r.libraryByWorkers ?? [{ workers: 1, ...r.library }]).map(
+      (x) => `| library (${r.backend}), ${x.workers === 1 ? "main thread" : `${x.workers} gradient workers`} | ${int(Math.round(x.tokensPerSecond))} | ${int(Math.round(x.tokensPerCpuSecond))} | ${f(x.stepMs, 1)} |`
+    ),
     ...r.pytorch.map((x) => `| PyTorch ${x.torch}, ${x.threads} thread${x.threads === 1 ? "" : "s"} | ${int(Math.round(x.tokensPerSecond))} | ${int(Math.round(x.tokensPerCpuSecond))} | ${f(x.stepMs, 1)} |`),
     "",
-    `Ratio of the library's tokens per second to PyTorch's best (${best.threads} thread${best.threads === 1 ? "" : "s"}): **${f(r.ratio, 3)}** (goal ${r.goal}).`,
+    `Ratio of the library's best tokens per second${r.library.workers > 1 ? ` (${r.library.workers} workers)` : ""} to PyTorch's best (${best.threads} thread${best.threads === 1 ? "" : "s"}): **${f(r.ratio, 3)}** (goal ${r.goal}).`,
     "",
   ];
 }

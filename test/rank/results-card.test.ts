@@ -113,4 +113,15 @@ describe("the chapter 4 results card", () => {
     expect(ndcg("sasrec")).toBeGreaterThanOrEqual(0.08);
     expect(ndcg("sasrec")).toBeGreaterThan(ndcg("markov-1"));
   });
+
+  it.runIf(has("bench-recommend"))("the recommender bench: the library's best is its fastest worker count, set against PyTorch's best, and nothing leaked", () => {
+    const r = read("bench-recommend");
+    type Rate = { tokensPerSecond: number; workers?: number; threads?: number };
+    const byWorkers = (r.libraryByWorkers ?? [{ ...r.library, workers: 1 }]) as Rate[];
+    const fastest = (xs: Rate[]) => Math.max(...xs.map((x) => x.tokensPerSecond));
+    expect(byWorkers.map((x) => x.workers)).toContain(1);
+    expect(r.library.tokensPerSecond).toBe(fastest(byWorkers));
+    expect(r.ratio).toBeCloseTo(r.library.tokensPerSecond / fastest(r.pytorch as Rate[]), 10);
+    expect(r.tensorsLeaked).toBe(0);
+  });
 });
