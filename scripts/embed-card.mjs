@@ -2,7 +2,7 @@
 // Rewrites the generated block of data/models/embed/README.md (chapter 3's results card) from the
 // records the runs wrote: retrieval*.json (`npm run biencoder -- ... --out`), cold-start.json
 // (`npm run cold-start -- --out`), onnx*.json (`npm run onnx -- ... --record`), bench-embed.json
-// and bench-search.json (`npm run bench -- embed|search ... --out`).
+// bench-biencoder.json and bench-search.json (`npm run bench -- embed|biencoder|search ... --out`).
 // `--check` fails instead of writing when the card is out of date (the tests use it).
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
@@ -89,6 +89,25 @@ function benchEmbedBlock(r) {
   ];
 }
 
+function benchBiEncoderBlock(r) {
+  const z = r.sizes;
+  const lines = [
+    ...commandRow(r),
+    `Training steps of the bi-encoder (one tower shared by queries and products, mean pooling, in-batch InfoNCE), the library on the main thread and on gradient workers, PyTorch CPU at each thread count: batch ${z.batch} pairs, queries of ${z.queryLength} tokens and products of ${z.length} (synthetic, ${int(z.tokensPerStep)} tokens a step), best of ${z.rounds} rounds of ${z.steps} steps; ${r.cores} cores, load average ${f(r.loadAverage[0], 2)} before and ${f(r.loadAverage[1], 2)} after; backend ${r.backend}. Both sides build the same model (eval-mode loss of the first batch within ${r.sameModel === null ? "-" : Number(r.sameModel).toExponential(1)}); tensors leaked: ${r.tensorsLeaked}.`,
+    "",
+    "| method | library, tokens/s by gradient workers | PyTorch CPU, tokens/s by threads | library's best / PyTorch's best |",
+    "| --- | --- | --- | ---: |",
+  ];
+  for (const m of r.methods) {
+    const lib = m.library.map((x) => `${x.workers}: ${int(Math.round(x.tokensPerSecond))}`).join(", ");
+    const peer = m.pytorch.map((x) => `${x.threads}: ${int(Math.round(x.tokensPerSecond))}`).join(", ") || "-";
+    const ratio = m.ratio ? `${f(m.ratio.value)} (${m.ratio.library} worker${m.ratio.library === 1 ? "" : "s"} / ${m.ratio.pytorch} thread${m.ratio.pytorch === 1 ? "" : "s"})` : "-";
+    lines.push(`| ${m.method} | ${lib} | ${peer} | ${ratio} |`);
+  }
+  lines.push("");
+  return lines;
+}
+
 function benchSearchBlock(r) {
   const lines = [...commandRow(r), r.description ?? "", ""];
   for (const set of r.sets ?? []) {
@@ -117,6 +136,9 @@ export function cardBlock() {
   lines.push("## Speed: catalog embedding", "");
   const embed = readJson(path.join(dir, "bench-embed.json"));
   lines.push(...(embed ? benchEmbedBlock(embed) : ["Not run yet (`bench/embed.mjs`, with `--out data/models/embed/bench-embed.json`).", ""]));
+  lines.push("## Speed: bi-encoder training", "");
+  const bi = readJson(path.join(dir, "bench-biencoder.json"));
+  lines.push(...(bi ? benchBiEncoderBlock(bi) : ["Not run yet (`bench/biencoder.mjs`, with `--out data/models/embed/bench-biencoder.json`).", ""]));
   lines.push("## Speed: vector search", "");
   const search = readJson(path.join(dir, "bench-search.json"));
   lines.push(...(search ? benchSearchBlock(search) : ["Not run yet (`bench/search.mjs`, with `--out data/models/embed/bench-search.json`).", ""]));

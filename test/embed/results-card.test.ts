@@ -78,6 +78,22 @@ describe("the chapter 3 results card", () => {
     expect(r.rows.some((x: { name: string }) => x.name.startsWith("onnxruntime-node"))).toBe(true);
   });
 
+  it.runIf(existsSync(path.join(dir, "bench-biencoder.json")))("the bi-encoder training record: the same model on both sides, each method on 1 and more workers against PyTorch's best, nothing leaked", () => {
+    const r = read("bench-biencoder");
+    expect(r.command).toMatch(/^npm run bench -- biencoder/);
+    expect(r.sameModel).toBeLessThan(1e-4);
+    expect(r.tensorsLeaked).toBe(0);
+    type Rate = { tokensPerSecond: number; workers?: number; threads?: number };
+    for (const m of r.methods as { method: string; library: Rate[]; pytorch: Rate[]; ratio: { value: number; library: number; pytorch: number } }[]) {
+      expect(m.library.map((x) => x.workers)).toContain(1);
+      expect(m.library.some((x) => (x.workers as number) > 1), m.method).toBe(true);
+      const best = (xs: Rate[]) => xs.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+      expect(m.ratio.library).toBe(best(m.library).workers);
+      expect(m.ratio.pytorch).toBe(best(m.pytorch).threads);
+      expect(m.ratio.value).toBeCloseTo(best(m.library).tokensPerSecond / best(m.pytorch).tokensPerSecond, 9);
+    }
+  });
+
   it("the vector-search speed record: both sets, every exact kernel against FAISS flat's best, both HNSW paths over the whole efSearch sweep", () => {
     const r = read("bench-search");
     expect(r.command).toMatch(/^npm run bench -- search /);
