@@ -9,14 +9,10 @@ the same batches, handed over by the library in a JSON file.
 
 Usage: python3 bench/biencoder_torch.py CONFIG.json THREADS ROUND  -> one JSON line, one entry per method.
 """
-import json
-import sys
-import time
-
 import torch
 import torch.nn.functional as F
 
-from finetune_torch import Classifier, LoraLinear, load_checkpoint
+from finetune_torch import Classifier, LoraLinear, load_checkpoint, main, train
 
 
 def build(c, method, gen):
@@ -62,61 +58,9 @@ def run(c, method, round_index):
     gen = torch.Generator().manual_seed(c["seed"])
     model = build(c, method, gen)
     batches = [(texts(b["queries"]), texts(b["positives"])) for b in c["batches"]]
-    tau = c["temperature"]
-    # The eval-mode loss of the first batch before any update: the same weights give the library's value.
-    model.eval()
-    with torch.no_grad():
-        eval_loss = info_nce(model, batches[0], tau).item()
-    model.train()
-    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    plain = lambda n: n.endswith("bias") or ".ln" in n or n.startswith("ln.")
-    opt = torch.optim.AdamW(
-        [{"params": [p for n, p in named if not plain(n)], "weight_decay": 0.01}, {"params": [p for n, p in named if plain(n)], "weight_decay": 0.0}],
-        lr=c["learningRates"][method],
-        eps=1e-6,
-    )
-    warmup, steps = c["warmup"], c["steps"]
-    total = len(c["batches"])
-    warm = max(1, total // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: (i + 1) / warm if i + 1 <= warm else max(0.0, (total - i - 1) / max(1, total - warm)))
-    order = list(range(warmup)) + list(range(warmup + round_index * steps, warmup + (round_index + 1) * steps))
-    params = [p for _, p in named]
-    losses, tokens, start, cpu_start = [], 0, None, None
-    for i, at in enumerate(order):
-        if i == warmup:
-            start, cpu_start = time.perf_counter(), time.process_time()
-        loss = info_nce(model, batches[at], tau)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-        if i >= warmup:
-            (_, qa), (_, pa) = batches[at]
-            tokens += int(qa.sum().item() + pa.sum().item())
-    seconds = time.perf_counter() - start
-    cpu_seconds = time.process_time() - cpu_start
-    return {
-        "method": method,
-        "tokensPerSecond": tokens / seconds,
-        "tokensPerCpuSecond": tokens / cpu_seconds,
-        "stepMs": 1000 * seconds / steps,
-        "tokens": tokens,
-        "trainable": sum(p.numel() for p in params),
-        "evalLoss": eval_loss,
-        "firstLoss": losses[0],
-        "lastLoss": losses[-1],
-    }
-
-
-def main():
-    c = json.load(open(sys.argv[1]))
-    threads, round_index = int(sys.argv[2]), int(sys.argv[3])
-    torch.set_num_threads(threads)
-    out = [run(c, m, round_index) for m in c["methods"]]
-    print(json.dumps({"threads": torch.get_num_threads(), "torch": torch.__version__, "methods": out}))
+    tokens_of = lambda b: int(b[0][1].sum().item() + b[1][1].sum().item())
+    return train(c, method, model, batches, lambda m, b: info_nce(m, b, c["temperature"]), tokens_of, round_index)
 
 
 if __name__ == "__main__":
-    main()
+    main(run)

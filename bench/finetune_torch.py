@@ -132,16 +132,16 @@ def tensors(batch):
     )
 
 
-def run(c, method, threads, round_index):
-    torch.manual_seed(c["seed"])
-    gen = torch.Generator().manual_seed(c["seed"])
-    model = build(c, method, gen)
-    batches = [tensors(b) for b in c["batches"]]
-    # The eval-mode loss of the first batch before any update: the same weights give the library's value.
+def train(c, method, model, batches, loss_of, tokens_of, round_index):
+    """The timed fine-tuning loop, shared with biencoder_torch.py: AdamW (decay 0.01 except biases
+    and layer norms, eps 1e-6), clipping at 1, linear warm-up 10 % then decay over the run's
+    batches; warm-up steps on the first batches, the timed steps on this round's slice (the
+    library's round `round_index`). `loss_of(model, batch)` is the step's loss, `tokens_of(batch)`
+    its real tokens; the eval-mode loss of the first batch comes first, before any update (the same
+    weights give the library's value)."""
     model.eval()
     with torch.no_grad():
-        ids, att, typ, y = batches[0]
-        eval_loss = F.cross_entropy(model(ids, att, typ), y).item()
+        eval_loss = loss_of(model, batches[0]).item()
     model.train()
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     plain = lambda n: n.endswith("bias") or ".ln" in n or n.startswith("ln.")
@@ -151,18 +151,16 @@ def run(c, method, threads, round_index):
         eps=1e-6,
     )
     warmup, steps = c["warmup"], c["steps"]
-    total = warmup + steps
+    total = len(batches)
     warm = max(1, total // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: (i + 1) / warm if i + 1 <= warm else max(0.0, (total - i - 1) / max(1, total - warm)))
-    # Warm-up on the first batches; the timed steps on this round's slice (the library's round `round_index`).
     order = list(range(warmup)) + list(range(warmup + round_index * steps, warmup + (round_index + 1) * steps))
     params = [p for _, p in named]
     losses, tokens, start, cpu_start = [], 0, None, None
     for i, at in enumerate(order):
         if i == warmup:
             start, cpu_start = time.perf_counter(), time.process_time()
-        ids, att, typ, y = batches[at]
-        loss = F.cross_entropy(model(ids, att, typ), y)
+        loss = loss_of(model, batches[at])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -170,7 +168,7 @@ def run(c, method, threads, round_index):
         sched.step()
         losses.append(loss.item())
         if i >= warmup:
-            tokens += int(att.sum().item())
+            tokens += tokens_of(batches[at])
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu_start
     return {
@@ -187,13 +185,23 @@ def run(c, method, threads, round_index):
     }
 
 
-def main():
+def run(c, method, round_index):
+    torch.manual_seed(c["seed"])
+    gen = torch.Generator().manual_seed(c["seed"])
+    model = build(c, method, gen)
+    batches = [tensors(b) for b in c["batches"]]
+    loss_of = lambda m, b: F.cross_entropy(m(b[0], b[1], b[2]), b[3])
+    return train(c, method, model, batches, loss_of, lambda b: int(b[1].sum().item()), round_index)
+
+
+def main(run):
+    """CONFIG.json THREADS ROUND from the command line -> one JSON line, `run`'s result per method."""
     c = json.load(open(sys.argv[1]))
     threads, round_index = int(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(threads)
-    out = [run(c, m, threads, round_index) for m in c["methods"]]
+    out = [run(c, m, round_index) for m in c["methods"]]
     print(json.dumps({"threads": torch.get_num_threads(), "torch": torch.__version__, "methods": out}))
 
 
 if __name__ == "__main__":
-    main()
+    main(run)
