@@ -181,6 +181,35 @@ describe("wasm kernel wrappers give the cpu backend's numbers", () => {
     }
   });
 
+  it("GatherV2: rows along the first axis (float32 and int32, long and short rows, indices of any shape), the original for other axes; its gradient", async () => {
+    const x = values(300 * 5, 21);
+    const wide = values(7 * 300, 22);
+    const idx = Int32Array.from({ length: 24 }, (_, i) => (i * 37) % 300);
+    for (const [shape, axis] of [
+      [[24], 0],
+      [[4, 6], 0],
+      [[24], -2],
+    ] as const) {
+      await sameOnWasmAndCpu(() => tf.gather(tf.tensor(x, [300, 5]), tf.tensor(idx, [...shape], "int32"), axis), 0);
+    }
+    // Rows of 300 values (copied through set()), a 3-d table, int32 values, and another axis.
+    await sameOnWasmAndCpu(() => tf.gather(tf.tensor(wide, [7, 300]), tf.tensor1d([6, 0, 6, 3], "int32")), 0);
+    await sameOnWasmAndCpu(() => tf.gather(tf.tensor(x, [100, 3, 5]), tf.tensor1d([99, 0, 42], "int32")), 0);
+    await sameOnWasmAndCpu(() => tf.gather(tf.tensor(Int32Array.from({ length: 60 }, (_, i) => i), [12, 5], "int32"), tf.tensor1d([11, 2], "int32")), 0);
+    await sameOnWasmAndCpu(() => tf.gather(tf.tensor(x, [300, 5]), tf.tensor1d([4, 1], "int32"), 1), 0);
+    await sameOnWasmAndCpu(() => tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d([3, 3, 0], "int32")).square().sum())(tf.tensor(x.subarray(0, 20), [4, 5])), 1e-6);
+  });
+
+  it("GatherV2: an index outside the table is an error naming it, and allocates nothing", async () => {
+    await initBackend({ forced: "wasm", reset: true });
+    const table = tf.tensor2d(values(12, 23), [4, 3]);
+    const before = tf.memory().numBytes;
+    expect(() => tf.gather(table, tf.tensor1d([1, 4], "int32"))).toThrow(/index value 4 \(position 1\) is not in \[0, 3\]/);
+    // The indices tensor made inline is the only new allocation.
+    expect(tf.memory().numBytes - before).toBeLessThanOrEqual(8);
+    table.dispose();
+  });
+
   it("a clone survives the disposal of its source (shared data is reference-counted)", async () => {
     await initBackend({ forced: "wasm", reset: true });
     const a = tf.tensor([1, 2, 3]);
