@@ -132,9 +132,10 @@ def tensors(batch):
     )
 
 
-def train(c, method, model, batches, loss_of, tokens_of, round_index):
-    """The timed fine-tuning loop, shared with biencoder_torch.py: AdamW (decay 0.01 except biases
-    and layer norms, eps 1e-6), clipping at 1, linear warm-up 10 % then decay over the run's
+def train(c, method, model, batches, loss_of, tokens_of, round_index, weight_decay=0.01, warmup_divisor=10):
+    """The timed training loop, shared with biencoder_torch.py and twotower_torch.py: AdamW (decay
+    `weight_decay` except biases and layer norms, eps 1e-6), clipping at 1, linear warm-up
+    (the first 1 / `warmup_divisor` of the steps, 10 % by default) then decay over the run's
     batches; warm-up steps on the first batches, the timed steps on this round's slice (the
     library's round `round_index`). `loss_of(model, batch)` is the step's loss, `tokens_of(batch)`
     its real tokens; the eval-mode loss of the first batch comes first, before any update (the same
@@ -146,13 +147,13 @@ def train(c, method, model, batches, loss_of, tokens_of, round_index):
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     plain = lambda n: n.endswith("bias") or ".ln" in n or n.startswith("ln.")
     opt = torch.optim.AdamW(
-        [{"params": [p for n, p in named if not plain(n)], "weight_decay": 0.01}, {"params": [p for n, p in named if plain(n)], "weight_decay": 0.0}],
+        [{"params": [p for n, p in named if not plain(n)], "weight_decay": weight_decay}, {"params": [p for n, p in named if plain(n)], "weight_decay": 0.0}],
         lr=c["learningRates"][method],
         eps=1e-6,
     )
     warmup, steps = c["warmup"], c["steps"]
     total = len(batches)
-    warm = max(1, total // 10)
+    warm = max(1, total // warmup_divisor)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: (i + 1) / warm if i + 1 <= warm else max(0.0, (total - i - 1) / max(1, total - warm)))
     order = list(range(warmup)) + list(range(warmup + round_index * steps, warmup + (round_index + 1) * steps))
     params = [p for _, p in named]

@@ -135,6 +135,25 @@ function recommendBlock(name, r) {
 // Bench commands are instructor tools (not in the student release): shown as a card's command row.
 const commandRow = (command, date = "") => [`| command | \`${command}\` |`, "| --- | --- |", `| date | ${date || "-"} |`, ""];
 
+function twoTowerBenchBlock(name, r) {
+  const z = r.sizes;
+  const lines = [
+    `### ${name}`,
+    "",
+    ...commandRow(r.command ?? "npm run bench -- twotower", r.date),
+    `Training steps of the two-tower recommender (item tower over ${z.textDimension}-d text vectors, random here, plus id embeddings; user tower over the history's mean; in-batch InfoNCE; d = ${z.hiddenSize}) on ${r.data}, batches of ${int(z.batch)} examples (${f(z.historyItemsPerStep, 0)} history items a step), ${z.steps} steps, best of ${z.rounds} rounds; tokens are examples; backend ${r.backend}; load average ${f(r.loadAverage[0], 2)} → ${f(r.loadAverage[1], 2)} on ${r.cores} cores. Both sides build the same model (eval-mode loss of the first batch within ${r.sameModel === null ? "-" : Number(r.sameModel).toExponential(1)}); tensors leaked: ${r.tensorsLeaked}.`,
+    "",
+    "| engine | examples per second | examples per CPU-second | ms per step |",
+    "| --- | ---: | ---: | ---: |",
+  ];
+  for (const m of r.methods) {
+    for (const x of m.library) lines.push(`| library (${r.backend}), ${x.workers === 1 ? "main thread" : `${x.workers} gradient workers`} | ${int(Math.round(x.tokensPerSecond))} | ${int(Math.round(x.tokensPerCpuSecond))} | ${f(x.stepMs, 1)} |`);
+    for (const x of m.pytorch) lines.push(`| PyTorch, ${x.threads} thread${x.threads === 1 ? "" : "s"} | ${int(Math.round(x.tokensPerSecond))} | ${int(Math.round(x.tokensPerCpuSecond))} | ${f(x.stepMs, 1)} |`);
+    lines.push("", m.ratio ? `Ratio of the library's best (${m.ratio.library === 1 ? "main thread" : `${m.ratio.library} workers`}) to PyTorch's best (${m.ratio.pytorch} thread${m.ratio.pytorch === 1 ? "" : "s"}): **${f(m.ratio.value)}**.` : "PyTorch was not available: no ratio.", "");
+  }
+  return lines;
+}
+
 function recommendBenchBlock(name, r) {
   const best = r.pytorch.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
   const c = r.config;
@@ -227,9 +246,11 @@ function generated() {
   for (const [name, file, command] of [
     ["BM25 against Xapian", "bench-bm25.json", "npm run bench -- bm25 --out data/models/ranking/bench-bm25.json"],
     ["The sequential recommender against PyTorch", "bench-recommend.json", "npm run bench -- recommend --out data/models/ranking/bench-recommend.json"],
+    ["The two-tower recommender against PyTorch", "bench-twotower.json", "npm run bench -- twotower --out data/models/ranking/bench-twotower.json"],
   ]) {
     const r = readJson(path.join(dir, file));
-    lines.push(...(r ? (r.bench === "recommend" ? recommendBenchBlock(name, r) : benchBlock(name, r)) : [`### ${name}`, "", "Not run yet:", "", ...commandRow(command)]));
+    const block = r?.bench === "recommend" ? recommendBenchBlock : file === "bench-twotower.json" ? twoTowerBenchBlock : benchBlock;
+    lines.push(...(r ? block(name, r) : [`### ${name}`, "", "Not run yet:", "", ...commandRow(command)]));
   }
   lines.push(END);
   return lines.join("\n");

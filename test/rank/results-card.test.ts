@@ -124,4 +124,17 @@ describe("the chapter 4 results card", () => {
     expect(r.ratio).toBeCloseTo(r.library.tokensPerSecond / fastest(r.pytorch as Rate[]), 10);
     expect(r.tensorsLeaked).toBe(0);
   });
+
+  it.runIf(has("bench-twotower"))("the two-tower bench: the same model on both sides, the main thread and more workers against PyTorch's best, nothing leaked", () => {
+    const r = read("bench-twotower");
+    type Rate = { tokensPerSecond: number; workers?: number; threads?: number };
+    expect(r.command).toMatch(/^npm run bench -- twotower/);
+    expect(r.sameModel).toBeLessThan(1e-4);
+    expect(r.tensorsLeaked).toBe(0);
+    const [m] = r.methods as { library: Rate[]; pytorch: Rate[]; ratio: { value: number; library: number; pytorch: number } }[];
+    expect(m.library.map((x) => x.workers)).toContain(1);
+    const best = (xs: Rate[]) => xs.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+    expect(m.ratio.library).toBe(best(m.library).workers);
+    expect(m.ratio.value).toBeCloseTo(best(m.library).tokensPerSecond / best(m.pytorch).tokensPerSecond, 9);
+  });
 });
