@@ -14,12 +14,13 @@
 //        [--hidden 64] [--layers 2] [--heads 1] [--data amazon|synthetic] [--items 4000]
 //        [--threads 1,2] [--workers 1,2] [--backend wasm] [--no-torch] [--out FILE]
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { sequenceData, trainingSequences } from "./common/sequences.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -64,34 +65,16 @@ const workerCounts = values.workers.split(",").map((t) => {
   if (!/^[1-9]\d*$/.test(t)) usage(`--workers: expected a comma-separated list of positive worker counts, got "${values.workers}".`);
   return Number(t);
 });
-const AMAZON = path.resolve(here, "../../shared/datasets/amazon-scientific");
-const data = values.data ?? (existsSync(path.join(AMAZON, "sequences.json")) ? "amazon" : "synthetic");
-if (data !== "amazon" && data !== "synthetic") usage(`--data: expected "amazon" or "synthetic", got "${data}".`);
-if (data === "amazon" && !existsSync(path.join(AMAZON, "sequences.json"))) usage(`--data amazon: ${AMAZON}/sequences.json is absent; use --data synthetic.`);
+const data = sequenceData(values.data);
 const c = { steps: int("steps"), warmup: int("warmup", 0), rounds: int("rounds"), batch: int("batch"), seed: 1, learningRate: 1e-3 };
 
-const { initBackend, loadRecSequences, Rng, Trainer } = require("shoplm");
-const { interactionData } = require("shoplm/dist/recommend/interactions");
-const { leaveOneOutSplit } = require("shoplm/dist/recommend/leave-one-out");
+const { initBackend, Rng, Trainer } = require("shoplm");
 const { SasRec, SasRecBatches, sasRecConfig, sasRecTask, sasRecWorkerSpec } = require("shoplm/dist/recommend/sasrec");
 const tf = require("@tensorflow/tfjs");
 
 const info = await initBackend({ forced: values.backend, reset: true });
 
-/** Training sequences: amazon-scientific's leave-one-out training items, or random walks over a synthetic catalog. */
-async function trainingSequences() {
-  if (data === "amazon") {
-    const loaded = await loadRecSequences(AMAZON);
-    const split = leaveOneOutSplit(interactionData(loaded.records));
-    return { train: split.train, items: split.data.itemIds.length, what: `amazon-scientific (${split.data.userIds.length} users, leave-one-out training items)` };
-  }
-  const items = int("items", 2);
-  const rng = new Rng(7);
-  // Lengths like the real data's: mostly short, a long tail (geometric, mean about 7).
-  const train = Array.from({ length: 8000 }, () => Int32Array.from({ length: 2 + Math.min(60, Math.floor(rng.exponential(1 / 5))) }, () => rng.int(items)));
-  return { train, items, what: `synthetic (8000 random sequences over ${items} items)` };
-}
-const { train, items, what } = await trainingSequences();
+const { train, items, what } = await trainingSequences(data, data === "synthetic" ? int("items", 2) : 0);
 const config = sasRecConfig({ items, hiddenSize: int("hidden"), layers: int("layers"), heads: int("heads"), intermediateSize: int("hidden"), maxLength: int("max-length"), dropout: 0.3 });
 const source = new SasRecBatches(train, { batchSize: c.batch, maxLength: config.maxLength, sampledItems: 0, items });
 const drawRng = new Rng(c.seed);

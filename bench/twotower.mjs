@@ -14,11 +14,12 @@
 // Usage: node bench/twotower.mjs [--steps 20] [--warmup 3] [--rounds 3] [--batch 256] [--hidden 64]
 //        [--text-dimension 128] [--data amazon|synthetic] [--items 4000] [--threads 1,2] [--workers 1,2]
 //        [--backend wasm] [--no-torch] [--out FILE.json]
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { sequenceData, trainingSequences } from "./common/sequences.mjs";
 import { alternateRounds, benchOptions, countsOption, fmt, intOption, methodRecords, printLoad, printLosses, printSameModel, runPeer, summarizeMethods, timedBlock, usage, writeRecord } from "./common/training.mjs";
 
 const require = createRequire(import.meta.url);
@@ -53,32 +54,15 @@ const c = {
 };
 const tooMany = c.workers.find((w) => w > c.batch);
 if (tooMany !== undefined) usage(`--workers: ${tooMany} workers need a batch of at least ${tooMany} examples, got --batch ${c.batch}.`);
-const AMAZON = path.resolve(here, "../../shared/datasets/amazon-scientific");
-const data = values.data ?? (existsSync(path.join(AMAZON, "sequences.json")) ? "amazon" : "synthetic");
-if (data !== "amazon" && data !== "synthetic") usage(`--data: expected "amazon" or "synthetic", got "${data}".`);
-if (data === "amazon" && !existsSync(path.join(AMAZON, "sequences.json"))) usage(`--data amazon: ${AMAZON}/sequences.json is absent; use --data synthetic.`);
+const data = sequenceData(values.data);
 
-const { initBackend, loadRecSequences, Rng, Trainer } = require("shoplm");
-const { interactionData } = require("shoplm/dist/recommend/interactions");
-const { leaveOneOutSplit } = require("shoplm/dist/recommend/leave-one-out");
+const { initBackend, Rng, Trainer } = require("shoplm");
 const { TwoTower, TwoTowerBatches, sliceTwoTowerBatch, twoTowerWorkerSpec } = require("shoplm/dist/recommend/two-tower");
 const tf = require("@tensorflow/tfjs");
 
 const info = await initBackend({ forced: values.backend, reset: true });
 
-/** Training sequences: amazon-scientific's leave-one-out training items, or random walks over a synthetic catalog. */
-async function trainingSequences() {
-  if (data === "amazon") {
-    const loaded = await loadRecSequences(AMAZON);
-    const split = leaveOneOutSplit(interactionData(loaded.records));
-    return { train: split.train, items: split.data.itemIds.length, what: `amazon-scientific (${split.data.userIds.length} users, leave-one-out training items)` };
-  }
-  const items = int("items", 2);
-  const rng = new Rng(7);
-  const train = Array.from({ length: 8000 }, () => Int32Array.from({ length: 2 + Math.min(60, Math.floor(rng.exponential(1 / 5))) }, () => rng.int(items)));
-  return { train, items, what: `synthetic (8000 random sequences over ${items} items)` };
-}
-const { train, items, what } = await trainingSequences();
+const { train, items, what } = await trainingSequences(data, data === "synthetic" ? int("items", 2) : 0);
 const itemText = (() => {
   const rng = new Rng(c.seed);
   const vectors = new Float32Array(items * c.dimension);
