@@ -13,58 +13,36 @@
 // Usage: node bench/recommend.mjs [--steps 20] [--warmup 3] [--rounds 3] [--batch 128] [--max-length 50]
 //        [--hidden 64] [--layers 2] [--heads 1] [--data amazon|synthetic] [--items 4000]
 //        [--threads 1,2] [--workers 1,2] [--backend wasm] [--no-torch] [--out FILE]
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { sequenceData, trainingSequences } from "./common/sequences.mjs";
+import { alternateRounds, benchOptions, countsOption, fastest, fmt, intOption, runPeer, timedBlock } from "./common/training.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const usage = (message) => {
-  console.error(message);
-  process.exit(2);
-};
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      steps: { type: "string", default: "20" },
-      warmup: { type: "string", default: "3" },
-      rounds: { type: "string", default: "3" },
-      batch: { type: "string", default: "128" },
-      "max-length": { type: "string", default: "50" },
-      hidden: { type: "string", default: "64" },
-      layers: { type: "string", default: "2" },
-      heads: { type: "string", default: "1" },
-      items: { type: "string", default: "4000" },
-      data: { type: "string" },
-      threads: { type: "string", default: "1,2" },
-      workers: { type: "string", default: "1,2" },
-      backend: { type: "string", default: "wasm" },
-      "no-torch": { type: "boolean", default: false },
-      out: { type: "string" },
-    },
-  }));
-} catch (error) {
-  usage(`bench recommend: ${error.message}`);
-}
-const int = (name, min = 1) => {
-  const v = Number(values[name]);
-  if (!(Number.isInteger(v) && v >= min)) usage(`--${name}: expected an integer >= ${min}, got "${values[name]}".`);
-  return v;
-};
-const threads = values.threads.split(",").map((t) => {
-  if (!/^[1-9]\d*$/.test(t)) usage(`--threads: expected a comma-separated list of positive thread counts, got "${values.threads}".`);
-  return Number(t);
+const values = benchOptions("recommend", {
+  steps: { type: "string", default: "20" },
+  warmup: { type: "string", default: "3" },
+  rounds: { type: "string", default: "3" },
+  batch: { type: "string", default: "128" },
+  "max-length": { type: "string", default: "50" },
+  hidden: { type: "string", default: "64" },
+  layers: { type: "string", default: "2" },
+  heads: { type: "string", default: "1" },
+  items: { type: "string", default: "4000" },
+  data: { type: "string" },
+  threads: { type: "string", default: "1,2" },
+  workers: { type: "string", default: "1,2" },
+  backend: { type: "string", default: "wasm" },
+  "no-torch": { type: "boolean", default: false },
+  out: { type: "string" },
 });
-const workerCounts = values.workers.split(",").map((t) => {
-  if (!/^[1-9]\d*$/.test(t)) usage(`--workers: expected a comma-separated list of positive worker counts, got "${values.workers}".`);
-  return Number(t);
-});
+const int = (name, min) => intOption(values, name, min);
+const threads = countsOption(values, "threads", "positive thread counts");
+const workerCounts = countsOption(values, "workers", "positive worker counts");
 const data = sequenceData(values.data);
 const c = { steps: int("steps"), warmup: int("warmup", 0), rounds: int("rounds"), batch: int("batch"), seed: 1, learningRate: 1e-3 };
 
@@ -109,22 +87,12 @@ async function setupLibrary(workers) {
   const losses = [];
   // Warm-up steps also start the worker threads (their start is not timed).
   if (c.warmup) losses.push(...(await trainer.run(c.warmup)).steps.map((s) => s.loss));
-  async function round() {
-    const cpu = process.cpuUsage();
-    const start = process.hrtime.bigint();
-    const run = await trainer.run(c.steps);
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const used = process.cpuUsage(cpu);
-    const tokens = run.steps.reduce((s, x) => s + x.tokens, 0);
-    losses.push(...run.steps.map((s) => s.loss));
-    return { tokensPerSecond: tokens / seconds, tokensPerCpuSecond: tokens / ((used.user + used.system) / 1e6), stepMs: (1000 * seconds) / c.steps };
-  }
   const dispose = async () => {
     await trainer.close();
     trainer.dispose();
     model.dispose();
   };
-  return { workers, round, losses, dispose };
+  return { workers, block: () => timedBlock(trainer, c.steps, losses), losses, dispose };
 }
 const libs = [];
 for (const w of workerCounts) libs.push(await setupLibrary(w));
@@ -133,28 +101,13 @@ const dir = mkdtempSync(path.join(tmpdir(), "bench-recommend-"));
 const peerConfig = path.join(dir, "config.json");
 const plain = (d) => ({ rows: d.batch.rows, length: d.batch.length, tokens: Array.from(d.batch.tokens), mask: Array.from(d.batch.mask), positions: Array.from(d.batch.positions), labels: Array.from(d.batch.labels) });
 writeFileSync(peerConfig, JSON.stringify({ config, seed: c.seed, learningRate: c.learningRate, warmup: c.warmup, batches: batches.map(plain) }));
-function torch(n) {
-  // torch.set_num_threads alone leaves the BLAS and OpenMP pools at their defaults: pin them all.
-  const env = { ...process.env, OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREADS: String(n), MKL_NUM_THREADS: String(n) };
-  const out = spawnSync("/usr/bin/python3", [path.join(here, "recommend_torch.py"), peerConfig, String(n)], { encoding: "utf8", env, cwd: here });
-  if (out.status !== 0) return { error: (out.stderr || String(out.error)).trim().split("\n").at(-1) };
-  return JSON.parse(out.stdout.trim().split("\n").at(-1));
-}
-
-const load0 = loadavg()[0];
-const rounds = { lib: libs.map(() => []), torch: threads.map(() => []) };
-for (let r = 0; r < c.rounds; r++) {
-  for (const [i, l] of libs.entries()) rounds.lib[i].push(await l.round());
-  if (values["no-torch"]) continue;
-  for (const [i, t] of threads.entries()) rounds.torch[i].push(torch(t));
-}
-const load1 = loadavg()[0];
+// recommend_torch.py takes CONFIG THREADS (the round argument runPeer adds is not read).
+const torch = (threads, round) => runPeer(path.join(here, "recommend_torch.py"), peerConfig, threads, round);
+const { rounds, load0, load1 } = await alternateRounds({ count: c.rounds, libs, threads, peer: torch, noPeer: values["no-torch"] });
 for (const l of libs) await l.dispose();
 rmSync(dir, { recursive: true, force: true });
 const leaked = tf.memory().numTensors - tensorsBefore;
 
-const fastest = (xs) => xs.filter((x) => x && !x.error).sort((a, b) => b.tokensPerSecond - a.tokensPerSecond)[0] ?? null;
-const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const tokensPerStep = timed.reduce((s, b) => s + b.tokens, 0) / c.steps;
 const positionsPerStep = timed.reduce((s, b) => s + b.batch.rows * b.batch.length, 0) / c.steps;
 console.log(

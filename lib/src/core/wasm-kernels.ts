@@ -43,16 +43,20 @@ export function unsortedSegmentSumValues(
   }
 }
 
-/**
- * out[k] = row indices[k] of x (rows of `inner` values): a gather along the first axis. An index
- * outside [0, rows) is an error naming it, as tfjs's cpu kernel does. Pure, shared by the kernel
- * and its tests.
- */
-export function gatherRowsValues(x: NumericArray, indices: Int32Array, rows: number, inner: number, out: NumericArray): void {
+/** An index outside [0, rows) is an error naming it, as tfjs's cpu kernel does. */
+export function checkGatherIndices(indices: Int32Array, rows: number): void {
   for (let k = 0; k < indices.length; k++) {
-    const r = indices[k];
-    if (!(r >= 0 && r < rows)) throw new Error(`GatherV2: the index value ${r} (position ${k}) is not in [0, ${rows - 1}].`);
-    const src = r * inner;
+    if (!(indices[k] >= 0 && indices[k] < rows)) throw new Error(`GatherV2: the index value ${indices[k]} (position ${k}) is not in [0, ${rows - 1}].`);
+  }
+}
+
+/**
+ * out[k] = row indices[k] of x (rows of `inner` values): a gather along the first axis, of
+ * indices already checked (`checkGatherIndices`). Pure, shared by the kernel and its tests.
+ */
+export function gatherRowsValues(x: NumericArray, indices: Int32Array, inner: number, out: NumericArray): void {
+  for (let k = 0; k < indices.length; k++) {
+    const src = indices[k] * inner;
     const dst = k * inner;
     // Short rows (embeddings of 64-128 values) copy fastest in a loop; long ones through set().
     if (inner >= 256) out.set(x.subarray(src, src + inner) as never, dst);
@@ -329,13 +333,10 @@ const gatherWasm = (fallback: () => tf.KernelFunc): tf.KernelFunc => ({ inputs, 
   const be = internals(backend);
   const inner = size(x.shape.slice(1));
   // Indices checked before the output exists, so that a bad one leaves nothing allocated.
-  const ids = be.typedArrayFromHeap(indices) as Int32Array;
-  for (let k = 0; k < ids.length; k++) {
-    if (!(ids[k] >= 0 && ids[k] < x.shape[0])) throw new Error(`GatherV2: the index value ${ids[k]} (position ${k}) is not in [0, ${x.shape[0] - 1}].`);
-  }
+  checkGatherIndices(be.typedArrayFromHeap(indices) as Int32Array, x.shape[0]);
   // Allocate first, then take the views: growing the heap detaches views taken before.
   const out = be.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
-  gatherRowsValues(be.typedArrayFromHeap(x), be.typedArrayFromHeap(indices) as Int32Array, x.shape[0], inner, be.typedArrayFromHeap(out));
+  gatherRowsValues(be.typedArrayFromHeap(x), be.typedArrayFromHeap(indices) as Int32Array, inner, be.typedArrayFromHeap(out));
   return out;
 };
 
