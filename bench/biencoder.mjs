@@ -173,7 +173,7 @@ console.log(info.toString());
 const errors = rounds.torch.flat().filter((x) => x.error);
 if (errors.length) console.log(`pytorch cpu: n/a (${errors[0].error}; apt-get install python3-torch)`);
 const summary = summarizeMethods({ methods: c.methods, libs, rounds, threads: c.threads, backend: info.name });
-printLosses(libs, rounds, ` (ln ${c.batch} = ${fmt(Math.log(c.batch), 3)})`);
+printLosses(libs, rounds, c.warmup + c.steps, ` (ln ${c.batch} = ${fmt(Math.log(c.batch), 3)})`);
 const sameModel = printSameModel(firstOf, rounds);
 console.log(`tensors left after disposal: ${leaked}`);
 printLoad(load0, load1);

@@ -215,7 +215,7 @@ if (summary.full && summary.lora) {
   for (const t of c.threads) sides.push(`pytorch ${t} thread${t > 1 ? "s" : ""} ${up(summary.lora.peers.find((p) => p.threads === t), summary.full.peers.find((p) => p.threads === t))}`);
   console.log(`LoRA's speed-up over full fine-tuning (tokens/s): ${sides.join(", ")}`);
 }
-printLosses(libs, rounds);
+printLosses(libs, rounds, c.warmup + c.steps);
 printSameModel(firstOf, rounds);
 console.log(`tensors left after disposal: ${leaked}`);
 printLoad(load0, load1);

@@ -233,7 +233,8 @@ if (peer.error) {
   if (single) console.log(`ratio library (main thread) / pytorch (1 thread), tokens per CPU-second: ${(libBest.tokensPerCpuSecond / single.tokensPerCpuSecond).toFixed(3)}`);
 }
 console.log(`plain 512x512 matmul on ${lib.info.name} (best round): ${fmt(peak, 1)} GFLOP/s; the training step reaches ${fmt((100 * libGflops) / peak, 0)} % of it`);
-console.log(`losses (random tokens, about ln(vocab) = ${Math.log(c.vocab).toFixed(2)}): library ${fmt(lib.losses[0], 3)} -> ${fmt(lib.losses.at(-1), 3)}${peer.error ? "" : `, pytorch ${fmt(peer.firstLoss, 3)} -> ${fmt(peer.lastLoss, 3)}`}`);
+// The library's losses run on over every round, the peer's are one round's: compare after as many steps.
+console.log(`losses (random tokens, about ln(vocab) = ${Math.log(c.vocab).toFixed(2)}; first -> after ${c.warmup + c.steps} steps): library ${fmt(lib.losses[0], 3)} -> ${fmt(lib.losses[Math.min(c.warmup + c.steps, lib.losses.length) - 1], 3)}${peer.error ? "" : `, pytorch ${fmt(peer.firstLoss, 3)} -> ${fmt(peer.lastLoss, 3)}`}`);
 console.log(`load average (1 min) before/after: ${load0.toFixed(2)} / ${load1.toFixed(2)} on ${cpus().length} cores`);
 if (Math.max(load0, load1) > 0.75 * cpus().length) {
   console.log(

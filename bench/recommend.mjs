@@ -19,7 +19,7 @@ import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sequenceData, trainingSequences } from "./common/sequences.mjs";
-import { alternateRounds, benchOptions, countsOption, fastest, fmt, intOption, runPeer, timedBlock } from "./common/training.mjs";
+import { alternateRounds, benchOptions, countsOption, fastest, fmt, intOption, lossLine, runPeer, timedBlock } from "./common/training.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -139,7 +139,7 @@ const top = fastest(peers);
 const ratio = top ? lib.tokensPerSecond / top.tokensPerSecond : null;
 if (top) console.log(`ratio library's best (${lib.workers === 1 ? "main thread" : `${lib.workers} workers`}) / pytorch's best (${top.threads} thread${top.threads > 1 ? "s" : ""}): ${ratio.toFixed(3)} in tokens/s (goal: at least 0.3; ${ratio >= 0.3 ? "met" : "not met"})`);
 const peerRun = rounds.torch.flat().find((x) => !x.error);
-for (const l of libs) console.log(`losses (${l.workers} worker${l.workers === 1 ? "" : "s"}): library ${fmt(l.losses[0], 3)} -> ${fmt(l.losses.at(-1), 3)}${peerRun ? `, pytorch ${fmt(peerRun.firstLoss, 3)} -> ${fmt(peerRun.lastLoss, 3)}` : ""} (ln ${items} = ${fmt(Math.log(items), 3)})`);
+for (const l of libs) console.log(lossLine(`${l.workers} worker${l.workers === 1 ? "" : "s"}`, l.losses, c.warmup + c.steps, peerRun, ` (ln ${items} = ${fmt(Math.log(items), 3)})`));
 console.log(`tensors left after disposal: ${leaked}`);
 console.log(`load average (1 min) before/after: ${load0.toFixed(2)} / ${load1.toFixed(2)} on ${cpus().length} cores`);
 const busy = Math.max(load0, load1) > 0.75 * cpus().length;

@@ -135,11 +135,24 @@ export function summarizeMethods({ methods, libs, rounds, threads, backend, goal
   return summary;
 }
 
-/** Each configuration's first and last loss beside the peer's (its first run that did not fail). */
-export function printLosses(libs, rounds, suffix = "") {
+/**
+ * The library's loss after `steps` updates (its losses run on over every round; the peer's are one
+ * round's, warm-up and timed steps), so the two lines compare the same point of training.
+ */
+export function lossAfter(losses, steps) {
+  return losses[Math.min(steps, losses.length) - 1];
+}
+
+/** One configuration's first loss and its loss after one round's steps, beside the peer's run (its first that did not fail). */
+export function lossLine(label, losses, steps, peer, suffix = "") {
+  return `losses (${label}, first -> after ${steps} steps): library ${fmt(losses[0], 3)} -> ${fmt(lossAfter(losses, steps), 3)}${peer ? `, pytorch ${fmt(peer.firstLoss, 3)} -> ${fmt(peer.lastLoss, 3)}` : ""}${suffix}`;
+}
+
+/** Each configuration's losses beside the peer's, at the same step counts (see `lossLine`). */
+export function printLosses(libs, rounds, steps, suffix = "") {
   for (const l of libs) {
     const peer = rounds.torch.flat().find((x) => !x.error)?.methods.find((m) => m.method === l.name);
-    console.log(`losses (${l.name}, ${plural(l.workers, "worker")}): library ${fmt(l.losses[0], 3)} -> ${fmt(l.losses.at(-1), 3)}${peer ? `, pytorch ${fmt(peer.firstLoss, 3)} -> ${fmt(peer.lastLoss, 3)}` : ""}${suffix}`);
+    console.log(lossLine(`${l.name}, ${plural(l.workers, "worker")}`, l.losses, steps, peer, suffix));
   }
 }
 
