@@ -2,14 +2,18 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { initBackend, Rng } from "shoplm";
 import {
+  crossEntropyForward,
+  expNoOverflow,
   fastExp,
   fusedKernelsActive,
   gelu,
+  geluForward,
   geluComposite,
   layerNorm,
   layerNormComposite,
   maskedSoftmax,
   maskedSoftmaxComposite,
+  maskedSoftmaxForward,
   sparseCrossEntropy,
   sparseCrossEntropyComposite,
 } from "../../lib/src/model/fused";
@@ -48,6 +52,79 @@ describe("fast exponential", () => {
     expect(worst).toBeLessThan(1e-9);
     expect(fastExp(-100)).toBe(0);
     expect(fastExp(0)).toBe(1);
+  });
+
+  // The recorded runs were trained with the first version of these kernels: the faster loops must
+  // give the same bits. The references below are that version, written out plainly.
+  const POW2 = Float64Array.from({ length: 256 * 64 }, (_, i) => 2 ** ((i - 127 * 64) / 64));
+  function exp0(x: number): number {
+    if (x < -87.3) return 0;
+    if (x > 88.7) return Infinity;
+    const t = x * 92.33248261689366;
+    const m = Math.floor(t + 0.5);
+    const r = (t - m) * 0.010830424696249145;
+    return POW2[m + 127 * 64] * (1 + r * (1 + r * (0.5 + r * 0.16666666666666666)));
+  }
+  const rng = new Rng(5);
+  // A dense grid, the rounding's ties (t + 0.5 an integer), both ends and random points.
+  const xs = [...Array.from({ length: 20001 }, (_, i) => -90 + i * 0.0089), ...Array.from({ length: 200 }, (_, i) => (i - 100.5) / 92.33248261689366), -87.3, 0, -0, 88.7, ...Array.from({ length: 5000 }, () => rng.uniform(-30, 1))];
+
+  it("the kernels' unchecked exponential gives the first version's bits up to the overflow bound, NaN included", () => {
+    for (const x of xs) {
+      expect(Object.is(expNoOverflow(x), exp0(x)), `x = ${x}`).toBe(true);
+      expect(Object.is(fastExp(x), exp0(x)), `x = ${x}`).toBe(true);
+    }
+    expect(expNoOverflow(NaN)).toBeNaN();
+    expect(fastExp(89)).toBe(Infinity);
+  });
+
+  it("GELU, masked softmax and cross-entropy give the first version's bits", () => {
+    const x = Float32Array.from([...values(4096, 9, 7), 0, -0, 1e-30, -1e-30, 1e-8, -1e-8, 40, -40]);
+    const y = new Float32Array(x.length);
+    const d = new Float32Array(x.length);
+    geluForward(x, y, d);
+    x.forEach((v, i) => {
+      const z = Math.abs(v) * Math.SQRT1_2;
+      const t = 1 / (1 + 0.3275911 * z);
+      const e = exp0(-z * z);
+      let erf = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * e;
+      if (v < 0) erf = -erf;
+      const cdf = 0.5 * (1 + erf);
+      expect([y[i], d[i]]).toEqual([Math.fround(v * cdf), Math.fround(cdf + v * e * 0.3989422804014327)]);
+    });
+    // Softmax rows of 8 keys, some masked, causal and not; one row fully masked.
+    const [batch, rows, keys] = [3, 4, 8];
+    const scores = values(batch * rows * keys, 3, 6);
+    const mask = Float32Array.from({ length: batch * keys }, (_, i) => (i < keys ? 0 : i % 5 === 0 ? 0 : 1));
+    for (const causal of [0, rows]) {
+      const probs = new Float32Array(scores.length).fill(NaN); // as a reused heap block may hold
+      maskedSoftmaxForward(scores, mask, batch, rows, keys, 0.7, probs, causal);
+      for (let b = 0; b < batch; b++)
+        for (let r = 0; r < rows; r++) {
+          const base = (b * rows + r) * keys;
+          const visible = causal > 0 ? (r % causal) + keys - causal + 1 : keys;
+          const on = (j: number): boolean => j < visible && mask[b * keys + j] !== 0;
+          const max = Math.max(...Array.from({ length: keys }, (_, j) => (on(j) ? scores[base + j] * 0.7 : -Infinity)));
+          const e = Array.from({ length: keys }, (_, j) => (on(j) && max !== -Infinity ? exp0(scores[base + j] * 0.7 - max) : 0));
+          const inv = 1 / e.reduce((s, v) => s + v, 0);
+          const want = e.map((v) => (max === -Infinity ? 0 : Math.fround(Math.fround(v) * inv)));
+          expect(Array.from(probs.subarray(base, base + keys))).toEqual(want);
+        }
+    }
+    const [n, classes] = [5, 300];
+    const logits = values(n * classes, 4, 8);
+    const labels = Int32Array.from([0, 299, 7, 150, 42]);
+    const losses = new Float32Array(n);
+    const p = new Float32Array(logits.length);
+    crossEntropyForward(logits, labels, n, classes, losses, p);
+    for (let r = 0; r < n; r++) {
+      const row = Array.from(logits.subarray(r * classes, (r + 1) * classes));
+      const max = Math.max(...row);
+      const e = row.map((v) => exp0(v - max));
+      const sum = e.reduce((s, v) => s + v, 0);
+      expect(Array.from(p.subarray(r * classes, (r + 1) * classes))).toEqual(e.map((v) => Math.fround(Math.fround(v) * (1 / sum))));
+      expect(losses[r]).toBe(Math.fround(Math.log(sum) + max - row[labels[r]]));
+    }
   });
 });
 
