@@ -112,6 +112,9 @@ console.log(
     `(${folds.split === "files" ? "the files' own folds: pairs split, test queries also seen in training" : `grouped by query, seed ${seed}`})` +
     `${dropped ? `; ${dropped} rows dropped (${folds.dropped.map((d) => `${d.count} ${d.reason}`).join("; ")})` : ""}. Backend ${backend.name}.`
 );
+// What the loader decided on its own (files skipped, encodings guessed), so nothing passes unseen.
+for (const note of folds.notes) console.log(`  note: ${note}`);
+for (const s of folds.sources) if (s.encodingNote) console.log(`  ${path.basename(s.file)}: ${s.encodingNote}`);
 
 // Domain-adaptive pretraining: the checkpoint's masked-LM training continued on the data's product
 // texts (titles and descriptions, every fold's: unlabelled text), saved to a temporary checkpoint.

@@ -154,7 +154,7 @@ describe("search judgments in the public shapes", () => {
     ]);
     expect(result.records[0].description).toBe("<b>Quiet</b> fan\nEnergy Star");
     expect(result.records[1].description).toBe("80 CFM\nquiet");
-    expect(issue(result.dropped, "product_id not in the products file")?.count).toBe(1);
+    expect(issue(result.dropped, "product_id not in shopping_queries_dataset_products.csv")?.count).toBe(1);
     expect(GRADE_MAPPINGS.esci("Substitute")).toBe("S");
     expect(GRADE_MAPPINGS.esci("X")).toBeNull();
   });

@@ -1,11 +1,12 @@
 /**
  * Reading real CSV / TSV files with a real parser (csv-parse): quoted fields with newlines and
- * doubled quotes, a byte-order mark, UTF-8 or latin-1, and errors that name the file, the line,
- * the column and what was expected there.
+ * doubled quotes, a byte-order mark, UTF-8, latin-1 or UTF-16, gzip or not, Windows or Unix line
+ * ends, and errors that name the file, the line, the column and what was expected there.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
+import { gunzipSync, constants as zlibConstants } from "node:zlib";
 import { parse, type CsvError, type Options } from "csv-parse";
-import { decodeBytes, type TextEncoding } from "./encoding";
+import { decodeBytes, isGzip, readTextFile, type TextEncoding } from "./encoding";
 
 export interface CsvOptions {
   /** Field delimiter; "auto" (default) picks the most frequent of , \t ; | in the header line. */
@@ -70,7 +71,10 @@ interface RecordContext {
 }
 
 /** Parses CSV text; `source` names it in errors. */
-export function parseCsvText(text: string, source: string, options: CsvOptions = {}): Promise<Omit<CsvTable, "encoding" | "encodingNote">> {
+export function parseCsvText(input: string, source: string, options: CsvOptions = {}): Promise<Omit<CsvTable, "encoding" | "encodingNote">> {
+  // One line end: csv-parse counts a \r\n inside a quoted field as two lines, so line numbers
+  // drifted in Windows files; and a field's text should not keep a \r.
+  const text = input.includes("\r") ? input.replace(/\r\n?/g, "\n") : input;
   const delimiter = options.delimiter === undefined || options.delimiter === "auto" ? sniffDelimiter(text) : options.delimiter;
   const quotes = options.quotes ?? true;
   return new Promise((resolve, reject) => {
@@ -147,11 +151,55 @@ function toFormatError(error: CsvError, file: string, header: string[] | null, l
   }
 }
 
-/** Reads a CSV / TSV file: decodes it (UTF-8, else latin-1) and parses it. */
+/** Reads a CSV / TSV file (gzip or not): decodes it (see `decodeBytes`) and parses it. */
 export async function readCsvFile(file: string, options: CsvOptions = {}): Promise<CsvTable> {
-  const decoded = decodeBytes(readFileSync(file), options.encoding ?? "auto", file);
+  const decoded = readTextFile(file, options.encoding ?? "auto");
   const table = await parseCsvText(decoded.text, file, options);
-  return { ...table, encoding: decoded.encoding, encodingNote: decoded.note };
+  const notes = [decoded.gzip ? "gzip-compressed" : null, decoded.note].filter((n) => n !== null);
+  return { ...table, encoding: decoded.encoding, encodingNote: notes.length > 0 ? notes.join("; ") : null };
+}
+
+const HEADER_BYTES = 1 << 16;
+
+/** Where the first line ends (after its line feed), in UTF-8/latin-1 bytes or UTF-16 code units after a byte-order mark. */
+function firstLineEnd(bytes: Uint8Array): number {
+  const le = bytes[0] === 0xff && bytes[1] === 0xfe;
+  const be = bytes[0] === 0xfe && bytes[1] === 0xff;
+  if (!le && !be) {
+    const end = bytes.indexOf(0x0a);
+    return end >= 0 ? end + 1 : bytes.length;
+  }
+  for (let i = 2; i + 1 < bytes.length; i += 2) if ((le ? bytes[i] : bytes[i + 1]) === 0x0a && (le ? bytes[i + 1] : bytes[i]) === 0) return i + 2;
+  return bytes.length & ~1;
+}
+
+/**
+ * A CSV / TSV file's column names from its first line only (the first 64 KB, gzip or not), to
+ * tell formats apart without parsing whole files.
+ */
+export async function readCsvHeader(file: string, options: CsvOptions = {}): Promise<readonly string[]> {
+  const fd = openSync(file, "r");
+  let head: Uint8Array;
+  try {
+    const buffer = Buffer.alloc(HEADER_BYTES);
+    head = buffer.subarray(0, readSync(fd, buffer, 0, HEADER_BYTES, 0));
+  } finally {
+    closeSync(fd);
+  }
+  if (isGzip(head)) {
+    try {
+      // A prefix of the stream: flush what it holds rather than fail on the missing end.
+      head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, HEADER_BYTES);
+    } catch (error) {
+      throw new Error(`${file}: the gzip data is corrupt (zlib: ${(error as Error).message}).`);
+    }
+  }
+  // Up to the first line end (a header with a quoted line break is read whole by readCsvFile).
+  const line = head.subarray(0, firstLineEnd(head));
+  const decoded = decodeBytes(line, options.encoding ?? "auto", file);
+  const firstLine = decoded.text.split(/\r?\n|\r/)[0];
+  if (firstLine.trim() === "") return [];
+  return (await parseCsvText(firstLine, file, { ...options, relaxQuotes: true })).columns;
 }
 
 /** The index of the first of `names` that is a column of `table` (case-insensitive), or -1. */

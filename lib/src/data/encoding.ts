@@ -1,10 +1,14 @@
 /**
  * Text decoding for real files: UTF-8 when the bytes are valid UTF-8, else latin-1 (as the
  * Home Depot search data and many older exports are), and the result says which one it used and
- * where the first invalid byte was.
+ * where the first invalid byte was. A UTF-8 file with a few stray Windows-1252 bytes (pasted
+ * text) keeps its UTF-8 and reads only those bytes as Windows-1252; UTF-16 with a byte-order mark
+ * (Excel's "Unicode text") is read as such. Gzip-compressed files are decompressed first.
  */
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 
-export type TextEncoding = "utf-8" | "latin1";
+export type TextEncoding = "utf-8" | "latin1" | "utf-16le" | "utf-16be";
 
 export interface DecodedText {
   readonly text: string;
@@ -15,42 +19,64 @@ export interface DecodedText {
   readonly note: string | null;
 }
 
+/**
+ * The length of the valid UTF-8 sequence at `i` (1 for ASCII, 2-4 for a multi-byte character), or
+ * 0 when the byte there starts none (RFC 3629: no overlongs, no surrogates, max U+10FFFF).
+ */
+function utf8SequenceAt(bytes: Uint8Array, i: number): number {
+  const b = bytes[i];
+  if (b < 0x80) return 1;
+  let need: number;
+  let min: number;
+  let cp: number;
+  if (b >= 0xc2 && b <= 0xdf) {
+    need = 1;
+    min = 0x80;
+    cp = b & 0x1f;
+  } else if (b >= 0xe0 && b <= 0xef) {
+    need = 2;
+    min = 0x800;
+    cp = b & 0x0f;
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    need = 3;
+    min = 0x10000;
+    cp = b & 0x07;
+  } else return 0;
+  if (i + need >= bytes.length) return 0; // truncated at the end
+  for (let k = 1; k <= need; k++) {
+    const c = bytes[i + k];
+    if ((c & 0xc0) !== 0x80) return 0;
+    cp = (cp << 6) | (c & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return need + 1;
+}
+
 /** Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, max U+10FFFF), or -1. */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  const n = bytes.length;
-  while (i < n) {
-    const b = bytes[i];
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let min: number;
-    let cp: number;
-    if (b >= 0xc2 && b <= 0xdf) {
-      need = 1;
-      min = 0x80;
-      cp = b & 0x1f;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      min = 0x800;
-      cp = b & 0x0f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      min = 0x10000;
-      cp = b & 0x07;
-    } else return i;
-    if (i + need >= n) return i; // truncated at the end
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if (c === undefined || (c & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += need + 1;
+  for (let i = 0; i < bytes.length; ) {
+    const n = utf8SequenceAt(bytes, i);
+    if (n === 0) return i;
+    i += n;
   }
   return -1;
+}
+
+/** Valid multi-byte UTF-8 characters and bytes that start none, over the whole input. */
+function utf8Census(bytes: Uint8Array): { multiByte: number; invalid: number } {
+  let multiByte = 0;
+  let invalid = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const n = utf8SequenceAt(bytes, i);
+    if (n === 0) {
+      invalid++;
+      i++;
+    } else {
+      if (n > 1) multiByte++;
+      i += n;
+    }
+  }
+  return { multiByte, invalid };
 }
 
 // Windows-1252 puts printable characters (curly quotes, dashes, euro) where latin-1 has C1
@@ -77,6 +103,30 @@ export function decodeLatin1(bytes: Uint8Array): string {
   return out + String.fromCharCode(...chunk);
 }
 
+/** Windows-1252's character for one byte (latin-1 outside 0x80..0x9F). */
+function cp1252Char(b: number): string {
+  return String.fromCharCode(b >= 0x80 && b <= 0x9f ? (CP1252_HIGH[b] ?? b) : b);
+}
+
+/** UTF-8 where the bytes are valid UTF-8, each byte that is not read as Windows-1252. */
+function decodeMixed(bytes: Uint8Array): string {
+  const utf8 = new TextDecoder("utf-8");
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const n = utf8SequenceAt(bytes, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    if (i > start) parts.push(utf8.decode(bytes.subarray(start, i)));
+    parts.push(cp1252Char(bytes[i]));
+    start = ++i;
+  }
+  if (start < bytes.length) parts.push(utf8.decode(bytes.subarray(start)));
+  return parts.join("");
+}
+
 function lineOf(bytes: Uint8Array, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
@@ -84,11 +134,26 @@ function lineOf(bytes: Uint8Array, offset: number): number {
 }
 
 /**
- * Decodes `bytes`: "auto" (default) reads UTF-8 and falls back to latin-1 when the bytes are
- * not valid UTF-8; "utf-8" and "latin1" force one (forced UTF-8 on invalid bytes is an error
- * naming the byte offset and line).
+ * Decodes `bytes`: "auto" (default) reads UTF-16 after its byte-order mark, else UTF-8, and when
+ * the bytes are not valid UTF-8: latin-1 (Windows-1252) for the whole text, unless valid
+ * multi-byte UTF-8 characters outnumber the invalid bytes (a UTF-8 file with stray Windows-1252
+ * bytes), where only those bytes are read as Windows-1252. A forced encoding is used as given
+ * (forced UTF-8 on invalid bytes is an error naming the byte offset and line).
  */
 export function decodeBytes(bytes: Uint8Array, encoding: TextEncoding | "auto" = "auto", source = "input"): DecodedText {
+  const le = bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe;
+  const be = bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff;
+  if (encoding === "utf-16le" || encoding === "utf-16be" || (encoding === "auto" && (le || be))) {
+    const which = encoding === "auto" ? (le ? "utf-16le" : "utf-16be") : encoding;
+    const bom = which === "utf-16le" ? le : be;
+    // fatal: an odd byte count or a lone surrogate is an error here, not replacement characters.
+    try {
+      const text = new TextDecoder(which, { fatal: true }).decode(bom ? bytes.subarray(2) : bytes);
+      return { text, encoding: which, bom, note: `${which === "utf-16le" ? "UTF-16 little-endian" : "UTF-16 big-endian"} ${bom ? "(byte-order mark)" : "requested"}` };
+    } catch (error) {
+      throw new Error(`${source}: expected ${which.toUpperCase()} text, could not decode it (${(error as Error).message}).`);
+    }
+  }
   const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const body = bom ? bytes.subarray(3) : bytes;
   if (encoding === "latin1") return { text: decodeLatin1(body), encoding: "latin1", bom, note: "latin-1 requested" };
@@ -96,5 +161,41 @@ export function decodeBytes(bytes: Uint8Array, encoding: TextEncoding | "auto" =
   if (bad < 0) return { text: new TextDecoder("utf-8").decode(body), encoding: "utf-8", bom, note: null };
   const where = `byte ${bad + (bom ? 3 : 0)} (line ${lineOf(body, bad)}, value 0x${body[bad].toString(16).padStart(2, "0")})`;
   if (encoding === "utf-8") throw new Error(`${source}: expected UTF-8, found an invalid byte at ${where}. Pass encoding "latin1" (or "auto") to read it as latin-1.`);
+  const { multiByte, invalid } = utf8Census(body);
+  if (multiByte > invalid) {
+    return {
+      text: decodeMixed(body),
+      encoding: "utf-8",
+      bom,
+      note: `UTF-8 with ${invalid} invalid byte${invalid === 1 ? "" : "s"} (the first at ${where}) among ${multiByte} valid multi-byte characters; those bytes decoded as Windows-1252`,
+    };
+  }
   return { text: decodeLatin1(body), encoding: "latin1", bom, note: `invalid UTF-8 at ${where}; decoded as latin-1 (Windows-1252)` };
+}
+
+/** The gzip magic number. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * A file's bytes, decompressed when it is gzip (by its content, whatever its name); a truncated or
+ * corrupt gzip file is an error that says so.
+ */
+export function readFileBytes(file: string): { bytes: Uint8Array; gzip: boolean } {
+  const raw = readFileSync(file);
+  if (!isGzip(raw)) return { bytes: raw, gzip: false };
+  try {
+    return { bytes: gunzipSync(raw), gzip: true };
+  } catch (error) {
+    const message = (error as Error).message;
+    const truncated = /unexpected end/i.test(message);
+    throw new Error(`${file}: ${truncated ? "the gzip file is truncated (it ends before its compressed data does; download it again)" : "the gzip data is corrupt"} (zlib: ${message}).`);
+  }
+}
+
+/** `readFileBytes` then `decodeBytes`: a text file, gzip or not, in whatever encoding it was written. */
+export function readTextFile(file: string, encoding: TextEncoding | "auto" = "auto"): DecodedText & { readonly gzip: boolean } {
+  const { bytes, gzip } = readFileBytes(file);
+  return { ...decodeBytes(bytes, encoding, file), gzip };
 }

@@ -11,11 +11,18 @@
  *
  * The 4-point scales are ordinal: their third grade lands on C as "weakly relevant", not as a
  * complement. Pass `grade` to use another mapping.
+ *
+ * Input is a file or a folder, CSV or TSV, gzip-compressed or not (see csv.ts for encodings and
+ * line ends). In a folder every CSV file's header is read: the files with a format's columns are
+ * the judgments (several: folds, each row's group named after its file), and the rest (a Kaggle
+ * test.csv without grades, a sample submission, attributes) are skipped and named in `notes`. A
+ * single file finds its side files beside it (Home Depot's descriptions, ESCI's products, WANDS's
+ * query and product files).
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { columnIndex, readCsvFile, requireColumn, type CsvOptions, type CsvTable } from "./csv";
+import { columnIndex, readCsvFile, readCsvHeader, requireColumn, type CsvOptions, type CsvTable } from "./csv";
 import type { TextEncoding } from "./encoding";
 import { ESCI_GAINS, isEsciLabel } from "./esci";
 import { looksLikeHtml, stripHtml } from "./html";
@@ -49,7 +56,8 @@ export interface SearchJudgment {
 export type GradeMapping = (original: string) => EsciLabel | null;
 
 export const GRADE_MAPPINGS: Readonly<Record<JudgmentFormat, GradeMapping>> = {
-  crowdflower: (g) => ({ "4": "E", "3": "S", "2": "C", "1": "I" } as const)[g.trim() as "1"] ?? null,
+  // Re-exports write the grade as a float ("4.0"); any other number is off the scale.
+  crowdflower: (g) => (g.trim() === "" ? null : ({ 4: "E", 3: "S", 2: "C", 1: "I" } as const)[Number(g) as 1] ?? null),
   homedepot: (g) => {
     const r = Number(g);
     if (g.trim() === "" || !Number.isFinite(r) || r < 1 || r > 3) return null;
@@ -77,77 +85,141 @@ export interface JudgmentLoadOptions {
 
 interface FileSet {
   readonly format: JudgmentFormat;
+  /** Side files by role (products, descriptions; WANDS: label, query, product). */
   readonly files: Readonly<Record<string, string>>;
-  /** For crowdflower folds and similar: several files with one layout. */
+  /** The judgment files, one layout (several: folds or splits, each row's group named after its file). */
   readonly parts: readonly string[];
+  /** Files seen and skipped, and why. */
+  readonly notes: readonly string[];
 }
 
 function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, "en", { numeric: true });
 }
 
+const CSV_NAME = /\.(csv|tsv)(\.gz)?$/i;
+
 function csvFiles(dir: string): string[] {
   return readdirSync(dir)
-    .filter((f) => /\.(csv|tsv)$/i.test(f))
+    .filter((f) => CSV_NAME.test(f) && statSync(path.join(dir, f)).isFile())
     .sort(naturalCompare)
     .map((f) => path.join(dir, f));
 }
 
+/** The first of `names` in `dir` (case-insensitive; also gzip-compressed, name.gz), or null. */
 function findFile(dir: string, names: readonly string[]): string | null {
   const entries = readdirSync(dir);
   for (const name of names) {
-    const hit = entries.find((e) => e.toLowerCase() === name.toLowerCase());
-    if (hit) return path.join(dir, hit);
+    for (const candidate of [name, `${name}.gz`]) {
+      const hit = entries.find((e) => e.toLowerCase() === candidate.toLowerCase());
+      if (hit) return path.join(dir, hit);
+    }
   }
   return null;
 }
 
+const FORMAT_COLUMNS: Readonly<Record<JudgmentFormat, readonly string[]>> = {
+  crowdflower: ["query", "product_title", "median_relevance"],
+  homedepot: ["search_term", "product_uid", "relevance"],
+  esci: ["query", "product_id", "esci_label"],
+  wands: ["query_id", "product_id", "label"],
+};
+
+function hasColumnsOf(columns: readonly string[], format: JudgmentFormat): boolean {
+  return FORMAT_COLUMNS[format].every((c) => columns.some((x) => x.toLowerCase() === c));
+}
+
+/** The judgment format whose columns a header has, or null. */
+function formatOf(columns: readonly string[]): JudgmentFormat | null {
+  return (["crowdflower", "homedepot", "esci", "wands"] as const).find((f) => hasColumnsOf(columns, f)) ?? null;
+}
+
 function formatFromColumns(columns: readonly string[], file: string): JudgmentFormat {
-  const has = (...names: string[]): boolean => names.every((n) => columns.some((c) => c.toLowerCase() === n));
-  if (has("query", "product_title", "median_relevance")) return "crowdflower";
-  if (has("search_term", "product_uid", "relevance")) return "homedepot";
-  if (has("query", "product_id", "esci_label")) return "esci";
-  if (has("query_id", "product_id", "label")) return "wands";
+  const format = formatOf(columns);
+  if (format) return format;
   throw new Error(
-    `${file}: cannot tell which judgment format this is from its columns (${columns.join(", ")}); expected crowdflower (query, product_title, median_relevance), homedepot (search_term, product_uid, relevance), esci (query, product_id, esci_label) or wands (query_id, product_id, label). Pass { format } to say.`
+    `${file}: cannot tell which judgment format this is from its columns (${columns.join(", ")}); expected ${JUDGMENT_FORMATS.map((f) => `${f} (${FORMAT_COLUMNS[f].join(", ")})`).join(", ")}. Pass { format } to say.`
   );
 }
 
-async function header(file: string, options: CsvOptions): Promise<readonly string[]> {
-  return (await readCsvFile(file, options)).columns;
+/** `options.format` checked: one of the formats (any case) or "auto"; null for auto. */
+function requestedFormat(format: string | undefined): JudgmentFormat | null {
+  const f = (format ?? "auto").trim().toLowerCase();
+  if (f === "auto") return null;
+  if ((JUDGMENT_FORMATS as readonly string[]).includes(f)) return f as JudgmentFormat;
+  throw new Error(`Search judgments: unknown format "${format}"; expected one of ${JUDGMENT_FORMATS.join(", ")} or auto.`);
 }
+
+const ESCI_EXAMPLES = ["shopping_queries_dataset_examples.csv", "examples.csv"];
+const ESCI_PRODUCTS = ["shopping_queries_dataset_products.csv", "products.csv"];
 
 async function resolveFiles(input: string, options: JudgmentLoadOptions): Promise<FileSet> {
   if (!existsSync(input)) throw new Error(`Search judgments: no file or folder at ${input}.`);
   const csv: CsvOptions = { encoding: options.encoding };
-  const forced = options.format && options.format !== "auto" ? options.format : null;
-  if (statSync(input).isDirectory()) {
-    const label = findFile(input, ["label.csv"]);
-    if ((forced === null || forced === "wands") && label && findFile(input, ["query.csv"]) && findFile(input, ["product.csv"])) {
-      return { format: "wands", files: { label, query: findFile(input, ["query.csv"]) as string, product: findFile(input, ["product.csv"]) as string }, parts: [] };
+  const forced = requestedFormat(options.format);
+  const descriptionsBeside = (dir: string): string | null => options.descriptions ?? findFile(dir, ["product_descriptions.csv"]);
+  const wandsBeside = (dir: string): FileSet | null => {
+    const [label, query, product] = [findFile(dir, ["label.csv"]), findFile(dir, ["query.csv"]), findFile(dir, ["product.csv"])];
+    return label && query && product ? { format: "wands", files: { label, query, product }, parts: [], notes: [] } : null;
+  };
+  if (!statSync(input).isDirectory()) {
+    const columns = await readCsvHeader(input, csv);
+    const format = forced ?? formatFromColumns(columns, input);
+    const dir = path.dirname(input);
+    if (format === "homedepot") {
+      const descriptions = descriptionsBeside(dir);
+      return { format, files: descriptions ? { train: input, descriptions } : { train: input }, parts: [input], notes: [] };
     }
-    const examples = findFile(input, ["shopping_queries_dataset_examples.csv", "examples.csv"]);
-    if ((forced === null || forced === "esci") && examples) {
-      const products = findFile(input, ["shopping_queries_dataset_products.csv", "products.csv"]);
-      return { format: "esci", files: products ? { examples, products } : { examples }, parts: [] };
+    if (format === "wands") {
+      const set = wandsBeside(dir);
+      if (set) return set;
+      throw new Error(`${input}: WANDS judgments need label.csv, query.csv and product.csv in one folder; pass that folder.`);
     }
-    const train = findFile(input, ["train.csv"]);
-    const descriptions = options.descriptions ?? findFile(input, ["product_descriptions.csv"]);
-    if (train && (forced === "homedepot" || (forced === null && formatFromColumns(await header(train, csv), train) === "homedepot"))) {
-      return { format: "homedepot", files: descriptions ? { train, descriptions } : { train }, parts: [] };
+    if (format === "esci" && !columns.some((c) => c.toLowerCase() === "product_title")) {
+      const products = findFile(dir, ESCI_PRODUCTS);
+      return { format, files: products ? { products } : {}, parts: [input], notes: [] };
     }
-    const parts = csvFiles(input);
-    if (parts.length === 0) throw new Error(`${input}: expected CSV files of search judgments (crowdflower folds, Home Depot train.csv, WANDS label/query/product.csv, ESCI examples), found none.`);
-    const format = forced ?? formatFromColumns(await header(parts[0], csv), parts[0]);
-    return { format, files: {}, parts };
+    return { format, files: {}, parts: [input], notes: [] };
   }
-  const format = forced ?? formatFromColumns(await header(input, csv), input);
+  if (forced === null || forced === "wands") {
+    const set = wandsBeside(input);
+    if (set) return set;
+  }
+  const examples = findFile(input, ESCI_EXAMPLES);
+  if ((forced === null || forced === "esci") && examples) {
+    const products = findFile(input, ESCI_PRODUCTS);
+    return { format: "esci", files: products ? { products } : {}, parts: [examples], notes: [] };
+  }
+  // Every CSV file's header says what it holds: a Kaggle download keeps test.csv (no grades) and a
+  // sample submission beside train.csv, and those are not judgments.
+  const all = csvFiles(input);
+  if (all.length === 0) throw new Error(`${input}: expected CSV files of search judgments (crowdflower folds, Home Depot train.csv, WANDS label/query/product.csv, ESCI examples), found none.`);
+  const kinds = await Promise.all(all.map(async (file) => ({ file, columns: await readCsvHeader(file, csv) })));
+  const judged = kinds.filter((k) => (forced ? hasColumnsOf(k.columns, forced) : formatOf(k.columns) !== null));
+  const name = (f: string): string => path.basename(f);
+  if (judged.length === 0) {
+    throw new Error(
+      `${input}: no file here has the columns of ${forced ? `the ${forced} format (${FORMAT_COLUMNS[forced].join(", ")})` : `a judgment format (${JUDGMENT_FORMATS.map((f) => `${f}: ${FORMAT_COLUMNS[f].join(", ")}`).join("; ")})`}; its CSV files: ${kinds.map((k) => `${name(k.file)} (${k.columns.join(", ")})`).join("; ")}.`
+    );
+  }
+  const formats = [...new Set(judged.map((k) => forced ?? (formatOf(k.columns) as JudgmentFormat)))];
+  if (formats.length > 1) {
+    throw new Error(`${input}: the folder mixes judgment formats (${judged.map((k) => `${name(k.file)}: ${formatOf(k.columns)}`).join(", ")}); pass one file, or { format } to pick one.`);
+  }
+  const format = formats[0];
+  const skipped = kinds.filter((k) => !judged.includes(k) && !(format === "homedepot" && /^product_descriptions\.csv(\.gz)?$/i.test(name(k.file))));
+  const notes = skipped.length > 0 ? [`skipped ${skipped.map((k) => name(k.file)).join(", ")}: no ${format} judgment columns (${FORMAT_COLUMNS[format].join(", ")})`] : [];
+  const parts = judged.map((k) => k.file);
+  if (format === "wands") throw new Error(`${input}: WANDS judgments need label.csv, query.csv and product.csv in one folder; found ${parts.map(name).join(", ")} without them.`);
   if (format === "homedepot") {
-    const descriptions = options.descriptions ?? findFile(path.dirname(input), ["product_descriptions.csv"]);
-    return { format, files: descriptions ? { train: input, descriptions } : { train: input }, parts: [] };
+    const descriptions = descriptionsBeside(input);
+    return { format, files: descriptions ? { descriptions } : {}, parts, notes };
   }
-  if (format === "wands") throw new Error(`${input}: WANDS judgments need the folder with label.csv, query.csv and product.csv; pass the folder.`);
-  return { format, files: {}, parts: [input] };
+  if (format === "esci") {
+    const products = findFile(input, ESCI_PRODUCTS);
+    return { format, files: products ? { products } : {}, parts, notes };
+  }
+  return { format, files: {}, parts, notes };
 }
 
 class Builder {
@@ -193,12 +265,17 @@ class Builder {
     this.records.push({ query, queryId: row.queryId?.trim() || query, productId, title, description, label, gain: ESCI_GAINS[label], original: row.grade.trim(), group: row.group, source: where });
   }
 
-  result(): LoadedRecords<SearchJudgment> {
-    return { records: this.records, dropped: this.dropped.list(), repaired: this.repaired.list(), sources: this.sources };
+  result(notes: readonly string[]): LoadedRecords<SearchJudgment> {
+    return { records: this.records, dropped: this.dropped.list(), repaired: this.repaired.list(), sources: this.sources, notes };
   }
 }
 
 const where = (table: CsvTable, r: number): string => `${path.basename(table.file)}:${table.lines[r]}`;
+
+/** A row's group: its file's name without extensions (fold-1.csv.gz: fold-1), when there are several files. */
+function groupOf(file: string, parts: readonly string[]): string | null {
+  return parts.length > 1 ? path.basename(file).replace(/(\.gz)?$/i, "").replace(/\.[^.]+$/, "") : null;
+}
 
 async function loadCrowdflower(parts: readonly string[], b: Builder, csv: CsvOptions): Promise<void> {
   for (const file of parts) {
@@ -208,12 +285,12 @@ async function loadCrowdflower(parts: readonly string[], b: Builder, csv: CsvOpt
     const title = requireColumn(t, "product_title");
     const desc = columnIndex(t, "product_description");
     const grade = requireColumn(t, "median_relevance");
-    const group = parts.length > 1 ? path.basename(file).replace(/\.[^.]+$/, "") : null;
+    const group = groupOf(file, parts);
     t.rows.forEach((row, r) => b.add({ query: row[q], queryId: null, productId: null, title: row[title], description: desc >= 0 ? row[desc] : "", grade: row[grade], group }, where(t, r)));
   }
 }
 
-async function loadHomeDepot(files: Readonly<Record<string, string>>, b: Builder, csv: CsvOptions): Promise<void> {
+async function loadHomeDepot(files: Readonly<Record<string, string>>, parts: readonly string[], b: Builder, csv: CsvOptions): Promise<void> {
   const descriptions = new Map<string, string>();
   if (files.descriptions) {
     const d = await readCsvFile(files.descriptions, csv);
@@ -222,13 +299,16 @@ async function loadHomeDepot(files: Readonly<Record<string, string>>, b: Builder
     const text = requireColumn(d, "product_description");
     for (const row of d.rows) descriptions.set(row[uid].trim(), row[text]);
   }
-  const t = await readCsvFile(files.train, csv);
-  b.source(t);
-  const uid = requireColumn(t, "product_uid");
-  const title = requireColumn(t, "product_title");
-  const q = requireColumn(t, "search_term");
-  const grade = requireColumn(t, "relevance");
-  t.rows.forEach((row, r) => b.add({ query: row[q], queryId: null, productId: row[uid], title: row[title], description: descriptions.get(row[uid].trim()) ?? "", grade: row[grade], group: null }, where(t, r)));
+  for (const file of parts) {
+    const t = await readCsvFile(file, csv);
+    b.source(t);
+    const uid = requireColumn(t, "product_uid");
+    const title = requireColumn(t, "product_title");
+    const q = requireColumn(t, "search_term");
+    const grade = requireColumn(t, "relevance");
+    const group = groupOf(file, parts);
+    t.rows.forEach((row, r) => b.add({ query: row[q], queryId: null, productId: row[uid], title: row[title], description: descriptions.get(row[uid].trim()) ?? "", grade: row[grade], group }, where(t, r)));
+  }
 }
 
 async function loadWands(files: Readonly<Record<string, string>>, b: Builder, csv: CsvOptions): Promise<void> {
@@ -237,7 +317,14 @@ async function loadWands(files: Readonly<Record<string, string>>, b: Builder, cs
   const queries = await readCsvFile(files.query, tsv);
   const products = await readCsvFile(files.product, tsv);
   const labels = await readCsvFile(files.label, tsv);
-  for (const t of [queries, products, labels]) b.source(t);
+  for (const t of [queries, products, labels]) {
+    b.source(t);
+    // The files are not quoted, but a quote at the start of a field opens a quoted field (as pandas,
+    // WANDS's own reader, takes it): say so where one ran on past its line.
+    t.rows.forEach((row, r) => {
+      if (row.some((field) => field.includes("\n"))) b.repaired.add("a field spans lines (a quote at its start opened a quoted field, as pandas reads it)", where(t, r));
+    });
+  }
   const qId = requireColumn(queries, "query_id");
   const qText = requireColumn(queries, "query");
   const queryText = new Map(queries.rows.map((row) => [row[qId].trim(), row[qText]]));
@@ -258,21 +345,28 @@ async function loadWands(files: Readonly<Record<string, string>>, b: Builder, cs
 }
 
 async function loadEsci(files: Readonly<Record<string, string>>, parts: readonly string[], b: Builder, csv: CsvOptions): Promise<void> {
-  const catalog = new Map<string, { title: string; description: string }>();
+  // Products by id and locale; by id alone where either file has no locale column.
+  const byLocale = new Map<string, { title: string; description: string }>();
+  const byId = new Map<string, { title: string; description: string }>();
+  let productsHaveLocale = false;
   if (files.products) {
     const p = await readCsvFile(files.products, csv);
     b.source(p);
     const id = requireColumn(p, "product_id");
     const locale = columnIndex(p, "product_locale");
+    productsHaveLocale = locale >= 0;
     const title = requireColumn(p, "product_title");
     const desc = columnIndex(p, "product_description");
     const bullets = columnIndex(p, "product_bullet_point");
     for (const row of p.rows) {
       const description = [desc >= 0 ? row[desc] : "", bullets >= 0 ? row[bullets] : ""].filter((x) => x.trim() !== "").join("\n");
-      catalog.set(`${row[id].trim()}|${locale >= 0 ? row[locale].trim() : ""}`, { title: row[title], description });
+      const text = { title: row[title], description };
+      const key = row[id].trim();
+      if (locale >= 0) byLocale.set(`${key}|${row[locale].trim()}`, text);
+      if (!byId.has(key)) byId.set(key, text);
     }
   }
-  for (const file of files.examples ? [files.examples] : parts) {
+  for (const file of parts) {
     const t = await readCsvFile(file, csv);
     b.source(t);
     const q = requireColumn(t, "query");
@@ -283,15 +377,18 @@ async function loadEsci(files: Readonly<Record<string, string>>, parts: readonly
     const split = columnIndex(t, "split");
     const title = columnIndex(t, "product_title");
     const desc = columnIndex(t, "product_description");
-    if (title < 0 && !files.products) throw new Error(`${file}: expected a product_title column, or a products CSV (shopping_queries_dataset_products.csv) next to it to join titles from.`);
+    if (title < 0 && !files.products) throw new Error(`${file}: expected a product_title column, or a products CSV (${ESCI_PRODUCTS.join(" or ")}) next to it to join titles from.`);
+    const lookup = (row: readonly string[]): { title: string; description: string } | undefined =>
+      productsHaveLocale && locale >= 0 ? byLocale.get(`${row[pid].trim()}|${row[locale].trim()}`) : byId.get(row[pid].trim());
+    const group = split >= 0 ? null : groupOf(file, parts);
     t.rows.forEach((row, r) => {
       let text = { title: title >= 0 ? row[title] : "", description: desc >= 0 ? row[desc] : "" };
       if (title < 0) {
-        const hit = catalog.get(`${row[pid].trim()}|${locale >= 0 ? row[locale].trim() : ""}`);
-        if (!hit) return b.dropped.add("product_id not in the products file", `${where(t, r)}: ${row[pid]}`);
+        const hit = lookup(row);
+        if (!hit) return b.dropped.add(`product_id not in ${path.basename(files.products)}`, `${where(t, r)}: ${row[pid]}${productsHaveLocale && locale >= 0 ? ` (${row[locale]})` : ""}`);
         text = hit;
       }
-      b.add({ query: row[q], queryId: qid >= 0 ? row[qid] : null, productId: row[pid], title: text.title, description: text.description, grade: row[grade], group: split >= 0 ? row[split].trim() || null : null }, where(t, r));
+      b.add({ query: row[q], queryId: qid >= 0 ? row[qid] : null, productId: row[pid], title: text.title, description: text.description, grade: row[grade], group: split >= 0 ? row[split].trim() || null : group }, where(t, r));
     });
   }
 }
@@ -306,8 +403,8 @@ export async function loadSearchJudgments(input: string, options: JudgmentLoadOp
   const b = new Builder(options.grade ?? GRADE_MAPPINGS[files.format], options.stripHtml ?? false);
   const csv: CsvOptions = { encoding: options.encoding ?? "auto" };
   if (files.format === "crowdflower") await loadCrowdflower(files.parts, b, csv);
-  else if (files.format === "homedepot") await loadHomeDepot(files.files, b, csv);
+  else if (files.format === "homedepot") await loadHomeDepot(files.files, files.parts, b, csv);
   else if (files.format === "wands") await loadWands(files.files, b, csv);
   else await loadEsci(files.files, files.parts, b, csv);
-  return { ...b.result(), format: files.format };
+  return { ...b.result(files.notes), format: files.format };
 }

@@ -27,6 +27,8 @@ export interface LoadedRecords<T> {
   /** Rows kept after a fix (an empty field filled, HTML stripped), grouped by reason. */
   readonly repaired: readonly RecordIssue[];
   readonly sources: readonly SourceFile[];
+  /** What the loader decided about the input as a whole (files it skipped, units it converted), one line each. */
+  readonly notes?: readonly string[];
 }
 
 const MAX_EXAMPLES = 3;

@@ -31,7 +31,7 @@
 import { Rng, type Seed } from "../core/random";
 import { loadSearchJudgments, type JudgmentFormat, type JudgmentLoadOptions, type SearchJudgment } from "../data/judgments";
 import { ESCI_GRADES } from "../data/esci";
-import type { RecordIssue } from "../data/load-report";
+import { describeIssues, type RecordIssue, type SourceFile } from "../data/load-report";
 import { compareCodePoints, evaluateRun, type GradeScale, type ScoredDoc, type TieRule } from "../eval/ranking";
 import { pairedRandomisationTest, pairedTTest, type PairedTTestResult, type RandomisationResult } from "../eval/significance";
 import { Bm25Index, type Bm25Params } from "./bm25";
@@ -133,13 +133,25 @@ export function relevanceFolds(records: readonly SearchJudgment[], format: Judgm
   return { format, foldNames, split: folds === "files" ? "files" : "queries", pools: [...pools.values()], scale: GRADE_SCALES[format], queries: queryIds.length, pairs: records.length };
 }
 
-/** `loadSearchJudgments` then `relevanceFolds`; HTML is stripped from product text unless `stripHtml: false`. */
-export async function loadRelevanceFolds(
-  input: string,
-  options: JudgmentLoadOptions & RelevanceFoldOptions = {}
-): Promise<RelevanceFolds & { readonly dropped: readonly RecordIssue[]; readonly repaired: readonly RecordIssue[] }> {
+/** What `loadRelevanceFolds` read besides the folds: the loader's report. */
+export interface RelevanceLoadReport {
+  readonly dropped: readonly RecordIssue[];
+  readonly repaired: readonly RecordIssue[];
+  readonly sources: readonly SourceFile[];
+  readonly notes: readonly string[];
+}
+
+/**
+ * `loadSearchJudgments` then `relevanceFolds`; HTML is stripped from product text unless
+ * `stripHtml: false`. When no row survives, the error lists why each was dropped.
+ */
+export async function loadRelevanceFolds(input: string, options: JudgmentLoadOptions & RelevanceFoldOptions = {}): Promise<RelevanceFolds & RelevanceLoadReport> {
   const loaded = await loadSearchJudgments(input, { ...options, stripHtml: options.stripHtml ?? true });
-  return { ...relevanceFolds(loaded.records, loaded.format, options), dropped: loaded.dropped, repaired: loaded.repaired };
+  if (loaded.records.length === 0) {
+    const why = describeIssues(loaded);
+    throw new Error(`${input}: no judgments to evaluate (${loaded.format})${why.length > 0 ? `; every row was dropped:\n  ${why.join("\n  ")}` : ": the files hold no data rows."}`);
+  }
+  return { ...relevanceFolds(loaded.records, loaded.format, options), dropped: loaded.dropped, repaired: loaded.repaired, sources: loaded.sources, notes: loaded.notes ?? [] };
 }
 
 /** The training and test pools of one fold. */
