@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { evaluateRun, formatQrels, formatRun, parseQrels, parseRun, readQrels, readRun, writeQrels, writeRun, type MetricSpec } from "shoplm";
 
 const qrelsText = `# query iteration doc grade
@@ -98,6 +99,13 @@ describe("writing TREC files", () => {
       expect(readQrels(path.join(dir, "qrels.txt")).get("q")?.get("a")).toBe(1);
       fs.writeFileSync(path.join(dir, "bad.txt"), "q 0 a 1\nq 0 b\n");
       expect(() => readQrels(path.join(dir, "bad.txt"))).toThrow(new RegExp(`${path.join(dir, "bad.txt").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:2: expected 4 fields`));
+      // As downloads come: gzip-compressed, or with a byte-order mark from a Windows editor.
+      fs.writeFileSync(path.join(dir, "qrels.txt.gz"), zlib.gzipSync("q 0 a 2\n"));
+      expect(readQrels(path.join(dir, "qrels.txt.gz")).get("q")?.get("a")).toBe(2);
+      fs.writeFileSync(path.join(dir, "bom.txt"), "\ufeffq Q0 a 1 3.5 t\r\n");
+      expect(readRun(path.join(dir, "bom.txt")).get("q")).toEqual([{ docId: "a", score: 3.5 }]);
+      // Written whole, through a temporary file that does not stay behind.
+      expect(fs.readdirSync(dir).filter((f) => f.startsWith(".tmp"))).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -14,9 +14,10 @@
  * empty table (a file with no line judges nothing; `evaluateRun` then reports no query).
  * Parsing and writing are loops over lines: a million-line file is fine.
  */
-import * as fs from "node:fs";
 import { compareCodePoints, entriesOf, orderRanking, type Judgments, type Qrels, type Run, type ScoredDoc } from "./ranking";
 import { shown } from "./validate";
+import { writeFileAtomic } from "../core/files";
+import { readTextFile } from "../data/encoding";
 
 function checkText(fn: string, text: unknown): void {
   if (typeof text !== "string") throw new Error(`${fn}: text must be a string (the file's contents), got ${shown(text)}.`);
@@ -177,22 +178,22 @@ export function formatRun(run: Run, options: FormatRunOptions = {}): string {
   return out.length > 0 ? out.join("\n") + "\n" : "";
 }
 
-/** Reads a qrels file. */
+/** Reads a qrels file (gzip or not; a byte-order mark is dropped). */
 export function readQrels(path: string): Map<string, Map<string, number>> {
-  return parseQrels(fs.readFileSync(path, "utf8"), { source: path });
+  return parseQrels(readTextFile(path).text, { source: path });
 }
 
-/** Reads a run file. */
+/** Reads a run file (gzip or not; a byte-order mark is dropped). */
 export function readRun(path: string): Map<string, ScoredDoc[]> {
-  return parseRun(fs.readFileSync(path, "utf8"), { source: path });
+  return parseRun(readTextFile(path).text, { source: path });
 }
 
-/** Writes a qrels file. */
+/** Writes a qrels file (whole or not at all: see `writeFileAtomic`). */
 export function writeQrels(path: string, qrels: Qrels): void {
-  fs.writeFileSync(path, formatQrels(qrels));
+  writeFileAtomic(path, formatQrels(qrels));
 }
 
-/** Writes a run file. */
+/** Writes a run file (whole or not at all). */
 export function writeRun(path: string, run: Run, options: FormatRunOptions = {}): void {
-  fs.writeFileSync(path, formatRun(run, options));
+  writeFileAtomic(path, formatRun(run, options));
 }

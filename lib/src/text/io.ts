@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { writeFileAtomic } from "../core/files";
 import { parseTokenizerJson, tokenizerJsonText, toTokenizerConfigJson, vocabText } from "./tokenizer-json";
 import type { WordPieceTokenizer } from "./wordpiece";
 
@@ -33,7 +34,7 @@ export function saveTokenizer(tokenizer: WordPieceTokenizer, dir: string): strin
   ];
   return files.map(([name, text]) => {
     const file = path.join(dir, name);
-    fs.writeFileSync(file, text, "utf8");
+    writeFileAtomic(file, text);
     return file;
   });
 }
