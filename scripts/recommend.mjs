@@ -8,7 +8,9 @@
 // test targets still unseen) and evaluated by full-catalog ranking (no sampled negatives): HR@k, NDCG@k, MRR, coverage and
 // popularity bias, printed as a table. --out DIR writes metrics.json and top<k>.jsonl (one line per
 // evaluated user: target and each model's top-k item ids), each written to a temporary name first
-// and renamed, so a folder never holds a half-written file.
+// and renamed, so a folder never holds a half-written file. The loader's notes (files merged or not
+// joined, units converted) are printed; a --k above the catalog's size is lowered to it, with a note;
+// data it cannot use (no sequence loaded, no user with three items) ends with the reasons and exit 1.
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -33,7 +35,8 @@ const cli = commandLine(
 );
 const { fail } = cli;
 const seed = cli.int("seed", 42);
-const k = cli.int("k", 10, 1);
+// Lowered to the catalog's size (with a note) when the data has fewer items.
+let k = cli.int("k", 10, 1);
 const epochs = cli.int("epochs", undefined, 1);
 const profileName = cli.oneOf("profile", ["fast", "full"], "fast");
 const format = cli.oneOf("format", ["auto", "amazon-json", "amazon-reviews", "recbole"], "auto");
@@ -66,6 +69,12 @@ const backend = await shoplm.initBackend();
 let data;
 let itemText;
 let source;
+let loadNotes = [];
+// Data problems (nothing loaded, nothing to evaluate) end here with a message and exit 1, not a stack trace.
+const dataFail = (lines) => {
+  console.error(lines.map((l, i) => (i === 0 ? `recommend: ${l}` : `  ${l}`)).join("\n"));
+  process.exit(1);
+};
 if (cli.get("data") === "shop") {
   const shop = shoplm.loadShop(profileName);
   data = shoplm.shopInteractions(shop);
@@ -82,8 +91,17 @@ if (cli.get("data") === "shop") {
   } catch (error) {
     fail(error.message);
   }
+  loadNotes = loaded.notes ?? [];
+  const where = `${path.resolve(cli.get("data"))} (${loaded.format})`;
+  if (loaded.records.length === 0) {
+    dataFail([`no user sequence loaded from ${where}; nothing to train or evaluate.`, ...shoplm.describeIssues(loaded), ...loadNotes.map((n) => `note: ${n}`)]);
+  }
   // The loader drops interactions with unknown items (counted below); with no item file, the catalog is what the sequences name.
-  data = shoplm.interactionData(loaded.records, loaded.items.length > 0 ? { items: loaded.items.map((i) => i.id) } : {});
+  try {
+    data = shoplm.interactionData(loaded.records, loaded.items.length > 0 ? { items: loaded.items.map((i) => i.id) } : {});
+  } catch (error) {
+    dataFail([`the sequences from ${where} cannot be used: ${error.message}`]);
+  }
   const byId = new Map(loaded.items.map((i) => [i.id, i]));
   itemText = data.itemIds.map((id) => {
     const i = byId.get(id);
@@ -95,7 +113,15 @@ if (cli.get("data") === "shop") {
 const heldOut = shoplm.leaveOneOutSplit(data);
 const split = fit === "train+validation" ? shoplm.trainWithValidation(heldOut) : heldOut;
 const interactions = data.sequences.reduce((a, s) => a + s.length, 0);
-console.log(`${command}\n${source}; backend ${backend.name}\n${data.userIds.length} users, ${data.itemIds.length} items, ${interactions} interactions; ${split.test.length} users evaluated (leave-one-out, full-catalog ranking, history ${cli.has("keep-history") ? "kept in" : "left out of"} the ranking; trained on ${fit === "train" ? "the training items" : "the training and validation items"}), seed ${seed}`);
+if (split.test.length === 0) {
+  dataFail([`no user has three or more interactions (${data.userIds.length} users, ${interactions} interactions), so the leave-one-out split holds no test item to evaluate.`]);
+}
+const catalog = data.itemIds.length;
+if (k > catalog) {
+  loadNotes.push(`--k ${k} is more than the catalog's ${catalog} item${catalog === 1 ? "" : "s"}: using k = ${catalog} (pass a smaller --k to choose).`);
+  k = catalog;
+}
+console.log(`${command}\n${source}; backend ${backend.name}\n${loadNotes.map((n) => `note: ${n}\n`).join("")}${data.userIds.length} users, ${data.itemIds.length} items, ${interactions} interactions; ${split.test.length} users evaluated (leave-one-out, full-catalog ranking, history ${cli.has("keep-history") ? "kept in" : "left out of"} the ranking; trained on ${fit === "train" ? "the training items" : "the training and validation items"}), seed ${seed}`);
 
 const results = [];
 for (const name of models) {
@@ -152,6 +178,7 @@ if (cli.has("out")) {
         seconds: Math.round((Date.now() - started) / 1000),
         loadAverage: Number(loadAverage.toFixed(2)),
         data: source,
+        ...(loadNotes.length > 0 ? { notes: loadNotes } : {}),
         users: data.userIds.length,
         items: data.itemIds.length,
         interactions,
