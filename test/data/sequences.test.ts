@@ -37,7 +37,7 @@ function reviews2018(items = 4): object[] {
 const meta2018 = (ids: readonly string[]): object[] => ids.map((id) => ({ asin: id, title: `Item ${id}`, brand: "Lab", category: ["Industrial & Scientific", "Lab"], description: ["A", "B"] }));
 
 describe("Amazon reviews JSON Lines: finding the files", () => {
-  it("reads a folder holding a 5-core reviews file (B10)", async () => {
+  it("reads a folder holding a 5-core reviews file", async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "Industrial_and_Scientific_5.json"), jsonl(reviews2018()));
     const result = await loadRecSequences(dir);
@@ -46,7 +46,7 @@ describe("Amazon reviews JSON Lines: finding the files", () => {
     expect(result.records[0]).toEqual({ user: "U1", items: ["B1", "B2", "B3", "B4"], timestamps: [1400086400, 1400172800, 1400259200, 1400345600] });
   });
 
-  it("joins a reviews file with its own meta_<Category> file, not the alphabetically first one (B11)", async () => {
+  it("joins a reviews file with its own meta_<Category> file, not the alphabetically first one", async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "Industrial_and_Scientific_5.json"), jsonl(reviews2018()));
     writeFileSync(path.join(dir, "meta_Appliances.json"), jsonl([{ asin: "X1", title: "Fridge" }]));
@@ -64,7 +64,7 @@ describe("Amazon reviews JSON Lines: finding the files", () => {
     expect(meta.message).toMatch(/this is an Amazon metadata file; pass the reviews file \(Industrial_and_Scientific_5\.json beside it\)/);
   });
 
-  it("refuses a folder with several reviews files, listing them; one given as the file gets its own metadata (B11)", async () => {
+  it("refuses a folder with several reviews files, listing them; one given as the file gets its own metadata", async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "Industrial_and_Scientific_5.json"), jsonl(reviews2018()));
     writeFileSync(path.join(dir, "Appliances_5.json"), jsonl([{ reviewerID: "A", asin: "X1", unixReviewTime: 1 }]));
@@ -98,7 +98,7 @@ describe("Amazon reviews JSON Lines: finding the files", () => {
 });
 
 describe("Amazon reviews JSON Lines: the 2018 and 2023 fields", () => {
-  it("reads the 2023 release: user_id, parent_asin, timestamp in milliseconds, metadata keyed by parent_asin (B12)", async () => {
+  it("reads the 2023 release: user_id, parent_asin, timestamp in milliseconds, metadata keyed by parent_asin", async () => {
     const dir = tempDir();
     const reviews = [
       { rating: 5, title: "ok", text: "fine", images: [], asin: "C1", parent_asin: "P1", user_id: "U1", timestamp: 1588687728923, helpful_vote: 0, verified_purchase: true },
@@ -171,7 +171,7 @@ describe("Amazon reviews JSON Lines: the 2018 and 2023 fields", () => {
 });
 
 describe("Amazon JSON Lines: malformed and empty files", () => {
-  it("names file, line and column of a malformed line (WEAK)", async () => {
+  it("names file, line and column of a malformed line", async () => {
     const dir = tempDir();
     const bad = '{"reviewerID": "R1", "asin": B1, "unixReviewTime": 1}';
     writeFileSync(path.join(dir, "Cat.json"), `${JSON.stringify({ reviewerID: "R0", asin: "B0", unixReviewTime: 1 })}\n${bad}\n`);
@@ -182,7 +182,7 @@ describe("Amazon JSON Lines: malformed and empty files", () => {
     expect((await failure(loadRecSequences(path.join(dir, "Py.json")))).message).toMatch(/line 1, column 2: .*looks like a Python dict/);
   });
 
-  it("says an empty JSON Lines file is empty (WEAK)", async () => {
+  it("says an empty JSON Lines file is empty", async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "Empty.jsonl"), "");
     const result = await loadRecSequences(path.join(dir, "Empty.jsonl"));
@@ -190,7 +190,7 @@ describe("Amazon JSON Lines: malformed and empty files", () => {
     expect(result.notes[0]).toBe("Empty.jsonl: empty file.");
   });
 
-  it("says a truncated .gz is truncated, and reads plain text named .gz as plain text (WEAK)", async () => {
+  it("says a truncated .gz is truncated, and reads plain text named .gz as plain text", async () => {
     const dir = tempDir();
     const whole = gzipSync(jsonl(reviews2018(200)));
     writeFileSync(path.join(dir, "Cut.json.gz"), whole.subarray(0, Math.floor(whole.length * 0.6)));
@@ -219,7 +219,7 @@ describe("items.json + sequences.json", () => {
     return dir;
   }
 
-  it("reads the folder when items.json or sequences.json is given as the file (B13)", async () => {
+  it("reads the folder when items.json or sequences.json is given as the file", async () => {
     const dir = folder();
     for (const file of ["items.json", "sequences.json"]) {
       const result = await loadRecSequences(path.join(dir, file));
@@ -233,7 +233,7 @@ describe("items.json + sequences.json", () => {
     expect((await failure(loadRecSequences(path.join(dir, "items.json")))).message).toMatch(/expected items\.json and sequences\.json side by side, found no sequences\.json/);
   });
 
-  it("says an empty file is empty, and names line and column where V8's message has no position (WEAK)", async () => {
+  it("says an empty file is empty, and names line and column where V8's message has no position", async () => {
     const dir = folder();
     writeFileSync(path.join(dir, "sequences.json"), "");
     expect((await failure(loadRecSequences(dir))).message).toMatch(/sequences\.json: the file is empty; expected one JSON object keyed by user id/);
@@ -245,7 +245,7 @@ describe("items.json + sequences.json", () => {
 describe("RecBole atomic files", () => {
   const header = "user_id:token\titem_id:token\ttimestamp:float";
 
-  it("merges a dataset's benchmark splits in time order and reads its .item file, with a note (B14)", async () => {
+  it("merges a dataset's benchmark splits in time order and reads its .item file, with a note", async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "x.train.inter"), `${header}\nu1\ti1\t1\nu1\ti2\t2\nu2\ti1\t1\nu2\ti3\t2\n`);
     writeFileSync(path.join(dir, "x.valid.inter"), `${header}\nu2\ti2\t3\n`);
@@ -265,7 +265,7 @@ describe("RecBole atomic files", () => {
     expect((await failure(loadRecSequences(dir))).message).toMatch(/holds 2 RecBole datasets: x \(x\.test\.inter, x\.train\.inter, x\.valid\.inter\); y \(y\.inter\)\. Pass one dataset's \.inter file/);
   });
 
-  it("converts millisecond timestamps, and says a header-only file has no interactions (WEAK)", async () => {
+  it("converts millisecond timestamps, and says a header-only file has no interactions", async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "ms.inter"), `${header}\nu1\ti2\t1500000002000\nu1\ti1\t1500000001000\n`);
     const result = await loadRecSequences(dir);
@@ -278,7 +278,7 @@ describe("RecBole atomic files", () => {
     expect(none.notes[0]).toBe("h.inter: header only, no interactions.");
   });
 
-  it("needs types only on the columns it reads, and names the file of a bad one (WEAK)", async () => {
+  it("needs types only on the columns it reads, and names the file of a bad one", async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "x.inter"), `user_id:token\titem_id:token\trating\ttimestamp:Float\nu1\ti1\t5\t1\n`);
     expect((await loadRecSequences(dir)).records).toEqual([{ user: "u1", items: ["i1"], timestamps: [1] }]);
@@ -299,7 +299,7 @@ describe("RecBole atomic files", () => {
   });
 });
 
-describe("npm run recommend on data it cannot use (B15)", () => {
+describe("npm run recommend on data it cannot use", () => {
   function recommend(args: string[]): { code: number | null; stdout: string; stderr: string } {
     const r = spawnSync(process.execPath, [path.join(root, "scripts", "recommend.mjs"), ...args, "--model", "popularity"], { encoding: "utf8", cwd: root, timeout: 600_000 });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -330,4 +330,50 @@ describe("npm run recommend on data it cannot use (B15)", () => {
     expect(s.stderr).toMatch(/recommend: no user has three or more interactions \(1 users?, 2 interactions\)/);
     expect(s.stderr).not.toMatch(/\n\s+at /);
   }, 600_000);
+});
+
+describe("one dataset in every format", () => {
+  it("loads the same sequences, times and item text from amazon-json, 2018 and 2023 reviews and RecBole splits", async () => {
+    // 40 users over 30 items, random lengths and times (ties included), seeded.
+    let s = 11;
+    const rnd = (n: number): number => {
+      s = (s * 48271) % 2147483647;
+      return s % n;
+    };
+    const users = Array.from({ length: 40 }, (_, u) => {
+      const n = 1 + rnd(9);
+      const times = Array.from({ length: n }, () => 1500000000 + 3600 * rnd(500)).sort((a, b) => a - b);
+      return { user: `U${u}`, items: times.map(() => `B${rnd(30)}`), times };
+    });
+    const ids = [...new Set(users.flatMap((u) => u.items))].sort();
+    const text = (id: string): { title: string; description: string; brand: string; categories: string[] } => ({ title: `Item ${id}`, description: `About ${id}`, brand: `Brand ${id.length}`, categories: ["Lab", `Shelf ${id.slice(-1)}`] });
+    const root = tempDir();
+    const dirs = { json: path.join(root, "json"), r2018: path.join(root, "r2018"), r2023: path.join(root, "r2023"), recbole: path.join(root, "recbole") };
+    for (const d of Object.values(dirs)) mkdirSync(d);
+    writeFileSync(path.join(dirs.json, "items.json"), JSON.stringify(Object.fromEntries(ids.map((id) => [id, text(id)]))));
+    writeFileSync(path.join(dirs.json, "sequences.json"), JSON.stringify(Object.fromEntries(users.map((u) => [u.user, u.items]))));
+    // Reviews in a shuffled order: the loader must sort each user's items by time (ties: file order, so ties keep their order here).
+    const order = users.flatMap((u) => u.items.map((item, k) => ({ u, item, k }))).sort((a, b) => a.u.times[a.k] - b.u.times[b.k] || a.k - b.k);
+    writeFileSync(path.join(dirs.r2018, "Lab_5.json.gz"), gzipSync(jsonl(order.map(({ u, item, k }) => ({ reviewerID: u.user, asin: item, unixReviewTime: u.times[k], overall: 5 })))));
+    writeFileSync(path.join(dirs.r2018, "meta_Lab.json.gz"), gzipSync(jsonl(ids.map((id) => ({ asin: id, title: text(id).title, description: [text(id).description], brand: text(id).brand, category: text(id).categories })))));
+    writeFileSync(path.join(dirs.r2023, "Lab.jsonl"), jsonl(order.map(({ u, item, k }) => ({ rating: 5, asin: `${item}-variant`, parent_asin: item, user_id: u.user, timestamp: u.times[k] * 1000 }))));
+    writeFileSync(path.join(dirs.r2023, "meta_Lab.jsonl"), jsonl(ids.map((id) => ({ parent_asin: id, title: text(id).title, description: [text(id).description], store: text(id).brand, categories: text(id).categories, main_category: "Industrial" }))));
+    const inter = (rows: typeof order): string => `user_id:token\titem_id:token\ttimestamp:float\n${rows.map(({ u, item, k }) => `${u.user}\t${item}\t${u.times[k]}`).join("\n")}\n`;
+    // RecBole's splits by time per user: the last item in test, the one before in valid.
+    const split = (r: (typeof order)[number]): string => (r.k === r.u.items.length - 1 ? "test" : r.k === r.u.items.length - 2 ? "valid" : "train");
+    for (const name of ["train", "valid", "test"]) writeFileSync(path.join(dirs.recbole, `lab.${name}.inter`), inter(order.filter((r) => split(r) === name)));
+    writeFileSync(path.join(dirs.recbole, "lab.item"), `item_id:token\ttitle:token_seq\tdescription:token_seq\tbrand:token\tcategories:token_seq\n${ids.map((id) => `${id}\t${text(id).title}\t${text(id).description}\t${text(id).brand}\t${text(id).categories.join(",")}`).join("\n")}\n`);
+
+    const want = users.map((u) => ({ user: u.user, items: u.items }));
+    const loaded = await Promise.all(Object.values(dirs).map((d) => loadRecSequences(d)));
+    expect(loaded.map((l) => l.format)).toEqual(["amazon-json", "amazon-reviews", "amazon-reviews", "recbole"]);
+    for (const l of loaded) {
+      expect(l.dropped).toEqual([]);
+      const byUser = new Map(l.records.map((r) => [r.user, r]));
+      expect(users.map((u) => ({ user: u.user, items: byUser.get(u.user)?.items }))).toEqual(want);
+      expect(new Map(l.items.map((i) => [i.id, [i.title, i.description, i.brand, i.categories]]))).toEqual(new Map(ids.map((id) => [id, [text(id).title, text(id).description, text(id).brand, text(id).categories]])));
+    }
+    // Times in seconds from every timed format (the 2023 file's milliseconds converted).
+    for (const l of loaded.slice(1)) expect(users.map((u) => l.records.find((r) => r.user === u.user)?.timestamps)).toEqual(users.map((u) => u.times));
+  });
 });
