@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { decodeBytes, loadRelevanceFolds, loadSearchJudgments, readCsvFile, readCsvHeader, type RecordIssue } from "shoplm";
+import { decodeBytes, loadRelevanceFolds, loadSearchJudgments, parseCsvText, readCsvFile, readCsvHeader, type RecordIssue } from "shoplm";
 
 const temps: string[] = [];
 function tempDir(): string {
@@ -159,5 +159,32 @@ describe("search judgments as downloads come", () => {
       ["3", "I"],
     ]);
     expect(issue(result.repaired, "a field spans lines (a quote at its start opened a quoted field, as pandas reads it)")?.examples).toEqual(["product.csv:2"]);
+  });
+});
+
+describe("CSV files of any size", () => {
+  it("streams a file over many read chunks as the whole text parses: quoted line breaks across chunks, CRLF, a late stray byte, gzip", async () => {
+    const dir = tempDir();
+    // About 2 MB: records whose quoted fields hold Windows line breaks fall across the 64 kB reads.
+    const lines = [CF_HEADER.replace("\n", "\r\n")];
+    for (let i = 0; i < 12000; i++) lines.push(`${i},"q ${i % 97}","Title ${i}, ""quoted""","line one\r\nline two ${"é".repeat(i % 40)}",${1 + (i % 4)},0\r\n`);
+    const text = lines.join("");
+    // One Windows-1252 dash near the end: the file's decoding is decided over all of it.
+    const bytes = Buffer.concat([Buffer.from(text.slice(0, -40), "utf8"), Uint8Array.from([0x96]), Buffer.from(text.slice(-40), "utf8")]);
+    writeFileSync(path.join(dir, "big.csv"), bytes);
+    writeFileSync(path.join(dir, "big.csv.gz"), gzipSync(bytes));
+    const whole = await parseCsvText(decodeBytes(bytes, "auto", "big.csv").text, "big.csv");
+    expect(whole.rows).toHaveLength(12000);
+    for (const name of ["big.csv", "big.csv.gz"]) {
+      const t = await readCsvFile(path.join(dir, name));
+      expect(t.rows).toEqual(whole.rows);
+      expect(t.lines).toEqual(whole.lines);
+      expect(t.lines.at(-1)).toBe(1 + 2 * 11999 + 1);
+      expect(t.encoding).toBe("utf-8");
+      expect(t.encodingNote).toMatch(new RegExp(`${name.endsWith(".gz") ? "^gzip-compressed; " : "^"}UTF-8 with 1 invalid byte \\(the first at byte ${bytes.indexOf(0x96)} \\(line 24001,`));
+    }
+    // A malformed record far into the file: its line, and nothing after it is read.
+    writeFileSync(path.join(dir, "bad.csv"), `${text}12000,"q","t","d",4,0,EXTRA\r\n${text.split("\r\n").slice(1).join("\r\n")}`);
+    await expect(readCsvFile(path.join(dir, "bad.csv"))).rejects.toThrow(/bad\.csv: line 24002, column 7: expected 6 fields/);
   });
 });

@@ -3,10 +3,10 @@
  * doubled quotes, a byte-order mark, UTF-8, latin-1 or UTF-16, gzip or not, Windows or Unix line
  * ends, and errors that name the file, the line, the column and what was expected there.
  */
-import { closeSync, openSync, readSync } from "node:fs";
-import { gunzipSync, constants as zlibConstants } from "node:zlib";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib";
 import { parse, type CsvError, type Options } from "csv-parse";
-import { decodeBytes, isGzip, readTextFile, type TextEncoding } from "./encoding";
+import { decodeBytes, hasUtf8Bom, isGzip, readTextFile, Utf8Census, utf8Decoding, type TextEncoding } from "./encoding";
 
 export interface CsvOptions {
   /** Field delimiter; "auto" (default) picks the most frequent of , \t ; | in the header line. */
@@ -70,56 +70,78 @@ interface RecordContext {
   readonly lines: number;
 }
 
-/** Parses CSV text; `source` names it in errors. */
-export function parseCsvText(input: string, source: string, options: CsvOptions = {}): Promise<Omit<CsvTable, "encoding" | "encodingNote">> {
-  // One line end: csv-parse counts a \r\n inside a quoted field as two lines, so line numbers
-  // drifted in Windows files; and a field's text should not keep a \r.
-  const text = input.includes("\r") ? input.replace(/\r\n?/g, "\n") : input;
-  const delimiter = options.delimiter === undefined || options.delimiter === "auto" ? sniffDelimiter(text) : options.delimiter;
+/** One line end: csv-parse counts a \r\n inside a quoted field as two lines (line numbers drifted in Windows files), and a field's text should not keep a \r. */
+function oneLineEnd(text: string): string {
+  return text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
+}
+
+/** A csv-parse stream that hands each data row (with its 1-based starting line) to `onRow` as it comes. */
+function rowParser(source: string, options: CsvOptions, firstText: string, onRow: (row: string[], line: number) => void): { readonly failed: boolean; write(text: string): void; end(): Promise<{ columns: string[]; delimiter: string }> } {
+  const delimiter = options.delimiter === undefined || options.delimiter === "auto" ? sniffDelimiter(firstText) : options.delimiter;
   const quotes = options.quotes ?? true;
-  return new Promise((resolve, reject) => {
-    const rows: string[][] = [];
-    const lines: number[] = [];
-    let lastEndLine = 0;
-    let header: string[] | null = null;
-    parse(
-      text,
-      {
-        delimiter,
-        quote: quotes ? '"' : false,
-        relax_column_count: false,
-        relax_quotes: options.relaxQuotes ?? false,
-        skip_empty_lines: true,
-        raw: true,
-        record_delimiter: ["\r\n", "\n", "\r"],
-        // Records are taken here, as they come, so that an error knows the header and the last good line.
-        // With raw: true csv-parse hands on_record {record, raw}; its types do not say so.
-        on_record: (({ record, raw }: { record: string[]; raw: string }, context: RecordContext) => {
-          // raw holds skipped blank lines before the record and its own line break after it.
-          const body = raw.replace(/^[\r\n]+/, "").replace(/(\r\n|\n|\r)$/, "");
-          const start = context.lines - countNewlines(body);
-          lastEndLine = context.lines;
-          if (header === null) header = record.map((h) => h.trim());
-          else {
-            rows.push(record);
-            lines.push(start);
-          }
-          return null;
-        }) as unknown as Options["on_record"],
-      },
-      (error: CsvError | undefined) => {
-        if (error) {
-          reject(toFormatError(error, source, header, lastEndLine));
-          return;
-        }
-        if (header === null) {
-          reject(new CsvFormatError(source, 1, 1, null, "expected a header line with column names, found an empty file", "CSV_EMPTY"));
-          return;
-        }
-        resolve({ file: source, columns: header, rows, lines, delimiter });
-      }
-    );
+  let lastEndLine = 0;
+  let header: string[] | null = null;
+  let failure: CsvFormatError | null = null;
+  const parser = parse({
+    delimiter,
+    quote: quotes ? '"' : false,
+    relax_column_count: false,
+    relax_quotes: options.relaxQuotes ?? false,
+    skip_empty_lines: true,
+    raw: true,
+    record_delimiter: ["\n"],
+    // Records are taken here, as they come, so that an error knows the header and the last good line.
+    // With raw: true csv-parse hands on_record {record, raw}; its types do not say so.
+    on_record: (({ record, raw }: { record: string[]; raw: string }, context: RecordContext) => {
+      // raw holds skipped blank lines before the record and its own line break after it.
+      const body = raw.replace(/^\n+/, "").replace(/\n$/, "");
+      const start = context.lines - countNewlines(body);
+      lastEndLine = context.lines;
+      if (header === null) header = record.map((h) => h.trim());
+      else onRow(record, start);
+      return null;
+    }) as unknown as Options["on_record"],
   });
+  const done = new Promise<{ columns: string[]; delimiter: string }>((resolve, reject) => {
+    parser.on("error", (error: CsvError) => {
+      failure ??= toFormatError(error, source, header, lastEndLine);
+      reject(failure);
+    });
+    parser.on("end", () => {
+      if (header === null) reject(new CsvFormatError(source, 1, 1, null, "expected a header line with column names, found an empty file", "CSV_EMPTY"));
+      else resolve({ columns: header, delimiter });
+    });
+  });
+  // Awaited only at end(): a failure before that is not an unhandled rejection.
+  done.catch(() => undefined);
+  // Nothing is read from the parser (on_record keeps no record): flowing mode lets "end" come.
+  parser.resume();
+  return {
+    get failed(): boolean {
+      return failure !== null;
+    },
+    write(text: string): void {
+      if (failure === null && text !== "") parser.write(oneLineEnd(text));
+    },
+    end(): Promise<{ columns: string[]; delimiter: string }> {
+      parser.end();
+      return done;
+    },
+  };
+}
+
+/** Parses CSV text; `source` names it in errors. */
+export async function parseCsvText(input: string, source: string, options: CsvOptions = {}): Promise<Omit<CsvTable, "encoding" | "encodingNote">> {
+  const text = oneLineEnd(input);
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  const parser = rowParser(source, options, text, (row, line) => {
+    rows.push(row);
+    lines.push(line);
+  });
+  parser.write(text);
+  const { columns, delimiter } = await parser.end();
+  return { file: source, columns, rows, lines, delimiter };
 }
 
 function toFormatError(error: CsvError, file: string, header: string[] | null, lastEndLine: number): CsvFormatError {
@@ -151,12 +173,120 @@ function toFormatError(error: CsvError, file: string, header: string[] | null, l
   }
 }
 
-/** Reads a CSV / TSV file (gzip or not): decodes it (see `decodeBytes`) and parses it. */
+/** What `streamCsvFile` read: a `CsvTable` without the rows it handed on. */
+export type CsvFileInfo = Omit<CsvTable, "rows" | "lines"> & { readonly rows: number };
+
+/**
+ * The file's bytes in pieces that end at line feeds (the last may not), decompressed when it is
+ * gzip (by content): a line feed never falls inside a UTF-8 character, so each piece decodes alone.
+ */
+async function* linePieces(file: string, gzip: boolean): AsyncGenerator<Uint8Array> {
+  const stream = createReadStream(file);
+  const input: AsyncIterable<Buffer> = gzip ? stream.pipe(createGunzip()) : stream;
+  let carry: Buffer | null = null;
+  try {
+    for await (const chunk of input) {
+      const last = chunk.lastIndexOf(0x0a);
+      if (last < 0) {
+        carry = carry ? Buffer.concat([carry, chunk]) : chunk;
+        continue;
+      }
+      const head = chunk.subarray(0, last + 1);
+      yield carry ? Buffer.concat([carry, head]) : head;
+      carry = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
+    }
+  } catch (error) {
+    const code = String((error as { code?: unknown }).code ?? "");
+    if (!code.startsWith("Z_")) throw error;
+    const message = (error as Error).message;
+    throw new Error(`${file}: ${/unexpected end/i.test(message) ? "the gzip file is truncated (it ends before its compressed data does; download it again)" : "the gzip data is corrupt"} (zlib: ${message}).`);
+  } finally {
+    stream.destroy();
+  }
+  if (carry) yield carry;
+}
+
+/**
+ * Streams a CSV / TSV file of any size (gzip or not), handing each data row and its starting line
+ * to `onRow` without keeping them: the encoding is decided over the whole file first (one pass,
+ * as `decodeBytes` decides it), then the file is decoded and parsed piece by piece. UTF-16 files
+ * are read whole.
+ */
+export async function streamCsvFile(file: string, options: CsvOptions, onRow: (row: string[], line: number) => void): Promise<CsvFileInfo> {
+  const start = readHead(file, 4);
+  const gzip = isGzip(start);
+  const head = gzip ? await firstBytes(linePieces(file, true), 4) : start;
+  const encoding = options.encoding ?? "auto";
+  const utf16 = encoding === "utf-16le" || encoding === "utf-16be" || (encoding === "auto" && head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)));
+  let rows = 0;
+  const count = (row: string[], line: number): void => {
+    rows++;
+    onRow(row, line);
+  };
+  const gzipNote = (note: string | null): string | null => [gzip ? "gzip-compressed" : null, note].filter((n) => n !== null).join("; ") || null;
+  if (utf16) {
+    const decoded = readTextFile(file, encoding);
+    const parser = rowParser(file, options, decoded.text, count);
+    parser.write(decoded.text);
+    const { columns, delimiter } = await parser.end();
+    return { file, columns, rows, encoding: decoded.encoding, encodingNote: gzipNote(decoded.note), delimiter };
+  }
+  const bom = hasUtf8Bom(head);
+  const census = new Utf8Census();
+  if (encoding !== "latin1") {
+    let first = true;
+    for await (const piece of linePieces(file, gzip)) {
+      census.add(first && bom ? piece.subarray(3) : piece);
+      first = false;
+    }
+  }
+  const decoding = utf8Decoding(census, encoding === "latin1" || encoding === "utf-8" ? encoding : "auto", file, bom ? 3 : 0);
+  let parser: ReturnType<typeof rowParser> | null = null;
+  let first = true;
+  for await (const piece of linePieces(file, gzip)) {
+    const text = decoding.decode(first && bom ? piece.subarray(3) : piece);
+    first = false;
+    parser ??= rowParser(file, options, text, count);
+    parser.write(text);
+    // A malformed record ends the parse: end() reports it without reading the rest.
+    if (parser.failed) break;
+  }
+  parser ??= rowParser(file, options, "", count);
+  const { columns, delimiter } = await parser.end();
+  return { file, columns, rows, encoding: decoding.encoding, encodingNote: gzipNote(decoding.note), delimiter };
+}
+
+function readHead(file: string, bytes: number): Uint8Array {
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function firstBytes(pieces: AsyncGenerator<Uint8Array>, n: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let have = 0;
+  for await (const piece of pieces) {
+    parts.push(piece);
+    have += piece.length;
+    if (have >= n) break;
+  }
+  await pieces.return(undefined);
+  return Buffer.concat(parts).subarray(0, n);
+}
+
+/** Reads a CSV / TSV file (gzip or not, streamed: see `streamCsvFile`) into a table. */
 export async function readCsvFile(file: string, options: CsvOptions = {}): Promise<CsvTable> {
-  const decoded = readTextFile(file, options.encoding ?? "auto");
-  const table = await parseCsvText(decoded.text, file, options);
-  const notes = [decoded.gzip ? "gzip-compressed" : null, decoded.note].filter((n) => n !== null);
-  return { ...table, encoding: decoded.encoding, encodingNote: notes.length > 0 ? notes.join("; ") : null };
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  const info = await streamCsvFile(file, options, (row, line) => {
+    rows.push(row);
+    lines.push(line);
+  });
+  return { ...info, rows, lines };
 }
 
 const HEADER_BYTES = 1 << 16;

@@ -62,21 +62,72 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
-/** Valid multi-byte UTF-8 characters and bytes that start none, over the whole input. */
-function utf8Census(bytes: Uint8Array): { multiByte: number; invalid: number } {
-  let multiByte = 0;
-  let invalid = 0;
-  for (let i = 0; i < bytes.length; ) {
-    const n = utf8SequenceAt(bytes, i);
-    if (n === 0) {
-      invalid++;
-      i++;
-    } else {
-      if (n > 1) multiByte++;
-      i += n;
+/**
+ * Valid multi-byte UTF-8 characters and bytes that start none, over input given in pieces that
+ * end at line feeds (a line feed never falls inside a UTF-8 character), and where the first
+ * invalid byte is: what `decodeBytes` decides from, whole file or streamed.
+ */
+export class Utf8Census {
+  multiByte = 0;
+  invalid = 0;
+  /** The first invalid byte: offset in the input, 1-based line, value; null while there is none. */
+  first: { offset: number; line: number; value: number } | null = null;
+  private offset = 0;
+  private line = 1;
+
+  add(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; ) {
+      const n = utf8SequenceAt(bytes, i);
+      if (n === 0) {
+        if (this.first === null) this.first = { offset: this.offset + i, line: this.line + countLineFeeds(bytes, 0, i), value: bytes[i] };
+        this.invalid++;
+        i++;
+      } else {
+        if (n > 1) this.multiByte++;
+        i += n;
+      }
     }
+    this.offset += bytes.length;
+    this.line += countLineFeeds(bytes, 0, bytes.length);
   }
-  return { multiByte, invalid };
+}
+
+function countLineFeeds(bytes: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (bytes[i] === 0x0a) n++;
+  return n;
+}
+
+/** How a file's UTF-8-or-not bytes are to be decoded, from its census: the decoder and what to say. */
+export interface ByteDecoding {
+  readonly encoding: TextEncoding;
+  readonly note: string | null;
+  /** Decodes one piece (whole lines, as given to the census). */
+  decode(bytes: Uint8Array): string;
+}
+
+/**
+ * The decoding `decodeBytes` picks for UTF-8-family input with this census (see there); `offsetShift`
+ * is added to byte offsets in messages (a byte-order mark removed before the census).
+ */
+export function utf8Decoding(census: Utf8Census, encoding: "auto" | "utf-8" | "latin1", source: string, offsetShift = 0): ByteDecoding {
+  if (encoding === "latin1") return { encoding: "latin1", note: "latin-1 requested", decode: decodeLatin1 };
+  const first = census.first;
+  if (first === null) {
+    const utf8 = new TextDecoder("utf-8");
+    return { encoding: "utf-8", note: null, decode: (b) => utf8.decode(b) };
+  }
+  const where = `byte ${first.offset + offsetShift} (line ${first.line}, value 0x${first.value.toString(16).padStart(2, "0")})`;
+  if (encoding === "utf-8") throw new Error(`${source}: expected UTF-8, found an invalid byte at ${where}. Pass encoding "latin1" (or "auto") to read it as latin-1.`);
+  const { multiByte, invalid } = census;
+  if (multiByte > invalid) {
+    return {
+      encoding: "utf-8",
+      note: `UTF-8 with ${invalid} invalid byte${invalid === 1 ? "" : "s"} (the first at ${where}) among ${multiByte} valid multi-byte characters; those bytes decoded as Windows-1252`,
+      decode: decodeMixed,
+    };
+  }
+  return { encoding: "latin1", note: `invalid UTF-8 at ${where}; decoded as latin-1 (Windows-1252)`, decode: decodeLatin1 };
 }
 
 // Windows-1252 puts printable characters (curly quotes, dashes, euro) where latin-1 has C1
@@ -127,11 +178,6 @@ function decodeMixed(bytes: Uint8Array): string {
   return parts.join("");
 }
 
-function lineOf(bytes: Uint8Array, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
-  return line;
-}
 
 /**
  * Decodes `bytes`: "auto" (default) reads UTF-16 after its byte-order mark, else UTF-8, and when
@@ -154,23 +200,16 @@ export function decodeBytes(bytes: Uint8Array, encoding: TextEncoding | "auto" =
       throw new Error(`${source}: expected ${which.toUpperCase()} text, could not decode it (${(error as Error).message}).`);
     }
   }
-  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const bom = hasUtf8Bom(bytes);
   const body = bom ? bytes.subarray(3) : bytes;
-  if (encoding === "latin1") return { text: decodeLatin1(body), encoding: "latin1", bom, note: "latin-1 requested" };
-  const bad = firstInvalidUtf8(body);
-  if (bad < 0) return { text: new TextDecoder("utf-8").decode(body), encoding: "utf-8", bom, note: null };
-  const where = `byte ${bad + (bom ? 3 : 0)} (line ${lineOf(body, bad)}, value 0x${body[bad].toString(16).padStart(2, "0")})`;
-  if (encoding === "utf-8") throw new Error(`${source}: expected UTF-8, found an invalid byte at ${where}. Pass encoding "latin1" (or "auto") to read it as latin-1.`);
-  const { multiByte, invalid } = utf8Census(body);
-  if (multiByte > invalid) {
-    return {
-      text: decodeMixed(body),
-      encoding: "utf-8",
-      bom,
-      note: `UTF-8 with ${invalid} invalid byte${invalid === 1 ? "" : "s"} (the first at ${where}) among ${multiByte} valid multi-byte characters; those bytes decoded as Windows-1252`,
-    };
-  }
-  return { text: decodeLatin1(body), encoding: "latin1", bom, note: `invalid UTF-8 at ${where}; decoded as latin-1 (Windows-1252)` };
+  const census = new Utf8Census();
+  if (encoding !== "latin1") census.add(body);
+  const decoding = utf8Decoding(census, encoding, source, bom ? 3 : 0);
+  return { text: decoding.decode(body), encoding: decoding.encoding, bom, note: decoding.note };
+}
+
+export function hasUtf8Bom(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }
 
 /** The gzip magic number. */

@@ -53,9 +53,9 @@ export {
   shopDir, readManifest, readShopFile, loadShop, SHOP_RECORD_FILES, type ShopRecordFile, type ShopRecords,
   type ManifestFile, type ShopManifest, type LoadedShop,
 } from "./shop-files";
-export { firstInvalidUtf8, decodeLatin1, decodeBytes, isGzip, readFileBytes, readTextFile, type TextEncoding, type DecodedText } from "./encoding";
+export { firstInvalidUtf8, decodeLatin1, decodeBytes, isGzip, readFileBytes, readTextFile, Utf8Census, utf8Decoding, type ByteDecoding, type TextEncoding, type DecodedText } from "./encoding";
 export { stripHtml } from "./html";
-export { parseCsvText, readCsvFile, readCsvHeader, type CsvOptions, type CsvTable, CsvFormatError } from "./csv";
+export { parseCsvText, readCsvFile, readCsvHeader, streamCsvFile, type CsvFileInfo, type CsvOptions, type CsvTable, CsvFormatError } from "./csv";
 export { describeIssues, type RecordIssue, type SourceFile, type LoadedRecords } from "./load-report";
 export {
   loadSearchJudgments, type JudgmentFormat, JUDGMENT_FORMATS, type SearchJudgment, type GradeMapping,

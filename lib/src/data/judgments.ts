@@ -22,7 +22,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { columnIndex, readCsvFile, readCsvHeader, requireColumn, type CsvOptions, type CsvTable } from "./csv";
+import { columnIndex, readCsvFile, readCsvHeader, requireColumn, streamCsvFile, type CsvOptions, type CsvTable } from "./csv";
 import type { TextEncoding } from "./encoding";
 import { ESCI_GAINS, isEsciLabel } from "./esci";
 import { looksLikeHtml, stripHtml } from "./html";
@@ -233,8 +233,8 @@ class Builder {
     private readonly strip: boolean
   ) {}
 
-  source(table: CsvTable): void {
-    this.sources.push({ file: table.file, encoding: table.encoding, encodingNote: table.encodingNote, rows: table.rows.length });
+  source(table: Pick<CsvTable, "file" | "encoding" | "encodingNote"> & { readonly rows: number | CsvTable["rows"] }): void {
+    this.sources.push({ file: table.file, encoding: table.encoding, encodingNote: table.encodingNote, rows: typeof table.rows === "number" ? table.rows : table.rows.length });
   }
 
   text(value: string | undefined, field: string, where: string): string {
@@ -344,31 +344,21 @@ async function loadWands(files: Readonly<Record<string, string>>, b: Builder, cs
   });
 }
 
+/**
+ * ESCI: the examples are streamed first, keeping what each row needs and which products it names;
+ * then the products file (the full one holds 1.8 million products, too large for one string) is
+ * streamed keeping only those products' text.
+ */
 async function loadEsci(files: Readonly<Record<string, string>>, parts: readonly string[], b: Builder, csv: CsvOptions): Promise<void> {
+  const productsFile = files.products as string | undefined;
+  const productColumns = productsFile ? await readCsvHeader(productsFile, csv) : [];
   // Products by id and locale; by id alone where either file has no locale column.
-  const byLocale = new Map<string, { title: string; description: string }>();
-  const byId = new Map<string, { title: string; description: string }>();
-  let productsHaveLocale = false;
-  if (files.products) {
-    const p = await readCsvFile(files.products, csv);
-    b.source(p);
-    const id = requireColumn(p, "product_id");
-    const locale = columnIndex(p, "product_locale");
-    productsHaveLocale = locale >= 0;
-    const title = requireColumn(p, "product_title");
-    const desc = columnIndex(p, "product_description");
-    const bullets = columnIndex(p, "product_bullet_point");
-    for (const row of p.rows) {
-      const description = [desc >= 0 ? row[desc] : "", bullets >= 0 ? row[bullets] : ""].filter((x) => x.trim() !== "").join("\n");
-      const text = { title: row[title], description };
-      const key = row[id].trim();
-      if (locale >= 0) byLocale.set(`${key}|${row[locale].trim()}`, text);
-      if (!byId.has(key)) byId.set(key, text);
-    }
-  }
+  const productsHaveLocale = columnIndex({ columns: productColumns }, "product_locale") >= 0;
+  type Example = { query: string; queryId: string | null; productId: string; key: string | null; locale: string | null; title: string; description: string; grade: string; group: string | null; where: string };
+  const examples: Example[] = [];
+  const needed = new Set<string>();
   for (const file of parts) {
-    const t = await readCsvFile(file, csv);
-    b.source(t);
+    const t = { file, columns: await readCsvHeader(file, csv) };
     const q = requireColumn(t, "query");
     const qid = columnIndex(t, "query_id");
     const pid = requireColumn(t, "product_id");
@@ -377,19 +367,57 @@ async function loadEsci(files: Readonly<Record<string, string>>, parts: readonly
     const split = columnIndex(t, "split");
     const title = columnIndex(t, "product_title");
     const desc = columnIndex(t, "product_description");
-    if (title < 0 && !files.products) throw new Error(`${file}: expected a product_title column, or a products CSV (${ESCI_PRODUCTS.join(" or ")}) next to it to join titles from.`);
-    const lookup = (row: readonly string[]): { title: string; description: string } | undefined =>
-      productsHaveLocale && locale >= 0 ? byLocale.get(`${row[pid].trim()}|${row[locale].trim()}`) : byId.get(row[pid].trim());
+    if (title < 0 && !productsFile) throw new Error(`${file}: expected a product_title column, or a products CSV (${ESCI_PRODUCTS.join(" or ")}) next to it to join titles from.`);
     const group = split >= 0 ? null : groupOf(file, parts);
-    t.rows.forEach((row, r) => {
-      let text = { title: title >= 0 ? row[title] : "", description: desc >= 0 ? row[desc] : "" };
-      if (title < 0) {
-        const hit = lookup(row);
-        if (!hit) return b.dropped.add(`product_id not in ${path.basename(files.products)}`, `${where(t, r)}: ${row[pid]}${productsHaveLocale && locale >= 0 ? ` (${row[locale]})` : ""}`);
-        text = hit;
-      }
-      b.add({ query: row[q], queryId: qid >= 0 ? row[qid] : null, productId: row[pid], title: text.title, description: text.description, grade: row[grade], group: split >= 0 ? row[split].trim() || null : group }, where(t, r));
+    const base = path.basename(file);
+    const info = await streamCsvFile(file, csv, (row, line) => {
+      const productId = row[pid];
+      const key = title >= 0 ? null : productsHaveLocale && locale >= 0 ? `${productId.trim()}|${row[locale].trim()}` : productId.trim();
+      if (key !== null) needed.add(key);
+      examples.push({
+        query: row[q],
+        queryId: qid >= 0 ? row[qid] : null,
+        productId,
+        key,
+        locale: key !== null && productsHaveLocale && locale >= 0 ? row[locale] : null,
+        title: title >= 0 ? row[title] : "",
+        description: desc >= 0 ? row[desc] : "",
+        grade: row[grade],
+        group: split >= 0 ? row[split].trim() || null : group,
+        where: `${base}:${line}`,
+      });
     });
+    b.source(info);
+  }
+  const catalog = new Map<string, { title: string; description: string }>();
+  if (productsFile && needed.size > 0) {
+    const p = { file: productsFile, columns: productColumns };
+    const id = requireColumn(p, "product_id");
+    const locale = columnIndex(p, "product_locale");
+    const title = requireColumn(p, "product_title");
+    const desc = columnIndex(p, "product_description");
+    const bullets = columnIndex(p, "product_bullet_point");
+    const info = await streamCsvFile(productsFile, csv, (row) => {
+      const key = row[id].trim();
+      const keys = locale >= 0 ? [`${key}|${row[locale].trim()}`, key] : [key];
+      const wanted = keys.filter((k) => needed.has(k) && !catalog.has(k));
+      if (wanted.length === 0) return;
+      const description = [desc >= 0 ? row[desc] : "", bullets >= 0 ? row[bullets] : ""].filter((x) => x.trim() !== "").join("\n");
+      for (const k of wanted) catalog.set(k, { title: row[title], description });
+    });
+    b.source(info);
+  }
+  for (const e of examples) {
+    let text = { title: e.title, description: e.description };
+    if (e.key !== null) {
+      const hit = catalog.get(e.key);
+      if (!hit) {
+        b.dropped.add(`product_id not in ${path.basename(productsFile as string)}`, `${e.where}: ${e.productId}${e.locale !== null ? ` (${e.locale})` : ""}`);
+        continue;
+      }
+      text = hit;
+    }
+    b.add({ query: e.query, queryId: e.queryId, productId: e.productId, title: text.title, description: text.description, grade: e.grade, group: e.group }, e.where);
   }
 }
 
