@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { commandLine } from "./lib/args.mjs";
 
 const USAGE = `usage: npm run relevance -- --data PATH [options]
-  --data PATH          a relevance file or folder (CSV, TSV, JSON lines; see docs in lib/src/data/judgments.ts)
+  --data PATH          a relevance file or folder (CSV, TSV or Parquet, gzip or not; see lib/src/data/judgments.ts)
   --format NAME        crowdflower | homedepot | wands | esci | auto (default auto: from the columns)
   --folds files|K      the data's own fold files, or K folds grouped by query (default: files when
                        the data comes as fold-1, fold-2, ... files, else 5)

@@ -188,3 +188,35 @@ describe("CSV files of any size", () => {
     await expect(readCsvFile(path.join(dir, "bad.csv"))).rejects.toThrow(/bad\.csv: line 24002, column 7: expected 6 fields/);
   });
 });
+
+describe("ESCI as it is published: Parquet", () => {
+  // Written by Apache Arrow (scripts/golden/esci_parquet_fixture.py): the same table as Parquet
+  // (snappy examples, gzip products, several row groups) and as CSV.
+  const fixtures = path.join(__dirname, "..", "fixtures", "esci-parquet");
+
+  it("loads the Parquet folder as the CSV folder: the same judgments, products joined by id and locale", async () => {
+    const fromParquet = await loadSearchJudgments(path.join(fixtures, "parquet"));
+    const fromCsv = await loadSearchJudgments(path.join(fixtures, "csv"));
+    const fields = (r: (typeof fromCsv.records)[number]): unknown[] => [r.query, r.queryId, r.productId, r.title, r.description, r.label, r.group, r.original];
+    expect(fromParquet.format).toBe("esci");
+    expect(fromParquet.records.map(fields)).toEqual(fromCsv.records.map(fields));
+    expect(fromParquet.records).toHaveLength(9);
+    // Parquet rows are numbered where CSV files have lines (one line per row here: no quoted line breaks in the examples).
+    expect(fromParquet.records.map((r) => r.source.replace(/\.parquet:/, ".csv:").replace(/:(\d+)$/, (_m, n: string) => `:${Number(n) + 1}`))).toEqual(fromCsv.records.map((r) => r.source));
+    expect(fromParquet.records.find((r) => r.productId === "B0JP000001")?.title).toBe("山善 扇風機 30cm");
+    expect(fromParquet.records.find((r) => r.productId === "B000MOO21W")?.description).toBe('<b>Quiet</b> fan, "190" CFM\nEnergy Star');
+    expect(fromParquet.dropped).toEqual(fromCsv.dropped.map((d) => ({ ...d, reason: d.reason.replace(".csv", ".parquet"), examples: d.examples.map((e) => e.replace(".csv:4", ".parquet:3")) })));
+    expect(fromParquet.sources.map((s) => [path.basename(s.file), s.rows, s.encodingNote])).toEqual([
+      ["shopping_queries_dataset_examples.parquet", 10, "Parquet (row numbers for lines)"],
+      ["shopping_queries_dataset_products.parquet", 8, "Parquet (row numbers for lines)"],
+    ]);
+  });
+
+  it("reads a Parquet examples file passed on its own, and says a file that is not Parquet is not", async () => {
+    const one = await loadSearchJudgments(path.join(fixtures, "parquet", "shopping_queries_dataset_examples.parquet"));
+    expect(one.records).toHaveLength(9);
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "x.parquet"), Buffer.concat([Buffer.from("PAR1"), Buffer.alloc(20)]));
+    await expect(loadSearchJudgments(path.join(dir, "x.parquet"))).rejects.toThrow(/x\.parquet: not a readable Parquet file/);
+  });
+});

@@ -56,6 +56,8 @@ export {
 export { firstInvalidUtf8, decodeLatin1, decodeBytes, isGzip, readFileBytes, readTextFile, Utf8Census, utf8Decoding, type ByteDecoding, type TextEncoding, type DecodedText } from "./encoding";
 export { stripHtml } from "./html";
 export { parseCsvText, readCsvFile, readCsvHeader, streamCsvFile, type CsvFileInfo, type CsvOptions, type CsvTable, CsvFormatError } from "./csv";
+export { isParquet, parquetColumns, streamParquetFile } from "./parquet";
+export { isParquetFile, readTable, streamTable, tableColumns, TABLE_FILE } from "./tables";
 export { describeIssues, type RecordIssue, type SourceFile, type LoadedRecords } from "./load-report";
 export {
   loadSearchJudgments, type JudgmentFormat, JUDGMENT_FORMATS, type SearchJudgment, type GradeMapping,

@@ -7,13 +7,13 @@
  * | crowdflower (Kaggle "Crowdflower Search Results Relevance") | train.csv or fold CSVs | median_relevance 1..4 | 4 | 3 | 2 | 1 |
  * | homedepot (Kaggle "Home Depot Product Search Relevance") | train.csv (+ product_descriptions.csv) | relevance, mean of 1..3 | >= 2.5 | >= 2 | >= 1.5 | < 1.5 |
  * | wands (Wayfair ANnotation DataSet) | label.csv, query.csv, product.csv (tab-separated) | Exact / Partial / Irrelevant | Exact | Partial | - | Irrelevant |
- * | esci (Amazon Shopping Queries, exported to CSV) | examples CSV (+ products CSV) | esci_label E/S/C/I | E | S | C | I |
+ * | esci (Amazon Shopping Queries) | examples (+ products), Parquet as published or CSV | esci_label E/S/C/I | E | S | C | I |
  *
  * The 4-point scales are ordinal: their third grade lands on C as "weakly relevant", not as a
  * complement. Pass `grade` to use another mapping.
  *
- * Input is a file or a folder, CSV or TSV, gzip-compressed or not (see csv.ts for encodings and
- * line ends). In a folder every CSV file's header is read: the files with a format's columns are
+ * Input is a file or a folder of tables: CSV or TSV, gzip-compressed or not (see csv.ts for
+ * encodings and line ends), or Parquet (see parquet.ts), any size (large files are streamed). In a folder every CSV file's header is read: the files with a format's columns are
  * the judgments (several: folds, each row's group named after its file), and the rest (a Kaggle
  * test.csv without grades, a sample submission, attributes) are skipped and named in `notes`. A
  * single file finds its side files beside it (Home Depot's descriptions, ESCI's products, WANDS's
@@ -22,7 +22,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { columnIndex, readCsvFile, readCsvHeader, requireColumn, streamCsvFile, type CsvOptions, type CsvTable } from "./csv";
+import { columnIndex, requireColumn, type CsvOptions, type CsvTable } from "./csv";
+import { readTable, streamTable, tableColumns, TABLE_FILE } from "./tables";
 import type { TextEncoding } from "./encoding";
 import { ESCI_GAINS, isEsciLabel } from "./esci";
 import { looksLikeHtml, stripHtml } from "./html";
@@ -97,20 +98,18 @@ function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, "en", { numeric: true });
 }
 
-const CSV_NAME = /\.(csv|tsv)(\.gz)?$/i;
-
 function csvFiles(dir: string): string[] {
   return readdirSync(dir)
-    .filter((f) => CSV_NAME.test(f) && statSync(path.join(dir, f)).isFile())
+    .filter((f) => TABLE_FILE.test(f) && statSync(path.join(dir, f)).isFile())
     .sort(naturalCompare)
     .map((f) => path.join(dir, f));
 }
 
-/** The first of `names` in `dir` (case-insensitive; also gzip-compressed, name.gz), or null. */
+/** The first of `names` in `dir` (case-insensitive; also gzip-compressed, name.gz, or as Parquet, x.parquet for x.csv), or null. */
 function findFile(dir: string, names: readonly string[]): string | null {
   const entries = readdirSync(dir);
   for (const name of names) {
-    for (const candidate of [name, `${name}.gz`]) {
+    for (const candidate of [name, `${name}.gz`, name.replace(/\.csv$/i, ".parquet")]) {
       const hit = entries.find((e) => e.toLowerCase() === candidate.toLowerCase());
       if (hit) return path.join(dir, hit);
     }
@@ -163,7 +162,7 @@ async function resolveFiles(input: string, options: JudgmentLoadOptions): Promis
     return label && query && product ? { format: "wands", files: { label, query, product }, parts: [], notes: [] } : null;
   };
   if (!statSync(input).isDirectory()) {
-    const columns = await readCsvHeader(input, csv);
+    const columns = await tableColumns(input, csv);
     const format = forced ?? formatFromColumns(columns, input);
     const dir = path.dirname(input);
     if (format === "homedepot") {
@@ -194,7 +193,7 @@ async function resolveFiles(input: string, options: JudgmentLoadOptions): Promis
   // sample submission beside train.csv, and those are not judgments.
   const all = csvFiles(input);
   if (all.length === 0) throw new Error(`${input}: expected CSV files of search judgments (crowdflower folds, Home Depot train.csv, WANDS label/query/product.csv, ESCI examples), found none.`);
-  const kinds = await Promise.all(all.map(async (file) => ({ file, columns: await readCsvHeader(file, csv) })));
+  const kinds = await Promise.all(all.map(async (file) => ({ file, columns: await tableColumns(file, csv) })));
   const judged = kinds.filter((k) => (forced ? hasColumnsOf(k.columns, forced) : formatOf(k.columns) !== null));
   const name = (f: string): string => path.basename(f);
   if (judged.length === 0) {
@@ -279,7 +278,7 @@ function groupOf(file: string, parts: readonly string[]): string | null {
 
 async function loadCrowdflower(parts: readonly string[], b: Builder, csv: CsvOptions): Promise<void> {
   for (const file of parts) {
-    const t = await readCsvFile(file, csv);
+    const t = await readTable(file, csv);
     b.source(t);
     const q = requireColumn(t, "query");
     const title = requireColumn(t, "product_title");
@@ -293,14 +292,14 @@ async function loadCrowdflower(parts: readonly string[], b: Builder, csv: CsvOpt
 async function loadHomeDepot(files: Readonly<Record<string, string>>, parts: readonly string[], b: Builder, csv: CsvOptions): Promise<void> {
   const descriptions = new Map<string, string>();
   if (files.descriptions) {
-    const d = await readCsvFile(files.descriptions, csv);
+    const d = await readTable(files.descriptions, csv);
     b.source(d);
     const uid = requireColumn(d, "product_uid");
     const text = requireColumn(d, "product_description");
     for (const row of d.rows) descriptions.set(row[uid].trim(), row[text]);
   }
   for (const file of parts) {
-    const t = await readCsvFile(file, csv);
+    const t = await readTable(file, csv);
     b.source(t);
     const uid = requireColumn(t, "product_uid");
     const title = requireColumn(t, "product_title");
@@ -314,9 +313,9 @@ async function loadHomeDepot(files: Readonly<Record<string, string>>, parts: rea
 async function loadWands(files: Readonly<Record<string, string>>, b: Builder, csv: CsvOptions): Promise<void> {
   // WANDS is tab-separated and writes quotes inside fields unescaped (12" shelf).
   const tsv: CsvOptions = { ...csv, delimiter: "\t", relaxQuotes: true };
-  const queries = await readCsvFile(files.query, tsv);
-  const products = await readCsvFile(files.product, tsv);
-  const labels = await readCsvFile(files.label, tsv);
+  const queries = await readTable(files.query, tsv);
+  const products = await readTable(files.product, tsv);
+  const labels = await readTable(files.label, tsv);
   for (const t of [queries, products, labels]) {
     b.source(t);
     // The files are not quoted, but a quote at the start of a field opens a quoted field (as pandas,
@@ -351,14 +350,14 @@ async function loadWands(files: Readonly<Record<string, string>>, b: Builder, cs
  */
 async function loadEsci(files: Readonly<Record<string, string>>, parts: readonly string[], b: Builder, csv: CsvOptions): Promise<void> {
   const productsFile = files.products as string | undefined;
-  const productColumns = productsFile ? await readCsvHeader(productsFile, csv) : [];
+  const productColumns = productsFile ? await tableColumns(productsFile, csv) : [];
   // Products by id and locale; by id alone where either file has no locale column.
   const productsHaveLocale = columnIndex({ columns: productColumns }, "product_locale") >= 0;
   type Example = { query: string; queryId: string | null; productId: string; key: string | null; locale: string | null; title: string; description: string; grade: string; group: string | null; where: string };
   const examples: Example[] = [];
   const needed = new Set<string>();
   for (const file of parts) {
-    const t = { file, columns: await readCsvHeader(file, csv) };
+    const t = { file, columns: await tableColumns(file, csv) };
     const q = requireColumn(t, "query");
     const qid = columnIndex(t, "query_id");
     const pid = requireColumn(t, "product_id");
@@ -370,7 +369,7 @@ async function loadEsci(files: Readonly<Record<string, string>>, parts: readonly
     if (title < 0 && !productsFile) throw new Error(`${file}: expected a product_title column, or a products CSV (${ESCI_PRODUCTS.join(" or ")}) next to it to join titles from.`);
     const group = split >= 0 ? null : groupOf(file, parts);
     const base = path.basename(file);
-    const info = await streamCsvFile(file, csv, (row, line) => {
+    const info = await streamTable(file, csv, (row, line) => {
       const productId = row[pid];
       const key = title >= 0 ? null : productsHaveLocale && locale >= 0 ? `${productId.trim()}|${row[locale].trim()}` : productId.trim();
       if (key !== null) needed.add(key);
@@ -397,7 +396,7 @@ async function loadEsci(files: Readonly<Record<string, string>>, parts: readonly
     const title = requireColumn(p, "product_title");
     const desc = columnIndex(p, "product_description");
     const bullets = columnIndex(p, "product_bullet_point");
-    const info = await streamCsvFile(productsFile, csv, (row) => {
+    const info = await streamTable(productsFile, csv, (row) => {
       const key = row[id].trim();
       const keys = locale >= 0 ? [`${key}|${row[locale].trim()}`, key] : [key];
       const wanted = keys.filter((k) => needed.has(k) && !catalog.has(k));
