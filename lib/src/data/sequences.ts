@@ -16,7 +16,7 @@ import { closeSync, createReadStream, existsSync, openSync, readSync, readdirSyn
 import path from "node:path";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { readCsvFile, type CsvTable } from "./csv";
+import { readCsvFile, readCsvHeader, streamCsvFile, type CsvTable } from "./csv";
 import { decodeBytes, decodeLatin1, firstInvalidUtf8, isGzip, readTextFile, type TextEncoding } from "./encoding";
 import { looksLikeHtml, stripHtml } from "./html";
 import { IssueLog, type LoadedRecords, type SourceFile } from "./load-report";
@@ -582,7 +582,7 @@ export function recboleField(header: string): { name: string; type: string } {
 }
 
 /** The column named `name` (its header up to the colon); only a column used needs a valid type. */
-function fieldIndex(table: CsvTable, name: string, required: boolean): number {
+function fieldIndex(table: Pick<CsvTable, "file" | "columns">, name: string, required: boolean): number {
   const i = table.columns.findIndex((c) => c.split(":")[0].trim() === name);
   if (i < 0) {
     if (required) throw new Error(`${table.file}: line 1: expected a "${name}:token" column, found ${table.columns.map((c) => `"${c}"`).join(", ")}.`);
@@ -671,8 +671,8 @@ async function loadRecBole(interFiles: readonly string[], itemFile: string | nul
     });
     if (t.rows.length === 0) sink.notes.push(`${itemBase}: header only, no items; the sequences are kept without item text.`);
   }
-  const tables: CsvTable[] = [];
-  for (const file of interFiles) tables.push(await readCsvFile(file, csv));
+  // Headers first (to settle the clock), then each file streamed: an .inter file of tens of millions of rows is never held as rows.
+  const tables = await Promise.all(interFiles.map(async (file) => ({ file, columns: await readCsvHeader(file, csv) })));
   const timed = tables.filter((t) => fieldIndex(t, "timestamp", false) >= 0);
   // Timestamps from some files only would order those users' items by two clocks: use none.
   if (timed.length > 0 && timed.length < tables.length) {
@@ -683,28 +683,28 @@ async function loadRecBole(interFiles: readonly string[], itemFile: string | nul
   let order = 0;
   for (const t of tables) {
     const base = path.basename(t.file);
-    sink.sources.push({ file: t.file, encoding: t.encoding, encodingNote: t.encodingNote, rows: t.rows.length });
-    if (t.rows.length === 0) sink.notes.push(`${base}: header only, no interactions.`);
     const u = fieldIndex(t, "user_id", true);
     const i = fieldIndex(t, "item_id", true);
     const ts = useTime ? fieldIndex(t, "timestamp", false) : -1;
     const kept: Array<{ user: string; item: string; order: number }> = [];
     const times: number[] = [];
-    t.rows.forEach((row, r) => {
+    const info = await streamCsvFile(t.file, csv, (row, line) => {
       const user = row[u].trim();
       const itemId = row[i].trim();
       if (user === "" || itemId === "") {
-        sink.dropped.add("interaction without a user_id or item_id", `${base}:${t.lines[r]}`);
+        sink.dropped.add("interaction without a user_id or item_id", `${base}:${line}`);
         return;
       }
       const time = ts >= 0 ? numeric(row[ts]) : 0;
       if (ts >= 0 && !Number.isFinite(time)) {
-        sink.dropped.add("interaction without a numeric timestamp", `${base}:${t.lines[r]}`);
+        sink.dropped.add("interaction without a numeric timestamp", `${base}:${line}`);
         return;
       }
       kept.push({ user, item: itemId, order: order++ });
       times.push(time);
     });
+    sink.sources.push({ file: t.file, encoding: info.encoding, encodingNote: info.encodingNote, rows: info.rows });
+    if (info.rows === 0) sink.notes.push(`${base}: header only, no interactions.`);
     if (ts >= 0) timesToSeconds(times, t.file, sink);
     kept.forEach((k, n) => {
       const list = byUser.get(k.user) ?? [];
