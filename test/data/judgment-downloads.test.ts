@@ -1,23 +1,14 @@
 // Search judgments as real downloads and re-exports come: a Kaggle folder with its test file and
 // sample submission, gzip, Windows line ends, float grades, stray Windows-1252 bytes, UTF-16,
 // an ESCI examples file passed on its own. Each case once failed or loaded the wrong thing.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, describe, expect, it } from "vitest";
-import { decodeBytes, loadRelevanceFolds, loadSearchJudgments, parseCsvText, readCsvFile, readCsvHeader, type RecordIssue } from "shoplm";
+import { describe, expect, it } from "vitest";
+import { decodeBytes, loadRelevanceFolds, loadSearchJudgments, parseCsvText, readCsvFile, readCsvHeader } from "shoplm";
+import { issue, tempDirs } from "../fixtures/temp-dirs";
 
-const temps: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "judgment-downloads-"));
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-const issue = (list: readonly RecordIssue[], reason: string): RecordIssue | undefined => list.find((i) => i.reason === reason);
+const tempDir = tempDirs("judgment-downloads-");
 
 const CF_HEADER = "id,query,product_title,product_description,median_relevance,relevance_variance\n";
 

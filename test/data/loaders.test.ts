@@ -1,10 +1,9 @@
 // Loaders on small files written here in the real datasets' shapes (Home Depot, WANDS, ESCI,
 // Crowdflower, RecBole, Amazon reviews), with the mess real files have.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CsvFormatError,
   GRADE_MAPPINGS,
@@ -17,19 +16,10 @@ import {
   readCsvFile,
   recboleField,
   stripHtml,
-  type RecordIssue,
 } from "shoplm";
+import { issue, tempDirs } from "../fixtures/temp-dirs";
 
-const temps: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "loaders-"));
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-const issue = (list: readonly RecordIssue[], reason: string): RecordIssue | undefined => list.find((i) => i.reason === reason);
+const tempDir = tempDirs("loaders-");
 
 describe("encoding", () => {
   it("finds the first byte that breaks UTF-8 (overlong, surrogate, truncated, stray continuation)", () => {

@@ -1,27 +1,18 @@
 // Loaders on the real public data in ../shared/datasets (read in place, never copied into the
 // project). Skipped, with a message, on machines that do not have that folder.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { CsvFormatError, loadRecSequences, loadSearchJudgments, searchJudgmentsFrame, type RecordIssue } from "shoplm";
+import { describe, expect, it } from "vitest";
+import { CsvFormatError, loadRecSequences, loadSearchJudgments, searchJudgmentsFrame } from "shoplm";
+import { issue, tempDirs } from "../fixtures/temp-dirs";
 
 const projectRoot = path.resolve(__dirname, "../..");
 const shared = path.resolve(projectRoot, "../shared/datasets");
 const present = existsSync(path.join(shared, "crowdflower-search")) && existsSync(path.join(shared, "amazon-scientific"));
 if (!present) console.warn(`test/data/real-data.test.ts: skipped, ${shared} (crowdflower-search, amazon-scientific) not found on this machine.`);
 
-const temps: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "real-data-"));
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("real-data-");
 
-const issue = (list: readonly RecordIssue[], reason: string): RecordIssue | undefined => list.find((i) => i.reason === reason);
 
 describe.skipIf(!present)("crowdflower-search (../shared/datasets)", () => {
   it("reads all 10 folds: 10,158 pairs, 261 queries, nothing dropped, grades mapped 4/3/2/1 -> E/S/C/I", async () => {

@@ -2,24 +2,15 @@
 // reviews 2018 and 2023, items.json + sequences.json, RecBole atomic files and benchmark splits),
 // and `npm run recommend` on data it cannot use.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, describe, expect, it } from "vitest";
-import { loadRecSequences, type RecordIssue } from "shoplm";
+import { describe, expect, it } from "vitest";
+import { loadRecSequences } from "shoplm";
+import { issue, tempDirs } from "../fixtures/temp-dirs";
 
 const root = path.resolve(__dirname, "../..");
-const temps: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "sequences-"));
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-const issue = (list: readonly RecordIssue[], reason: string): RecordIssue | undefined => list.find((i) => i.reason === reason);
+const tempDir = tempDirs("sequences-");
 const jsonl = (rows: readonly object[]): string => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 const failure = (promise: Promise<unknown>): Promise<Error> => promise.then(
   () => {

@@ -1,21 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HnswIndex, readHnswSidecar } from "../../lib/src/embed/hnsw-index";
 import { efSearchSweep, recallAgainstExact } from "../../lib/src/embed/index-recall";
 import { ExactIndex } from "../../lib/src/embed/vector-search";
 import { gaussian } from "../fixtures/vectors";
+import { tempDirs } from "../fixtures/temp-dirs";
 
-const tempDirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "hnsw-test-"));
-  tempDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("hnsw-test-");
 
 describe("recallAgainstExact", () => {
   it("is the mean over queries of the overlap of the top k", () => {

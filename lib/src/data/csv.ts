@@ -3,10 +3,10 @@
  * doubled quotes, a byte-order mark, UTF-8, latin-1 or UTF-16, gzip or not, Windows or Unix line
  * ends, and errors that name the file, the line, the column and what was expected there.
  */
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib";
 import { parse, type CsvError, type Options } from "csv-parse";
-import { decodeBytes, hasUtf8Bom, isGzip, readTextFile, Utf8Census, utf8Decoding, type TextEncoding } from "./encoding";
+import { decodeBytes, hasUtf8Bom, isGzip, readFileHead, readTextFile, Utf8Census, utf8Decoding, type TextEncoding } from "./encoding";
 
 export interface CsvOptions {
   /** Field delimiter; "auto" (default) picks the most frequent of , \t ; | in the header line. */
@@ -213,7 +213,7 @@ async function* linePieces(file: string, gzip: boolean): AsyncGenerator<Uint8Arr
  * are read whole.
  */
 export async function streamCsvFile(file: string, options: CsvOptions, onRow: (row: string[], line: number) => void): Promise<CsvFileInfo> {
-  const start = readHead(file, 4);
+  const start = readFileHead(file, 4);
   const gzip = isGzip(start);
   const head = gzip ? await firstBytes(linePieces(file, true), 4) : start;
   const encoding = options.encoding ?? "auto";
@@ -256,15 +256,6 @@ export async function streamCsvFile(file: string, options: CsvOptions, onRow: (r
   return { file, columns, rows, encoding: decoding.encoding, encodingNote: gzipNote(decoding.note), delimiter };
 }
 
-function readHead(file: string, bytes: number): Uint8Array {
-  const fd = openSync(file, "r");
-  try {
-    const buffer = Buffer.alloc(bytes);
-    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
 
 async function firstBytes(pieces: AsyncGenerator<Uint8Array>, n: number): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -278,15 +269,20 @@ async function firstBytes(pieces: AsyncGenerator<Uint8Array>, n: number): Promis
   return Buffer.concat(parts).subarray(0, n);
 }
 
-/** Reads a CSV / TSV file (gzip or not, streamed: see `streamCsvFile`) into a table. */
-export async function readCsvFile(file: string, options: CsvOptions = {}): Promise<CsvTable> {
+/** A table from a streaming reader (`streamCsvFile`, `streamTable`): its rows and lines kept. */
+export async function collectTable(stream: (onRow: (row: string[], line: number) => void) => Promise<CsvFileInfo>): Promise<CsvTable> {
   const rows: string[][] = [];
   const lines: number[] = [];
-  const info = await streamCsvFile(file, options, (row, line) => {
+  const info = await stream((row, line) => {
     rows.push(row);
     lines.push(line);
   });
   return { ...info, rows, lines };
+}
+
+/** Reads a CSV / TSV file (gzip or not, streamed: see `streamCsvFile`) into a table. */
+export function readCsvFile(file: string, options: CsvOptions = {}): Promise<CsvTable> {
+  return collectTable((onRow) => streamCsvFile(file, options, onRow));
 }
 
 const HEADER_BYTES = 1 << 16;
@@ -308,14 +304,7 @@ function firstLineEnd(bytes: Uint8Array): number {
  * tell formats apart without parsing whole files.
  */
 export async function readCsvHeader(file: string, options: CsvOptions = {}): Promise<readonly string[]> {
-  const fd = openSync(file, "r");
-  let head: Uint8Array;
-  try {
-    const buffer = Buffer.alloc(HEADER_BYTES);
-    head = buffer.subarray(0, readSync(fd, buffer, 0, HEADER_BYTES, 0));
-  } finally {
-    closeSync(fd);
-  }
+  let head: Uint8Array = readFileHead(file, HEADER_BYTES);
   if (isGzip(head)) {
     try {
       // A prefix of the stream: flush what it holds rather than fail on the missing end.

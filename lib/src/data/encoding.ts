@@ -5,7 +5,7 @@
  * text) keeps its UTF-8 and reads only those bytes as Windows-1252; UTF-16 with a byte-order mark
  * (Excel's "Unicode text") is read as such. Gzip-compressed files are decompressed first.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 
 export type TextEncoding = "utf-8" | "latin1" | "utf-16le" | "utf-16be";
@@ -210,6 +210,17 @@ export function decodeBytes(bytes: Uint8Array, encoding: TextEncoding | "auto" =
 
 export function hasUtf8Bom(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
+/** The first `bytes` bytes of a file (fewer when it is shorter), to tell its kind. */
+export function readFileHead(file: string, bytes: number): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The gzip magic number. */

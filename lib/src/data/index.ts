@@ -53,9 +53,9 @@ export {
   shopDir, readManifest, readShopFile, loadShop, SHOP_RECORD_FILES, type ShopRecordFile, type ShopRecords,
   type ManifestFile, type ShopManifest, type LoadedShop,
 } from "./shop-files";
-export { firstInvalidUtf8, decodeLatin1, decodeBytes, isGzip, readFileBytes, readTextFile, Utf8Census, utf8Decoding, type ByteDecoding, type TextEncoding, type DecodedText } from "./encoding";
+export { firstInvalidUtf8, decodeLatin1, decodeBytes, isGzip, readFileBytes, readFileHead, readTextFile, Utf8Census, utf8Decoding, type ByteDecoding, type TextEncoding, type DecodedText } from "./encoding";
 export { stripHtml } from "./html";
-export { parseCsvText, readCsvFile, readCsvHeader, streamCsvFile, type CsvFileInfo, type CsvOptions, type CsvTable, CsvFormatError } from "./csv";
+export { collectTable, parseCsvText, readCsvFile, readCsvHeader, streamCsvFile, type CsvFileInfo, type CsvOptions, type CsvTable, CsvFormatError } from "./csv";
 export { isParquet, parquetColumns, streamParquetFile } from "./parquet";
 export { isParquetFile, readTable, streamTable, tableColumns, TABLE_FILE } from "./tables";
 export { describeIssues, type RecordIssue, type SourceFile, type LoadedRecords } from "./load-report";

@@ -12,12 +12,12 @@
  *   optional <name>.item (item_id:token, title:token_seq, ...), tab-separated with typed headers.
  * Timestamps come out in seconds: a file whose timestamps are milliseconds is converted, with a note.
  */
-import { closeSync, createReadStream, existsSync, openSync, readSync, readdirSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { readCsvFile, readCsvHeader, streamCsvFile, type CsvTable } from "./csv";
-import { decodeBytes, decodeLatin1, firstInvalidUtf8, isGzip, readTextFile, type TextEncoding } from "./encoding";
+import { decodeBytes, decodeLatin1, firstInvalidUtf8, isGzip, readFileHead, readTextFile, type TextEncoding } from "./encoding";
 import { looksLikeHtml, stripHtml } from "./html";
 import { IssueLog, type LoadedRecords, type SourceFile } from "./load-report";
 
@@ -332,15 +332,6 @@ function loadAmazonJson(dir: string, sink: Sink, encoding: TextEncoding | "auto"
   return finish(sink, "amazon-json", items, raw, "items.json");
 }
 
-function readHead(file: string, bytes: number): Buffer {
-  const fd = openSync(file, "r");
-  try {
-    const buffer = Buffer.alloc(bytes);
-    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const isUtf16Bom = (b: Uint8Array): boolean => b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff));
 
@@ -353,7 +344,7 @@ const isUtf16Bom = (b: Uint8Array): boolean => b.length >= 2 && ((b[0] === 0xff 
  */
 async function readJsonLines(file: string, sink: Sink, encoding: TextEncoding | "auto", each: (value: Record<string, unknown>, line: number) => void): Promise<number> {
   const base = path.basename(file);
-  const head = readHead(file, 2);
+  const head = readFileHead(file, 2);
   const gzip = isGzip(head);
   // By content, as readTextFile does: a ".gz" name on plain text is read as plain text (and said so).
   const misnamed = !gzip && /\.gz$/i.test(file) && head.length > 0;

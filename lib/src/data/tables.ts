@@ -3,21 +3,15 @@
  * streamed as text cells with where each starts (a CSV line, a Parquet row number), or all of it
  * as a `CsvTable`. Parquet is told by its magic number, whatever the file's name.
  */
-import { closeSync, openSync, readSync } from "node:fs";
-import { readCsvHeader, streamCsvFile, type CsvFileInfo, type CsvOptions, type CsvTable } from "./csv";
+import { collectTable, readCsvHeader, streamCsvFile, type CsvFileInfo, type CsvOptions, type CsvTable } from "./csv";
+import { readFileHead } from "./encoding";
 import { isParquet, parquetColumns, streamParquetFile } from "./parquet";
 
 /** File names the loaders take for tables. */
 export const TABLE_FILE = /\.(csv|tsv)(\.gz)?$|\.parquet$/i;
 
 export function isParquetFile(file: string): boolean {
-  const fd = openSync(file, "r");
-  try {
-    const head = Buffer.alloc(4);
-    return isParquet(head.subarray(0, readSync(fd, head, 0, 4, 0)));
-  } finally {
-    closeSync(fd);
-  }
+  return isParquet(readFileHead(file, 4));
 }
 
 /** The table's column names (a CSV's first line, a Parquet file's schema). */
@@ -36,12 +30,6 @@ export async function streamTable(file: string, options: CsvOptions, onRow: (row
 }
 
 /** The whole table (see `streamTable`). */
-export async function readTable(file: string, options: CsvOptions = {}): Promise<CsvTable> {
-  const rows: string[][] = [];
-  const lines: number[] = [];
-  const info = await streamTable(file, options, (row, line) => {
-    rows.push(row);
-    lines.push(line);
-  });
-  return { ...info, rows, lines };
+export function readTable(file: string, options: CsvOptions = {}): Promise<CsvTable> {
+  return collectTable((onRow) => streamTable(file, options, onRow));
 }
