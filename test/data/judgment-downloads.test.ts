@@ -137,6 +137,16 @@ describe("search judgments as downloads come", () => {
     expect(issue(byId.dropped, "product_id not in shopping_queries_dataset_products.csv")?.examples).toEqual(["shopping_queries_dataset_examples.csv:3: B2"]);
   });
 
+  it("ESCI examples under another name: found by their columns, the products file joined and not called skipped", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "esci-us-sample.csv"), "query,product_id,esci_label\nfan,B1,E\n");
+    writeFileSync(path.join(dir, "products.csv"), "product_id,product_title\nB1,Fan\n");
+    writeFileSync(path.join(dir, "sources.csv"), "query_id,source\n0,other\n");
+    const result = await loadSearchJudgments(dir);
+    expect(result.records.map((r) => [r.query, r.title])).toEqual([["fan", "Fan"]]);
+    expect(result.notes).toEqual(["skipped sources.csv: no esci judgment columns (query, product_id, esci_label)"]);
+  });
+
   it("WANDS: label.csv passed on its own finds query.csv and product.csv; a field running past its line is reported", async () => {
     const dir = path.join(tempDir(), "WANDS dataset");
     mkdirSync(dir);

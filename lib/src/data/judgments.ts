@@ -206,19 +206,14 @@ async function resolveFiles(input: string, options: JudgmentLoadOptions): Promis
     throw new Error(`${input}: the folder mixes judgment formats (${judged.map((k) => `${name(k.file)}: ${formatOf(k.columns)}`).join(", ")}); pass one file, or { format } to pick one.`);
   }
   const format = formats[0];
-  const skipped = kinds.filter((k) => !judged.includes(k) && !(format === "homedepot" && /^product_descriptions\.csv(\.gz)?$/i.test(name(k.file))));
-  const notes = skipped.length > 0 ? [`skipped ${skipped.map((k) => name(k.file)).join(", ")}: no ${format} judgment columns (${FORMAT_COLUMNS[format].join(", ")})`] : [];
   const parts = judged.map((k) => k.file);
   if (format === "wands") throw new Error(`${input}: WANDS judgments need label.csv, query.csv and product.csv in one folder; found ${parts.map(name).join(", ")} without them.`);
-  if (format === "homedepot") {
-    const descriptions = descriptionsBeside(input);
-    return { format, files: descriptions ? { descriptions } : {}, parts, notes };
-  }
-  if (format === "esci") {
-    const products = findFile(input, ESCI_PRODUCTS);
-    return { format, files: products ? { products } : {}, parts, notes };
-  }
-  return { format, files: {}, parts, notes };
+  const side = format === "homedepot" ? descriptionsBeside(input) : format === "esci" ? findFile(input, ESCI_PRODUCTS) : null;
+  const files: Record<string, string> = side === null ? {} : format === "homedepot" ? { descriptions: side } : { products: side };
+  // Files neither judged nor joined (a side file is read, so it is not "skipped").
+  const skipped = kinds.filter((k) => !judged.includes(k) && k.file !== side);
+  const notes = skipped.length > 0 ? [`skipped ${skipped.map((k) => name(k.file)).join(", ")}: no ${format} judgment columns (${FORMAT_COLUMNS[format].join(", ")})`] : [];
+  return { format, files, parts, notes };
 }
 
 class Builder {
