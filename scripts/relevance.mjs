@@ -16,6 +16,8 @@ import { commandLine } from "./lib/args.mjs";
 const USAGE = `usage: npm run relevance -- --data PATH [options]
   --data PATH          a relevance file or folder (CSV, TSV or Parquet, gzip or not; see lib/src/data/judgments.ts)
   --format NAME        crowdflower | homedepot | wands | esci | auto (default auto: from the columns)
+  --where COL=V[,...]  keep only the rows whose columns equal these values, e.g. ESCI's
+                       product_locale=us,small_version=1 (the task 1 reduced set in English)
   --folds files|K      the data's own fold files, or K folds grouped by query (default: files when
                        the data comes as fold-1, fold-2, ... files, else 5)
   --method NAME        probe | full | lora | adapter | prefix | adalora | none (baselines only); default lora
@@ -44,7 +46,7 @@ const USAGE = `usage: npm run relevance -- --data PATH [options]
   --force              replace an earlier --out folder written by this command`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const VALUED = ["data", "format", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "objective", "per-pool", "max-length", "k", "seed", "only-folds", "out", "workers"];
+const VALUED = ["data", "format", "where", "folds", "method", "checkpoint", "init", "dapt-steps", "steps", "batch", "lr", "objective", "per-pool", "max-length", "k", "seed", "only-folds", "out", "workers"];
 const cli = commandLine("relevance", { ...Object.fromEntries(VALUED.map((name) => [name, "string"])), force: "boolean", "match-channel": "boolean", fuse: "boolean" }, USAGE);
 const { fail } = cli;
 cli.require("data");
@@ -85,11 +87,23 @@ const workers = workersArg === undefined ? undefined : workersArg === "auto" ? "
 const started = performance.now();
 const backend = await shoplm.initBackend();
 
+/** --where "a=1,b=2" as { a: "1", b: "2" }. */
+function whereOption(text) {
+  const out = {};
+  for (const part of text.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) fail(`--where: expected COLUMN=VALUE pairs separated by commas, got "${part}".`);
+    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
 let folds;
 try {
   const foldsArg = cli.get("folds");
   folds = await shoplm.loadRelevanceFolds(data, {
     format: cli.get("format") ?? "auto",
+    where: cli.has("where") ? whereOption(cli.get("where")) : undefined,
     folds: foldsArg === undefined ? undefined : foldsArg === "files" ? "files" : cli.int("folds", undefined, 2),
     seed,
   });

@@ -221,3 +221,21 @@ describe("ESCI as it is published: Parquet", () => {
     await expect(loadSearchJudgments(path.join(dir, "x.parquet"))).rejects.toThrow(/x\.parquet: not a readable Parquet file/);
   });
 });
+
+describe("a subset of the rows", () => {
+  it("keeps the rows whose columns equal the given values (ESCI's locale and reduced set), says how many, joins only their products", async () => {
+    const fixtures = path.join(__dirname, "..", "fixtures", "esci-parquet");
+    for (const kind of ["parquet", "csv"]) {
+      const result = await loadSearchJudgments(path.join(fixtures, kind), { where: { product_locale: "us", small_version: "1" } });
+      expect(result.records.map((r) => [r.queryId, r.productId])).toEqual([
+        ["0", "B07X3Y6B1V"],
+        ["1", "B08L3B9B9Y"],
+      ]);
+      expect(result.dropped.map((d) => [d.count, d.examples])).toEqual([[1, [`shopping_queries_dataset_examples.${kind}:${kind === "csv" ? 4 : 3}: B0MISSING0 (us)`]]]);
+      expect(result.notes).toEqual([`shopping_queries_dataset_examples.${kind}: kept 3 of 10 rows where product_locale=us, small_version=1`]);
+    }
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "train.csv"), `${CF_HEADER}1,tv,Big TV,d,4,0\n`);
+    await expect(loadSearchJudgments(dir, { where: { product_locale: "us" } })).rejects.toThrow(/train\.csv: expected a column named "product_locale", found columns/);
+  });
+});

@@ -82,6 +82,12 @@ export interface JudgmentLoadOptions {
   readonly grade?: GradeMapping;
   /** Home Depot: the product_descriptions.csv to join (default: next to train.csv, when present). */
   readonly descriptions?: string;
+  /**
+   * Keep only the judgment rows whose columns equal these values (trimmed), e.g. ESCI's
+   * `{ product_locale: "us", small_version: "1" }`; a column a judgment file lacks is an error.
+   * The result's notes say how many rows each file kept.
+   */
+  readonly where?: Readonly<Record<string, string>>;
 }
 
 interface FileSet {
@@ -222,10 +228,33 @@ class Builder {
   readonly repaired = new IssueLog();
   readonly sources: SourceFile[] = [];
 
+  private readonly kept = new Map<string, { kept: number; of: number }>();
+
   constructor(
     private readonly mapping: GradeMapping,
-    private readonly strip: boolean
+    private readonly strip: boolean,
+    private readonly where: Readonly<Record<string, string>> = {}
   ) {}
+
+  /** The `where` filter for one judgment file: a test of its rows (counted per file), or null without one. */
+  filter(table: Pick<CsvTable, "file" | "columns">): ((row: readonly string[]) => boolean) | null {
+    const conditions = Object.entries(this.where).map(([column, value]) => [requireColumn(table, column), value.trim()] as const);
+    if (conditions.length === 0) return null;
+    const count = { kept: 0, of: 0 };
+    this.kept.set(table.file, count);
+    return (row) => {
+      count.of++;
+      const pass = conditions.every(([i, value]) => row[i].trim() === value);
+      if (pass) count.kept++;
+      return pass;
+    };
+  }
+
+  /** One line per filtered file. */
+  filterNotes(): string[] {
+    const rule = Object.entries(this.where).map(([c, v]) => `${c}=${v}`).join(", ");
+    return [...this.kept.entries()].map(([file, c]) => `${path.basename(file)}: kept ${c.kept} of ${c.of} rows where ${rule}`);
+  }
 
   source(table: Pick<CsvTable, "file" | "encoding" | "encodingNote"> & { readonly rows: number | CsvTable["rows"] }): void {
     this.sources.push({ file: table.file, encoding: table.encoding, encodingNote: table.encodingNote, rows: typeof table.rows === "number" ? table.rows : table.rows.length });
@@ -280,7 +309,11 @@ async function loadCrowdflower(parts: readonly string[], b: Builder, csv: CsvOpt
     const desc = columnIndex(t, "product_description");
     const grade = requireColumn(t, "median_relevance");
     const group = groupOf(file, parts);
-    t.rows.forEach((row, r) => b.add({ query: row[q], queryId: null, productId: null, title: row[title], description: desc >= 0 ? row[desc] : "", grade: row[grade], group }, where(t, r)));
+    const keep = b.filter(t);
+    t.rows.forEach((row, r) => {
+      if (keep && !keep(row)) return;
+      b.add({ query: row[q], queryId: null, productId: null, title: row[title], description: desc >= 0 ? row[desc] : "", grade: row[grade], group }, where(t, r));
+    });
   }
 }
 
@@ -301,7 +334,11 @@ async function loadHomeDepot(files: Readonly<Record<string, string>>, parts: rea
     const q = requireColumn(t, "search_term");
     const grade = requireColumn(t, "relevance");
     const group = groupOf(file, parts);
-    t.rows.forEach((row, r) => b.add({ query: row[q], queryId: null, productId: row[uid], title: row[title], description: descriptions.get(row[uid].trim()) ?? "", grade: row[grade], group }, where(t, r)));
+    const keep = b.filter(t);
+    t.rows.forEach((row, r) => {
+      if (keep && !keep(row)) return;
+      b.add({ query: row[q], queryId: null, productId: row[uid], title: row[title], description: descriptions.get(row[uid].trim()) ?? "", grade: row[grade], group }, where(t, r));
+    });
   }
 }
 
@@ -329,7 +366,9 @@ async function loadWands(files: Readonly<Record<string, string>>, b: Builder, cs
   const lq = requireColumn(labels, "query_id");
   const lp = requireColumn(labels, "product_id");
   const lg = requireColumn(labels, "label");
+  const keep = b.filter(labels);
   labels.rows.forEach((row, r) => {
+    if (keep && !keep(row)) return;
     const query = queryText.get(row[lq].trim());
     const product = productText.get(row[lp].trim());
     if (query === undefined) return b.dropped.add("query_id not in query.csv", `${where(labels, r)}: ${row[lq]}`);
@@ -364,7 +403,9 @@ async function loadEsci(files: Readonly<Record<string, string>>, parts: readonly
     if (title < 0 && !productsFile) throw new Error(`${file}: expected a product_title column, or a products CSV (${ESCI_PRODUCTS.join(" or ")}) next to it to join titles from.`);
     const group = split >= 0 ? null : groupOf(file, parts);
     const base = path.basename(file);
+    const keep = b.filter(t);
     const info = await streamTable(file, csv, (row, line) => {
+      if (keep && !keep(row)) return;
       const productId = row[pid];
       const key = title >= 0 ? null : productsHaveLocale && locale >= 0 ? `${productId.trim()}|${row[locale].trim()}` : productId.trim();
       if (key !== null) needed.add(key);
@@ -422,11 +463,11 @@ async function loadEsci(files: Readonly<Record<string, string>>, parts: readonly
  */
 export async function loadSearchJudgments(input: string, options: JudgmentLoadOptions = {}): Promise<LoadedRecords<SearchJudgment> & { readonly format: JudgmentFormat }> {
   const files = await resolveFiles(path.resolve(input), options);
-  const b = new Builder(options.grade ?? GRADE_MAPPINGS[files.format], options.stripHtml ?? false);
+  const b = new Builder(options.grade ?? GRADE_MAPPINGS[files.format], options.stripHtml ?? false, options.where);
   const csv: CsvOptions = { encoding: options.encoding ?? "auto" };
   if (files.format === "crowdflower") await loadCrowdflower(files.parts, b, csv);
   else if (files.format === "homedepot") await loadHomeDepot(files.files, files.parts, b, csv);
   else if (files.format === "wands") await loadWands(files.files, b, csv);
   else await loadEsci(files.files, files.parts, b, csv);
-  return { ...b.result(files.notes), format: files.format };
+  return { ...b.result([...files.notes, ...b.filterNotes()]), format: files.format };
 }
