@@ -46,4 +46,13 @@ pq.write_table(examples, os.path.join(ROOT, "parquet", "shopping_queries_dataset
 pq.write_table(products, os.path.join(ROOT, "parquet", "shopping_queries_dataset_products.parquet"), row_group_size=3, compression="gzip")
 pacsv.write_csv(examples, os.path.join(ROOT, "csv", "shopping_queries_dataset_examples.csv"))
 pacsv.write_csv(products, os.path.join(ROOT, "csv", "shopping_queries_dataset_products.csv"))
+# Nested columns between flat ones: the reader must skip their subtrees to find the next column.
+nested = pa.table({
+    "query": ["fan", "lamp"],
+    "tags": pa.array([["a", "b"], []], pa.list_(pa.string())),
+    "dims": pa.array([{"w": 1, "h": {"cm": 2}}, None], pa.struct([("w", pa.int64()), ("h", pa.struct([("cm", pa.int64())]))])),
+    "product_id": ["B1", "B2"],
+    "esci_label": ["E", "I"],
+})
+pq.write_table(nested, os.path.join(ROOT, "nested.parquet"))
 print("wrote", ROOT)

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { decodeBytes, loadRelevanceFolds, loadSearchJudgments, parseCsvText, readCsvFile, readCsvHeader } from "shoplm";
+import { decodeBytes, loadRelevanceFolds, loadSearchJudgments, parseCsvText, readCsvFile, readCsvHeader, streamTable, tableColumns } from "shoplm";
 import { issue, tempDirs } from "../fixtures/temp-dirs";
 
 const tempDir = tempDirs("judgment-downloads-");
@@ -237,5 +237,18 @@ describe("a subset of the rows", () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "train.csv"), `${CF_HEADER}1,tv,Big TV,d,4,0\n`);
     await expect(loadSearchJudgments(dir, { where: { product_locale: "us" } })).rejects.toThrow(/train\.csv: expected a column named "product_locale", found columns/);
+  });
+});
+
+describe("Parquet schemas", () => {
+  it("finds the top-level columns past nested ones (lists, structs in structs) and prints nested cells as JSON", async () => {
+    const file = path.join(__dirname, "..", "fixtures", "esci-parquet", "nested.parquet");
+    expect(await tableColumns(file)).toEqual(["query", "tags", "dims", "product_id", "esci_label"]);
+    const rows: string[][] = [];
+    await streamTable(file, {}, (row) => rows.push(row));
+    expect(rows).toEqual([
+      ["fan", '["a","b"]', '{"w":1,"h":{"cm":2}}', "B1", "E"],
+      ["lamp", "[]", "", "B2", "I"],
+    ]);
   });
 });

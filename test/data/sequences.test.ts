@@ -230,6 +230,9 @@ describe("items.json + sequences.json", () => {
     expect((await failure(loadRecSequences(dir))).message).toMatch(/sequences\.json: the file is empty; expected one JSON object keyed by user id/);
     writeFileSync(path.join(dir, "sequences.json"), '{\n  "u1": ["a",\n    tru]\n}');
     expect((await failure(loadRecSequences(dir))).message).toMatch(/sequences\.json: line 3, column 8: expected valid JSON/);
+    // Nested 200,000 deep with the fault at the very end: found without overflowing the call stack.
+    writeFileSync(path.join(dir, "sequences.json"), `{"u1": ${"[".repeat(200000)}1x}`);
+    expect((await failure(loadRecSequences(dir))).message).toMatch(/sequences\.json: line 1, column 200009: expected valid JSON/);
   });
 });
 

@@ -87,18 +87,14 @@ export async function parquetColumns(file: string): Promise<string[]> {
 }
 
 function topLevelColumns(metadata: FileMetaData): string[] {
-  // schema[0] is the root; its num_children elements follow, each with its own subtree.
+  // schema[0] is the root; its num_children elements follow, each before its own subtree (flattened
+  // depth first): skip a subtree by counting the elements still owed.
   const schema = metadata.schema;
   const names: string[] = [];
   let i = 1;
-  const skip = (k: number): number => {
-    let next = k + 1;
-    for (let c = 0; c < (schema[k].num_children ?? 0); c++) next = skip(next);
-    return next;
-  };
   for (let c = 0; c < (schema[0].num_children ?? 0) && i < schema.length; c++) {
     names.push(schema[i].name);
-    i = skip(i);
+    for (let owed = 1; owed > 0 && i < schema.length; i++) owed += (schema[i].num_children ?? 0) - 1;
   }
   return names;
 }
@@ -112,7 +108,8 @@ function cellText(value: unknown): string {
   if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+  // 64-bit integers come as BigInt: numbers where exact, else their digits.
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? (Number.isSafeInteger(Number(v)) ? Number(v) : String(v)) : v));
 }
 
 /**

@@ -105,7 +105,10 @@ function jsonErrorOffset(text: string, message: string): number {
   return scanned >= 0 ? scanned : text.length;
 }
 
-/** Offset of the first character that breaks the JSON grammar (RFC 8259), or -1. */
+/**
+ * Offset of the first character that breaks the JSON grammar (RFC 8259), or -1. Iterative, with a
+ * stack of the open containers: a line nested a million deep cannot overflow the call stack.
+ */
 function firstJsonSyntaxError(text: string): number {
   const n = text.length;
   let i = 0;
@@ -136,41 +139,14 @@ function firstJsonSyntaxError(text: string): number {
     }
     return false;
   };
-  const value = (): boolean => {
-    space();
+  /** A scalar at i (string, literal, number), consumed; false where it breaks. */
+  const scalar = (): boolean => {
     const c = text[i];
-    if (c === "{" || c === "[") {
-      const close = c === "{" ? "}" : "]";
-      i++;
-      space();
-      if (text[i] === close) {
-        i++;
-        return true;
-      }
-      for (;;) {
-        if (c === "{") {
-          space();
-          if (text[i] !== '"' || !string()) return false;
-          space();
-          if (text[i] !== ":") return false;
-          i++;
-        }
-        if (!value()) return false;
-        space();
-        if (text[i] === ",") i++;
-        else if (text[i] === close) {
-          i++;
-          return true;
-        } else return false;
-      }
-    }
     if (c === '"') return string();
     for (const word of ["true", "false", "null"]) {
       if (c !== word[0]) continue;
-      for (const w of word) {
-        if (text[i] !== w) return false;
-        i++;
-      }
+      // Consumed letter by letter, so a misspelling is reported where it starts.
+      for (let k = 0; k < word.length; k++, i++) if (text[i] !== word[k]) return false;
       return true;
     }
     NUMBER.lastIndex = i;
@@ -178,9 +154,45 @@ function firstJsonSyntaxError(text: string): number {
     i = NUMBER.lastIndex;
     return true;
   };
-  if (!value()) return Math.min(i, n);
-  space();
-  return i < n ? i : -1;
+  /** An object key and its colon, consumed; false where they break. */
+  const key = (): boolean => {
+    space();
+    if (text[i] !== '"' || !string()) return false;
+    space();
+    if (text[i] !== ":") return false;
+    i++;
+    return true;
+  };
+  const open: string[] = [];
+  for (;;) {
+    // A value is expected at i.
+    space();
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      i++;
+      space();
+      if (text[i] === (c === "{" ? "}" : "]")) i++;
+      else {
+        open.push(c);
+        if (c === "{" && !key()) return Math.min(i, n);
+        continue;
+      }
+    } else if (!scalar()) return Math.min(i, n);
+    // After a value: a comma (then the next value), a closing bracket, or the end.
+    for (;;) {
+      space();
+      const top = open[open.length - 1];
+      if (top === undefined) return i < n ? i : -1;
+      if (text[i] === ",") {
+        i++;
+        if (top === "{" && !key()) return Math.min(i, n);
+        break;
+      }
+      if (text[i] !== (top === "{" ? "}" : "]")) return Math.min(i, n);
+      i++;
+      open.pop();
+    }
+  }
 }
 
 /** JSON.parse with an error that names the file, line and column. */
