@@ -25,19 +25,11 @@ import { alternateRounds, benchOptions, countsOption, fmt, intOption, listOption
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const values = benchOptions("biencoder", {
-  steps: { type: "string", default: "20" },
-  warmup: { type: "string", default: "3" },
-  rounds: { type: "string", default: "3" },
   batch: { type: "string", default: "32" },
   length: { type: "string", default: "64" },
   "query-length": { type: "string", default: "12" },
   methods: { type: "string", default: "full,lora" },
-  threads: { type: "string", default: "1,2" },
-  workers: { type: "string", default: "1,2" },
-  backend: { type: "string", default: "wasm" },
   checkpoint: { type: "string" },
-  "no-torch": { type: "boolean", default: false },
-  out: { type: "string" },
 });
 const int = (name, min) => intOption(values, name, min);
 const c = {

@@ -26,21 +26,13 @@ import { alternateRounds, benchOptions, countsOption, fmt, intOption, listOption
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const values = benchOptions("finetune", {
-  steps: { type: "string", default: "20" },
-  warmup: { type: "string", default: "3" },
-  rounds: { type: "string", default: "3" },
   batch: { type: "string", default: "32" },
   length: { type: "string", default: "64" },
   labels: { type: "string", default: "100" },
   data: { type: "string", default: "synthetic" },
   methods: { type: "string", default: "full,lora" },
-  threads: { type: "string", default: "1,2" },
-  workers: { type: "string", default: "1,2" },
-  backend: { type: "string", default: "wasm" },
   checkpoint: { type: "string" },
   profile: { type: "boolean", default: false },
-  "no-torch": { type: "boolean", default: false },
-  out: { type: "string" },
 });
 const int = (name, min) => intOption(values, name, min);
 

@@ -24,9 +24,6 @@ import { alternateRounds, benchOptions, countsOption, fastest, fmt, intOption, l
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const values = benchOptions("recommend", {
-  steps: { type: "string", default: "20" },
-  warmup: { type: "string", default: "3" },
-  rounds: { type: "string", default: "3" },
   batch: { type: "string", default: "128" },
   "max-length": { type: "string", default: "50" },
   hidden: { type: "string", default: "64" },
@@ -34,11 +31,6 @@ const values = benchOptions("recommend", {
   heads: { type: "string", default: "1" },
   items: { type: "string", default: "4000" },
   data: { type: "string" },
-  threads: { type: "string", default: "1,2" },
-  workers: { type: "string", default: "1,2" },
-  backend: { type: "string", default: "wasm" },
-  "no-torch": { type: "boolean", default: false },
-  out: { type: "string" },
 });
 const int = (name, min) => intOption(values, name, min);
 const threads = countsOption(values, "threads", "positive thread counts");

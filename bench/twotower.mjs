@@ -25,19 +25,11 @@ import { alternateRounds, benchOptions, countsOption, fmt, intOption, methodReco
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const values = benchOptions("twotower", {
-  steps: { type: "string", default: "20" },
-  warmup: { type: "string", default: "3" },
-  rounds: { type: "string", default: "3" },
   batch: { type: "string", default: "256" },
   hidden: { type: "string", default: "64" },
   "text-dimension": { type: "string", default: "128" },
   items: { type: "string", default: "4000" },
   data: { type: "string" },
-  threads: { type: "string", default: "1,2" },
-  workers: { type: "string", default: "1,2" },
-  backend: { type: "string", default: "wasm" },
-  "no-torch": { type: "boolean", default: false },
-  out: { type: "string" },
 });
 const int = (name, min) => intOption(values, name, min);
 const c = {

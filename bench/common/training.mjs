@@ -13,9 +13,21 @@ export function usage(message) {
 }
 
 /** The command line's option values, or a usage error naming the bench. */
+/** The options every training bench takes (its own come on top, and may change a default). */
+const TRAINING_OPTIONS = {
+  steps: { type: "string", default: "20" },
+  warmup: { type: "string", default: "3" },
+  rounds: { type: "string", default: "3" },
+  threads: { type: "string", default: "1,2" },
+  workers: { type: "string", default: "1,2" },
+  backend: { type: "string", default: "wasm" },
+  "no-torch": { type: "boolean", default: false },
+  out: { type: "string" },
+};
+
 export function benchOptions(bench, options) {
   try {
-    return parseArgs({ options }).values;
+    return parseArgs({ options: { ...TRAINING_OPTIONS, ...options } }).values;
   } catch (error) {
     return usage(`bench ${bench}: ${error.message}`);
   }
