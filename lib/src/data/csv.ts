@@ -6,7 +6,7 @@
 import { createReadStream } from "node:fs";
 import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib";
 import { parse, type CsvError, type Options } from "csv-parse";
-import { decodeBytes, hasUtf8Bom, isGzip, readFileHead, readTextFile, Utf8Census, utf8Decoding, type TextEncoding } from "./encoding";
+import { decodeBytes, gzipError, hasUtf8Bom, isGzip, readFileHead, readTextFile, Utf8Census, utf8Decoding, type TextEncoding } from "./encoding";
 
 export interface CsvOptions {
   /** Field delimiter; "auto" (default) picks the most frequent of , \t ; | in the header line. */
@@ -196,10 +196,7 @@ async function* linePieces(file: string, gzip: boolean): AsyncGenerator<Uint8Arr
       carry = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
     }
   } catch (error) {
-    const code = String((error as { code?: unknown }).code ?? "");
-    if (!code.startsWith("Z_")) throw error;
-    const message = (error as Error).message;
-    throw new Error(`${file}: ${/unexpected end/i.test(message) ? "the gzip file is truncated (it ends before its compressed data does; download it again)" : "the gzip data is corrupt"} (zlib: ${message}).`);
+    throw gzipError(file, error);
   } finally {
     stream.destroy();
   }

@@ -238,10 +238,23 @@ export function readFileBytes(file: string): { bytes: Uint8Array; gzip: boolean 
   try {
     return { bytes: gunzipSync(raw), gzip: true };
   } catch (error) {
-    const message = (error as Error).message;
-    const truncated = /unexpected end/i.test(message);
-    throw new Error(`${file}: ${truncated ? "the gzip file is truncated (it ends before its compressed data does; download it again)" : "the gzip data is corrupt"} (zlib: ${message}).`);
+    throw gzipError(file, error);
   }
+}
+
+/**
+ * The error for gzip data zlib could not inflate: truncated (a cut download, the usual cause) or
+ * corrupt; `progress` says how far reading got ("after 12 lines"). Errors that are not zlib's
+ * (a stream's own) are returned as they are.
+ */
+export function gzipError(file: string, error: unknown, progress?: string): Error {
+  const code = String((error as { code?: unknown }).code ?? "");
+  const message = (error as Error).message;
+  if (!code.startsWith("Z_")) return error as Error;
+  const at = progress ? `, ${progress}` : "";
+  return /unexpected end/i.test(message)
+    ? new Error(`${file}: the gzip file is truncated (it ends before its compressed data does${at}; download it again) (zlib: ${message}).`)
+    : new Error(`${file}: the gzip data is corrupt${progress ? ` (${progress})` : ""} (zlib: ${message}).`);
 }
 
 /** `readFileBytes` then `decodeBytes`: a text file, gzip or not, in whatever encoding it was written. */

@@ -17,7 +17,7 @@ import path from "node:path";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { readCsvFile, readCsvHeader, streamCsvFile, type CsvTable } from "./csv";
-import { decodeBytes, decodeLatin1, firstInvalidUtf8, isGzip, readFileHead, readTextFile, type TextEncoding } from "./encoding";
+import { decodeBytes, decodeLatin1, firstInvalidUtf8, gzipError, isGzip, readFileHead, readTextFile, type TextEncoding } from "./encoding";
 import { looksLikeHtml, stripHtml } from "./html";
 import { IssueLog, type LoadedRecords, type SourceFile } from "./load-report";
 
@@ -423,13 +423,7 @@ async function readJsonLines(file: string, sink: Sink, encoding: TextEncoding | 
       if (start < chunk.length) pending.push(chunk.subarray(start));
     }
   } catch (error) {
-    const code = String((error as { code?: unknown }).code ?? "");
-    if (!code.startsWith("Z_")) throw error;
-    const message = (error as Error).message;
-    const truncated = /unexpected end/i.test(message);
-    throw new Error(
-      `${file}: ${truncated ? `the gzip file is truncated (it ends before its compressed data does, after ${plural(lineNo, "line")}; download it again)` : `the gzip data is corrupt (after ${plural(lineNo, "line")})`} (zlib: ${message}).`,
-    );
+    throw gzipError(file, error, `after ${plural(lineNo, "line")}`);
   } finally {
     stream.destroy();
   }
